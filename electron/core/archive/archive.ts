@@ -1,0 +1,264 @@
+/**
+ * The archive: every write goes through the group committer, so a caller's promise resolves
+ * only once its rows are durable. Reads use the same connection (WAL lets exporters in other
+ * processes read concurrently).
+ */
+import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { KnownPayload } from '../../../shared/payload.js';
+import { openDatabase, type Db, type OpenOptions } from './database.js';
+import { GroupCommitter } from './group-commit.js';
+import { projectEvent } from './projection.js';
+
+export type EventSource = 'webhook' | 'import' | 'reverify';
+export type DeliveryOutcome = 'stored' | 'duplicate' | 'ignored' | 'rejected' | 'failed';
+export type QuarantineFailure = 'signature' | 'required-header' | 'payload';
+
+export interface DeliveryRecord {
+  receivedAt: number;
+  method: string;
+  path: string;
+  remote: string | null;
+  eventHeader: string | null;
+  event: string | null;
+  sessionId: string | null;
+  outcome: DeliveryOutcome;
+  statusCode: number;
+  reason: string | null;
+  size: number | null;
+  latencyMs: number | null;
+  headers: Record<string, string> | null;
+}
+
+/** A delivery whose outcome is decided inside the ingest transaction. */
+export type PendingDelivery = Omit<DeliveryRecord, 'outcome' | 'statusCode' | 'latencyMs' | 'event' | 'sessionId'> & {
+  /** performance.now() when the request arrived; latency is measured up to the commit. */
+  startedAt: number;
+};
+
+export interface QuarantineRecord {
+  receivedAt: number;
+  failure: QuarantineFailure;
+  reason: string;
+  eventHeader: string | null;
+  signatureHeader: string | null;
+  event: string | null;
+  sessionId: string | null;
+  headers: Record<string, string> | null;
+  body: Buffer;
+}
+
+export interface StoredQuarantine extends QuarantineRecord {
+  id: number;
+}
+
+export interface IngestInput {
+  payload: KnownPayload;
+  body: Buffer;
+  source: EventSource;
+  receivedAt: number;
+  delivery?: PendingDelivery;
+}
+
+export interface IngestResult {
+  duplicate: boolean;
+}
+
+export interface ArchiveLimits {
+  /** Delivery log rows kept (oldest dropped first). */
+  maxDeliveries: number;
+  /** Quarantined bodies kept, by count and by total size (oldest dropped first). */
+  maxQuarantined: number;
+  maxQuarantineBytes: number;
+}
+
+export const DEFAULT_LIMITS: ArchiveLimits = {
+  maxDeliveries: 10_000,
+  maxQuarantined: 1_000,
+  maxQuarantineBytes: 256 * 1024 * 1024,
+};
+
+export interface ArchiveCounts {
+  sessions: number;
+  activeSessions: number;
+  messages: number;
+  events: number;
+  deliveries: number;
+  quarantined: number;
+}
+
+export class Archive {
+  private readonly committer: GroupCommitter;
+  private readonly statements;
+  private deliveriesSincePrune = 0;
+
+  static open(file: string, options: OpenOptions & { limits?: Partial<ArchiveLimits> } = {}): Archive {
+    return new Archive(openDatabase(file, options), { ...DEFAULT_LIMITS, ...options.limits });
+  }
+
+  constructor(
+    readonly db: Db,
+    private readonly limits: ArchiveLimits = DEFAULT_LIMITS,
+  ) {
+    this.committer = new GroupCommitter(db);
+    this.statements = {
+      insertEvent: db.prepare(
+        `INSERT INTO events (session_id, event, event_at, received_at, source, body, body_sha256)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, event) DO NOTHING`,
+      ),
+      insertDelivery: db.prepare(
+        `INSERT INTO deliveries (received_at, method, path, remote, event_header, event, session_id, outcome,
+           status_code, reason, size, latency_ms, headers, quarantine_id)
+         VALUES (@receivedAt, @method, @path, @remote, @eventHeader, @event, @sessionId, @outcome,
+           @statusCode, @reason, @size, @latencyMs, @headers, @quarantineId)`,
+      ),
+      pruneDeliveries: db.prepare(`DELETE FROM deliveries WHERE id <= (SELECT max(id) FROM deliveries) - ?`),
+      insertQuarantine: db.prepare(
+        `INSERT INTO quarantine (received_at, failure, reason, event_header, signature_header, event, session_id,
+           headers, body, size)
+         VALUES (@receivedAt, @failure, @reason, @eventHeader, @signatureHeader, @event, @sessionId, @headers, @body, @size)`,
+      ),
+      quarantineTotals: db.prepare(`SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM quarantine`),
+      dropOldestQuarantined: db.prepare(`DELETE FROM quarantine WHERE id = (SELECT min(id) FROM quarantine)`),
+    };
+  }
+
+  /** Stores one event exactly once and projects it; resolves after COMMIT. */
+  ingest(input: IngestInput): Promise<IngestResult> {
+    return this.committer.submit((db) => {
+      const { payload } = input;
+      const inserted = this.statements.insertEvent.run(
+        payload.sessionId,
+        payload.event,
+        payload.timestamp,
+        input.receivedAt,
+        input.source,
+        input.body,
+        createHash('sha256').update(input.body).digest('hex'),
+      );
+      const duplicate = inserted.changes === 0;
+      if (!duplicate) projectEvent(db, payload, input.receivedAt);
+      if (input.delivery) {
+        const { startedAt, ...delivery } = input.delivery;
+        this.insertDelivery({
+          ...delivery,
+          event: payload.event,
+          sessionId: payload.sessionId,
+          outcome: duplicate ? 'duplicate' : 'stored',
+          statusCode: 200,
+          latencyMs: performance.now() - startedAt,
+        });
+      }
+      return { duplicate };
+    });
+  }
+
+  /** Records a request that stored nothing (rejected, ignored), with its quarantined body if any. */
+  logDelivery(delivery: DeliveryRecord, quarantined?: QuarantineRecord): Promise<void> {
+    return this.committer.submit(() => {
+      const quarantineId = quarantined ? this.insertQuarantine(quarantined) : null;
+      this.insertDelivery(delivery, quarantineId);
+    });
+  }
+
+  listQuarantine(): StoredQuarantine[] {
+    const rows = this.db
+      .prepare(
+        `SELECT id, received_at, failure, reason, event_header, signature_header, event, session_id, headers, body
+         FROM quarantine ORDER BY id`,
+      )
+      .all() as QuarantineRow[];
+    return rows.map(fromQuarantineRow);
+  }
+
+  /** Removes quarantined bodies once they have been stored by other means (re-verification). */
+  releaseFromQuarantine(ids: number[]): Promise<void> {
+    return this.committer.submit((db) => {
+      const remove = db.prepare('DELETE FROM quarantine WHERE id = ?');
+      for (const id of ids) remove.run(id);
+    });
+  }
+
+  counts(): ArchiveCounts {
+    return this.db
+      .prepare(
+        `SELECT
+           (SELECT count(*) FROM sessions) AS sessions,
+           (SELECT count(*) FROM sessions WHERE status = 'active') AS activeSessions,
+           (SELECT count(*) FROM messages) AS messages,
+           (SELECT count(*) FROM events) AS events,
+           (SELECT count(*) FROM deliveries) AS deliveries,
+           (SELECT count(*) FROM quarantine) AS quarantined`,
+      )
+      .get() as ArchiveCounts;
+  }
+
+  get commitStats() {
+    return this.committer.stats;
+  }
+
+  /** Waits for pending commits, then closes the database (a clean WAL checkpoint). */
+  async close(): Promise<void> {
+    await this.committer.close();
+    if (this.db.open) {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      this.db.close();
+    }
+  }
+
+  private insertDelivery(delivery: DeliveryRecord, quarantineId: number | null = null): void {
+    this.statements.insertDelivery.run({
+      ...delivery,
+      headers: delivery.headers ? JSON.stringify(delivery.headers) : null,
+      quarantineId,
+    });
+    this.deliveriesSincePrune += 1;
+    if (this.deliveriesSincePrune >= 100) {
+      this.deliveriesSincePrune = 0;
+      this.statements.pruneDeliveries.run(this.limits.maxDeliveries);
+    }
+  }
+
+  private insertQuarantine(record: QuarantineRecord): number {
+    const result = this.statements.insertQuarantine.run({
+      ...record,
+      headers: record.headers ? JSON.stringify(record.headers) : null,
+      size: record.body.length,
+    });
+    for (;;) {
+      const totals = this.statements.quarantineTotals.get() as { n: number; bytes: number };
+      if (totals.n <= this.limits.maxQuarantined && totals.bytes <= this.limits.maxQuarantineBytes) break;
+      if (totals.n <= 1) break;
+      this.statements.dropOldestQuarantined.run();
+    }
+    return Number(result.lastInsertRowid);
+  }
+}
+
+interface QuarantineRow {
+  id: number;
+  received_at: number;
+  failure: QuarantineFailure;
+  reason: string;
+  event_header: string | null;
+  signature_header: string | null;
+  event: string | null;
+  session_id: string | null;
+  headers: string | null;
+  body: Buffer;
+}
+
+function fromQuarantineRow(row: QuarantineRow): StoredQuarantine {
+  return {
+    id: row.id,
+    receivedAt: row.received_at,
+    failure: row.failure,
+    reason: row.reason,
+    eventHeader: row.event_header,
+    signatureHeader: row.signature_header,
+    event: row.event,
+    sessionId: row.session_id,
+    headers: row.headers ? (JSON.parse(row.headers) as Record<string, string>) : null,
+    body: row.body,
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * Group commit: work submitted while the event loop is busy is applied in ONE transaction and
+ * acknowledged together after its COMMIT returns. With synchronous=FULL every COMMIT costs an
+ * fsync; sharing it among concurrent requests is what makes durable ingest fast. Durability is
+ * never traded for speed: no job's promise resolves before the transaction holding it committed.
+ *
+ * Each job runs in its own SAVEPOINT, so one job's failure (a constraint, a bad value) rolls back
+ * only that job; a failed COMMIT fails every job in the batch.
+ */
+import type { Db } from './database.js';
+
+export class CommitError extends Error {
+  constructor(cause: unknown) {
+    super(`archive could not commit: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+interface Job<T> {
+  work: (db: Db) => T;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface GroupCommitStats {
+  transactions: number;
+  jobs: number;
+  largestBatch: number;
+}
+
+export class GroupCommitter {
+  private queue: Array<Job<unknown>> = [];
+  private scheduled = false;
+  private closed = false;
+  private idleWaiters: Array<() => void> = [];
+  readonly stats: GroupCommitStats = { transactions: 0, jobs: 0, largestBatch: 0 };
+
+  constructor(
+    private readonly db: Db,
+    private readonly maxBatch = 512,
+  ) {}
+
+  submit<T>(work: (db: Db) => T): Promise<T> {
+    if (this.closed) return Promise.reject(new CommitError(new Error('archive is closed')));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve, reject } as Job<unknown>);
+      this.schedule();
+    });
+  }
+
+  /** Resolves once everything submitted so far has been committed (or failed). */
+  drain(): Promise<void> {
+    if (this.queue.length === 0 && !this.scheduled) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Refuses new work; pending work is still committed. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.drain();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const batch = this.queue.splice(0, this.maxBatch);
+    if (batch.length > 0) this.commit(batch);
+    if (this.queue.length > 0) {
+      this.schedule();
+    } else {
+      const waiters = this.idleWaiters.splice(0);
+      for (const wake of waiters) wake();
+    }
+  }
+
+  private commit(batch: Array<Job<unknown>>): void {
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    const runOne = this.db.transaction((job: Job<unknown>) => job.work(this.db));
+    const runAll = this.db.transaction(() => {
+      for (const job of batch) {
+        try {
+          outcomes.push({ ok: true, value: runOne(job) });
+        } catch (error) {
+          // SQLite aborts the whole transaction on I/O errors, disk full and the like; then
+          // nothing in this batch can commit and the outer transaction must fail too.
+          if (!this.db.inTransaction) throw error;
+          outcomes.push({ ok: false, error });
+        }
+      }
+    });
+    try {
+      runAll.immediate();
+    } catch (error) {
+      const failure = error instanceof CommitError ? error : new CommitError(error);
+      for (const job of batch) job.reject(failure);
+      return;
+    }
+    this.stats.transactions += 1;
+    this.stats.jobs += batch.length;
+    this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
+    batch.forEach((job, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) job.resolve(outcome.value);
+      else job.reject(outcome.error);
+    });
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Numbered schema migrations. Migration N brings a database from user_version N-1 to N.
+ * Never edit a migration that has shipped: add the next one. Each has a test in
+ * tests/archive/migrations.test.ts that opens a database at N-1 and checks N.
+ *
+ * The events table is the source of truth (the raw bytes CallAIder sent). sessions,
+ * messages, files and the full-text index are projections of it and can be rebuilt.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial archive: events, projections, full-text index, delivery log, quarantine',
+    sql: `
+      CREATE TABLE events (
+        id             INTEGER PRIMARY KEY,
+        session_id     TEXT    NOT NULL,
+        event          TEXT    NOT NULL,
+        event_at       TEXT,                 -- payload.timestamp as sent (ISO)
+        received_at    INTEGER NOT NULL,     -- epoch ms, UTC
+        source         TEXT    NOT NULL CHECK (source IN ('webhook', 'import', 'reverify')),
+        body           BLOB    NOT NULL,     -- the exact bytes received
+        body_sha256    TEXT    NOT NULL,
+        UNIQUE (session_id, event)
+      ) STRICT;
+
+      CREATE TABLE sessions (
+        session_id        TEXT    PRIMARY KEY,
+        assistant_id      ANY,                -- number or string, as sent
+        status            TEXT    NOT NULL CHECK (status IN ('active', 'ended')),
+        started_at        TEXT,               -- session.started timestamp (ISO, as sent)
+        started_at_ms     INTEGER,
+        ended_at          TEXT,               -- session.ended timestamp (ISO, as sent)
+        ended_at_ms       INTEGER,
+        sort_at_ms        INTEGER NOT NULL,   -- best known start, for newest-first lists
+        reason            TEXT,
+        duration_seconds  REAL,
+        mode              TEXT,               -- metadata.sessionMode
+        metadata          TEXT,               -- JSON, as sent
+        first_user_line   TEXT,
+        message_count     INTEGER NOT NULL DEFAULT 0,
+        tool_call_count   INTEGER NOT NULL DEFAULT 0,
+        tool_error_count  INTEGER NOT NULL DEFAULT 0,
+        file_count        INTEGER NOT NULL DEFAULT 0,
+        first_seen_at     INTEGER NOT NULL,
+        updated_at        INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX sessions_by_time ON sessions (sort_at_ms DESC, session_id);
+
+      CREATE TABLE messages (
+        id              INTEGER PRIMARY KEY,
+        session_id      TEXT    NOT NULL REFERENCES sessions (session_id) ON DELETE CASCADE,
+        seq             INTEGER NOT NULL,
+        role            TEXT    NOT NULL,
+        content         TEXT    NOT NULL,
+        timestamp_ms    INTEGER,
+        tool_name       TEXT,
+        tool_arguments  TEXT,               -- JSON
+        tool_result     TEXT,               -- JSON
+        tool_error      TEXT,
+        file_count      INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (session_id, seq)
+      ) STRICT;
+
+      CREATE TABLE files (
+        id           INTEGER PRIMARY KEY,
+        session_id   TEXT    NOT NULL REFERENCES sessions (session_id) ON DELETE CASCADE,
+        message_seq  INTEGER NOT NULL,
+        gcs_uri      TEXT    NOT NULL,
+        mime_type    TEXT,
+        filename     TEXT
+      ) STRICT;
+      CREATE INDEX files_by_session ON files (session_id, message_seq);
+
+      CREATE VIRTUAL TABLE messages_fts USING fts5 (
+        content, tool_name, tool_arguments, tool_result, tool_error,
+        content = 'messages', content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2'
+      );
+      CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts (rowid, content, tool_name, tool_arguments, tool_result, tool_error)
+        VALUES (new.id, new.content, new.tool_name, new.tool_arguments, new.tool_result, new.tool_error);
+      END;
+      CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, content, tool_name, tool_arguments, tool_result, tool_error)
+        VALUES ('delete', old.id, old.content, old.tool_name, old.tool_arguments, old.tool_result, old.tool_error);
+      END;
+
+      CREATE TABLE deliveries (
+        id             INTEGER PRIMARY KEY,
+        received_at    INTEGER NOT NULL,
+        method         TEXT    NOT NULL,
+        path           TEXT    NOT NULL,
+        remote         TEXT,
+        event_header   TEXT,
+        event          TEXT,
+        session_id     TEXT,
+        outcome        TEXT    NOT NULL CHECK (outcome IN ('stored', 'duplicate', 'ignored', 'rejected', 'failed')),
+        status_code    INTEGER NOT NULL,
+        reason         TEXT,
+        size           INTEGER,
+        latency_ms     REAL,
+        headers        TEXT,               -- JSON, signature masked
+        quarantine_id  INTEGER
+      ) STRICT;
+      CREATE INDEX deliveries_by_time ON deliveries (received_at DESC);
+
+      CREATE TABLE quarantine (
+        id                INTEGER PRIMARY KEY,
+        received_at       INTEGER NOT NULL,
+        failure           TEXT    NOT NULL CHECK (failure IN ('signature', 'required-header', 'payload')),
+        reason            TEXT    NOT NULL,
+        event_header      TEXT,
+        signature_header  TEXT,
+        event             TEXT,
+        session_id        TEXT,
+        headers           TEXT,            -- JSON
+        body              BLOB    NOT NULL,
+        size              INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS.length === 0 ? 0 : MIGRATIONS[MIGRATIONS.length - 1]!.version;

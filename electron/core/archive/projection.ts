@@ -1,0 +1,128 @@
+/**
+ * Projects a stored event into the queryable tables (sessions, messages, files; the full-text
+ * index follows messages by trigger). Either event may arrive first: each one fills in its own
+ * columns and leaves the other's alone, so both orders end in the same row.
+ */
+import type { KnownPayload, SessionEndedPayload, SessionStartedPayload, TranscriptItem } from '../../../shared/payload.js';
+import type { Db } from './database.js';
+
+const FIRST_LINE_MAX = 240;
+
+export function projectEvent(db: Db, payload: KnownPayload, receivedAt: number): void {
+  if (payload.event === 'session.started') projectStarted(db, payload, receivedAt);
+  else projectEnded(db, payload, receivedAt);
+}
+
+function projectStarted(db: Db, payload: SessionStartedPayload, receivedAt: number): void {
+  const startedMs = Date.parse(payload.timestamp);
+  const metadata = payload.data.metadata;
+  db.prepare(
+    `INSERT INTO sessions (session_id, assistant_id, status, started_at, started_at_ms, sort_at_ms, mode, metadata,
+       first_seen_at, updated_at)
+     VALUES (@sessionId, @assistantId, 'active', @startedAt, @startedMs, @startedMs, @mode, @metadata, @now, @now)
+     ON CONFLICT (session_id) DO UPDATE SET
+       assistant_id  = coalesce(sessions.assistant_id, excluded.assistant_id),
+       started_at    = excluded.started_at,
+       started_at_ms = excluded.started_at_ms,
+       sort_at_ms    = excluded.sort_at_ms,
+       mode          = excluded.mode,
+       metadata      = excluded.metadata,
+       updated_at    = excluded.updated_at`,
+  ).run({
+    sessionId: payload.sessionId,
+    assistantId: payload.assistantId,
+    startedAt: payload.timestamp,
+    startedMs,
+    mode: typeof metadata?.sessionMode === 'string' ? metadata.sessionMode : null,
+    metadata: metadata === undefined ? null : JSON.stringify(metadata),
+    now: receivedAt,
+  });
+}
+
+function projectEnded(db: Db, payload: SessionEndedPayload, receivedAt: number): void {
+  const endedMs = Date.parse(payload.timestamp);
+  const duration = payload.data.durationSeconds ?? null;
+  const transcript = payload.data.transcript ?? [];
+  const summary = summarize(transcript);
+  // Until session.started arrives, the best guess for the start is end minus duration.
+  const estimatedStart = duration === null ? endedMs : Math.round(endedMs - duration * 1000);
+
+  db.prepare(
+    `INSERT INTO sessions (session_id, assistant_id, status, ended_at, ended_at_ms, sort_at_ms, reason, duration_seconds,
+       first_user_line, message_count, tool_call_count, tool_error_count, file_count, first_seen_at, updated_at)
+     VALUES (@sessionId, @assistantId, 'ended', @endedAt, @endedMs, @estimatedStart, @reason, @duration,
+       @firstUserLine, @messages, @toolCalls, @toolErrors, @files, @now, @now)
+     ON CONFLICT (session_id) DO UPDATE SET
+       assistant_id     = coalesce(sessions.assistant_id, excluded.assistant_id),
+       status           = 'ended',
+       ended_at         = excluded.ended_at,
+       ended_at_ms      = excluded.ended_at_ms,
+       sort_at_ms       = CASE WHEN sessions.started_at_ms IS NULL THEN excluded.sort_at_ms ELSE sessions.sort_at_ms END,
+       reason           = excluded.reason,
+       duration_seconds = excluded.duration_seconds,
+       first_user_line  = excluded.first_user_line,
+       message_count    = excluded.message_count,
+       tool_call_count  = excluded.tool_call_count,
+       tool_error_count = excluded.tool_error_count,
+       file_count       = excluded.file_count,
+       updated_at       = excluded.updated_at`,
+  ).run({
+    sessionId: payload.sessionId,
+    assistantId: payload.assistantId,
+    endedAt: payload.timestamp,
+    endedMs,
+    estimatedStart,
+    reason: payload.data.reason ?? null,
+    duration,
+    firstUserLine: summary.firstUserLine,
+    messages: transcript.length,
+    toolCalls: summary.toolCalls,
+    toolErrors: summary.toolErrors,
+    files: summary.files,
+    now: receivedAt,
+  });
+
+  const insertMessage = db.prepare(
+    `INSERT INTO messages (session_id, seq, role, content, timestamp_ms, tool_name, tool_arguments, tool_result,
+       tool_error, file_count)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insertFile = db.prepare(
+    `INSERT INTO files (session_id, message_seq, gcs_uri, mime_type, filename) VALUES (?, ?, ?, ?, ?)`,
+  );
+  transcript.forEach((item, seq) => {
+    const tool = item.toolCall;
+    insertMessage.run(
+      payload.sessionId,
+      seq,
+      item.role,
+      item.content,
+      Math.trunc(item.timestamp),
+      tool?.name ?? null,
+      tool && tool.arguments !== undefined ? JSON.stringify(tool.arguments) : null,
+      tool && tool.result !== undefined ? JSON.stringify(tool.result) : null,
+      tool?.error ? tool.error : null,
+      item.files?.length ?? 0,
+    );
+    for (const file of item.files ?? []) {
+      insertFile.run(payload.sessionId, seq, file.gcsUri, file.mimeType ?? null, file.filename ?? null);
+    }
+  });
+}
+
+function summarize(transcript: TranscriptItem[]) {
+  let firstUserLine: string | null = null;
+  let toolCalls = 0;
+  let toolErrors = 0;
+  let files = 0;
+  for (const item of transcript) {
+    if (firstUserLine === null && item.role === 'user' && item.content.trim() !== '') {
+      const line = item.content.trim().replace(/\s+/g, ' ');
+      firstUserLine = line.length > FIRST_LINE_MAX ? `${line.slice(0, FIRST_LINE_MAX - 1)}…` : line;
+    }
+    if (item.toolCall) toolCalls += 1;
+    if (item.toolCall?.error) toolErrors += 1;
+    files += item.files?.length ?? 0;
+  }
+  return { firstUserLine, toolCalls, toolErrors, files };
+}

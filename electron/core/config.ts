@@ -1,0 +1,99 @@
+/**
+ * Engine configuration: defaults, and parsing of the values people type (sizes, header lines).
+ * Every parse error names the option and shows an example of a good value.
+ */
+import bytes from 'bytes';
+import { defaultDataDir } from './paths.js';
+import type { RequiredHeader } from './receiver.js';
+
+export type TunnelMode = 'ngrok' | 'none';
+
+export interface EngineConfig {
+  dataDir: string;
+  host: string;
+  port: number;
+  secret?: string | undefined;
+  previousSecret?: string | undefined;
+  requiredHeader?: RequiredHeader | undefined;
+  bodyLimit: number;
+  requestTimeoutMs: number;
+  tunnel: TunnelMode;
+  /** ngrok: a reserved/static domain so the public URL survives restarts. */
+  ngrokDomain?: string | undefined;
+  ngrokAuthtoken?: string | undefined;
+  /** tunnel "none": the public URL of the user's own reverse proxy, shown for pasting into CallAIder. */
+  publicUrl?: string | undefined;
+}
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 4318,
+  uiPort: 4319,
+  bodyLimit: 20 * 1024 * 1024,
+  requestTimeoutMs: 30_000,
+} as const;
+
+export class ConfigError extends Error {}
+
+export function defaultConfig(overrides: Partial<EngineConfig> = {}): EngineConfig {
+  return {
+    dataDir: defaultDataDir(),
+    host: DEFAULTS.host,
+    port: DEFAULTS.port,
+    bodyLimit: DEFAULTS.bodyLimit,
+    requestTimeoutMs: DEFAULTS.requestTimeoutMs,
+    tunnel: 'none',
+    ...overrides,
+  };
+}
+
+export function parseBodyLimit(text: string): number {
+  const value = /^\d+$/.test(text.trim()) ? Number(text) : bytes.parse(text);
+  if (value === null || !Number.isFinite(value) || value < 1024 || value > 1024 ** 3) {
+    throw new ConfigError(`--body-limit: "${text}" is not a size between 1kb and 1gb (example: 20mb)`);
+  }
+  return Math.floor(value);
+}
+
+export function parsePort(text: string, option: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new ConfigError(`${option}: "${text}" is not a port number (0-65535, example: 4318)`);
+  }
+  return value;
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const RESERVED_HEADERS = new Set(['content-type', 'content-length', 'x-callaider-event', 'x-callaider-signature', 'host']);
+
+/** "Authorization: Basic 12345" -> { name: 'Authorization', value: 'Basic 12345' }. */
+export function parseRequiredHeader(text: string): RequiredHeader {
+  const colon = text.indexOf(':');
+  const name = colon > 0 ? text.slice(0, colon).trim() : '';
+  const value = colon > 0 ? text.slice(colon + 1).trim() : '';
+  if (!HEADER_NAME.test(name) || value === '') {
+    throw new ConfigError(`--require-header: "${text}" is not "Name: value" (example: "Authorization: Basic 12345")`);
+  }
+  if (RESERVED_HEADERS.has(name.toLowerCase())) {
+    throw new ConfigError(`--require-header: ${name} is set by CallAIder itself and cannot be required; pick another header`);
+  }
+  return { name, value };
+}
+
+export function parseTunnelMode(text: string): TunnelMode {
+  if (text === 'ngrok' || text === 'none') return text;
+  throw new ConfigError(`--tunnel: "${text}" is not one of: ngrok, none`);
+}
+
+export function parsePublicUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`--public-url: "${text}" is not a URL (example: https://archive.example.com)`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(`--public-url: "${text}" must start with https://`);
+  }
+  return url.toString().replace(/\/$/, '');
+}

@@ -1,0 +1,374 @@
+/**
+ * The webhook listener: POST /webhook and GET /healthz, nothing else. This is the only listener
+ * the public tunnel points at, so everything a stranger can send ends here with a 4xx and a line
+ * in the delivery log; only a failed COMMIT produces a 5xx (so CallAIder retries).
+ *
+ * Order of checks (cheap before expensive, nothing read before it is needed):
+ *   method/path -> failure rate limit -> content-type -> content-length   (before the body)
+ *   -> signature over the raw bytes -> required header                    (401)
+ *   -> safe JSON parse -> schema -> event header agreement                (400)
+ *   -> one group-committed transaction                                    (200 after COMMIT)
+ */
+import { performance } from 'node:perf_hooks';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { checkPayload, type KnownPayload } from '../../shared/payload.js';
+import type { Archive, DeliveryOutcome, QuarantineFailure } from './archive/archive.js';
+import { CommitError } from './archive/group-commit.js';
+import { FailureLimiter } from './failure-limiter.js';
+import { silentLogger, type Logger } from './log.js';
+import { parseJsonSafely } from './safe-json.js';
+import {
+  EVENT_HEADER,
+  SIGNATURE_FAILURE_TEXT,
+  SIGNATURE_HEADER,
+  headerValueEquals,
+  verifySignature,
+} from './signature.js';
+
+export const WEBHOOK_PATH = '/webhook';
+export const HEALTH_PATH = '/healthz';
+
+export interface RequiredHeader {
+  name: string;
+  value: string;
+}
+
+export interface ReceiverOptions {
+  archive: Archive;
+  secret?: string | undefined;
+  previousSecret?: string | undefined;
+  requiredHeader?: RequiredHeader | undefined;
+  bodyLimit: number;
+  /** A request (headers and body) must arrive within this time. */
+  requestTimeoutMs: number;
+  failureLimiter?: FailureLimiter;
+  log?: Logger;
+  /** Called after an event is durably stored (or found to be a duplicate). */
+  onIngested?: (event: IngestedEvent) => void;
+}
+
+export interface IngestedEvent {
+  payload: KnownPayload;
+  duplicate: boolean;
+}
+
+interface RequestContext {
+  startedAt: number;
+  receivedAt: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    archiveContext: RequestContext;
+  }
+}
+
+const MASKED_HEADERS = new Set([SIGNATURE_HEADER, 'authorization', 'cookie', 'proxy-authorization']);
+
+export function createReceiver(options: ReceiverOptions): FastifyInstance {
+  const log = options.log ?? silentLogger;
+  const limiter = options.failureLimiter ?? new FailureLimiter();
+  const { archive } = options;
+  const maskedHeaders = new Set(MASKED_HEADERS);
+  if (options.requiredHeader) maskedHeaders.add(options.requiredHeader.name.toLowerCase());
+
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimit,
+    requestTimeout: options.requestTimeoutMs,
+    keepAliveTimeout: 10_000,
+    return503OnClosing: true,
+    // Never trust proxy headers for anything that matters; the client key below is only a rate-limit key.
+    trustProxy: false,
+    // Avoid the default "ajv" compile step and stray routes: this server has exactly two.
+    exposeHeadRoutes: false,
+  });
+  // Slow senders: headers must arrive well within the request timeout.
+  app.server.headersTimeout = Math.min(options.requestTimeoutMs, 10_000);
+
+  app.decorateRequest('archiveContext', null as unknown as RequestContext);
+  app.addHook('onRequest', async (request) => {
+    request.archiveContext = { startedAt: performance.now(), receivedAt: Date.now() };
+  });
+
+  // Only JSON is accepted, as raw bytes: the signature covers exactly what was sent.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  const record = (
+    request: FastifyRequest,
+    outcome: DeliveryOutcome,
+    statusCode: number,
+    reason: string | null,
+    extra: { event?: string | null; sessionId?: string | null; quarantine?: QuarantineDraft } = {},
+  ): void => {
+    const context = request.archiveContext ?? { startedAt: performance.now(), receivedAt: Date.now() };
+    const headers = describeHeaders(request, maskedHeaders);
+    const eventHeader = singleHeader(request.headers[EVENT_HEADER]);
+    const size = sizeOf(request);
+    archive
+      .logDelivery(
+        {
+          receivedAt: context.receivedAt,
+          method: request.method,
+          path: request.url.slice(0, 500),
+          remote: clientKey(request),
+          eventHeader,
+          event: extra.event ?? null,
+          sessionId: extra.sessionId ?? null,
+          outcome,
+          statusCode,
+          reason,
+          size,
+          latencyMs: performance.now() - context.startedAt,
+          headers,
+        },
+        extra.quarantine && {
+          receivedAt: context.receivedAt,
+          failure: extra.quarantine.failure,
+          reason: reason ?? extra.quarantine.failure,
+          eventHeader,
+          signatureHeader: singleHeader(request.headers[SIGNATURE_HEADER]),
+          event: extra.event ?? null,
+          sessionId: extra.sessionId ?? null,
+          headers: describeHeaders(request, new Set()),
+          body: extra.quarantine.body,
+        },
+      )
+      .catch((error: unknown) => log.error(`could not write the delivery log: ${errorText(error)}`));
+  };
+
+  const reject = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    statusCode: number,
+    reason: string,
+    extra: Parameters<typeof record>[4] = {},
+  ): FastifyReply => {
+    record(request, statusCode >= 500 ? 'failed' : 'rejected', statusCode, reason, extra);
+    return reply.code(statusCode).send({ ok: false, error: reason });
+  };
+
+  app.get(HEALTH_PATH, async () => ({ ok: true }));
+
+  app.post(WEBHOOK_PATH, {
+    // Everything that can be decided from the request line and headers is decided before the body is read.
+    onRequest: async (request, reply) => {
+      const retryAfterMs = await limiter.retryAfterMs(clientKey(request));
+      if (retryAfterMs > 0) {
+        reply.header('retry-after', Math.ceil(retryAfterMs / 1000));
+        return reject(request, reply, 429, 'too many failed verifications from this client; try again later');
+      }
+      const type = mediaType(request.headers['content-type']);
+      if (type !== 'application/json') {
+        return reject(request, reply, 415, `content type must be application/json (got ${type ?? 'none'})`);
+      }
+      const declared = Number(request.headers['content-length']);
+      if (Number.isFinite(declared) && declared > options.bodyLimit) {
+        reply.header('connection', 'close');
+        return reject(request, reply, 413, `body of ${declared} bytes is over the limit of ${options.bodyLimit} bytes`);
+      }
+      return undefined;
+    },
+    handler: async (request, reply) => {
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      if (body.length === 0) return reject(request, reply, 400, 'empty body');
+
+      if (options.secret) {
+        const verdict = verifySignature(body, request.headers[SIGNATURE_HEADER], {
+          current: options.secret,
+          previous: options.previousSecret,
+        });
+        if (!verdict.ok) {
+          await limiter.recordFailure(clientKey(request));
+          return reject(request, reply, 401, SIGNATURE_FAILURE_TEXT[verdict.reason], quarantineIfPlausible(body, 'signature'));
+        }
+      }
+      if (options.requiredHeader && !headerValueEquals(request.headers[options.requiredHeader.name.toLowerCase()], options.requiredHeader.value)) {
+        await limiter.recordFailure(clientKey(request));
+        return reject(
+          request,
+          reply,
+          401,
+          `missing or wrong ${options.requiredHeader.name} header`,
+          quarantineIfPlausible(body, 'required-header'),
+        );
+      }
+
+      const parsed = parseJsonSafely(body);
+      if (!parsed.ok) return reject(request, reply, 400, parsed.reason);
+      const checked = checkPayload(parsed.value);
+      const eventHeader = singleHeader(request.headers[EVENT_HEADER]);
+
+      if (checked.kind === 'invalid') {
+        const reason = `payload does not match the CallAIder schema: ${checked.reason}`;
+        return reject(request, reply, 400, reason, {
+          event: checked.event,
+          sessionId: checked.sessionId,
+          ...(checked.event ? { quarantine: { failure: 'payload', body } } : {}),
+        });
+      }
+      const event = checked.kind === 'known' ? checked.payload.event : checked.event;
+      const sessionId = checked.kind === 'known' ? checked.payload.sessionId : checked.sessionId;
+      if (eventHeader !== null && eventHeader !== event) {
+        return reject(request, reply, 400, `X-Callaider-Event header "${eventHeader}" disagrees with payload event "${event}"`, {
+          event,
+          sessionId,
+        });
+      }
+      if (checked.kind === 'unknown') {
+        log.info(`acknowledged unknown event type "${event}" (not stored)`);
+        record(request, 'ignored', 200, `unknown event type "${event}"`, { event, sessionId });
+        return reply.code(200).send({ ok: true, event, duplicate: false, ignored: true });
+      }
+
+      const payload = checked.payload;
+      try {
+        const { duplicate } = await archive.ingest({
+          payload,
+          body,
+          source: 'webhook',
+          receivedAt: request.archiveContext.receivedAt,
+          delivery: {
+            receivedAt: request.archiveContext.receivedAt,
+            startedAt: request.archiveContext.startedAt,
+            method: request.method,
+            path: request.url.slice(0, 500),
+            remote: clientKey(request),
+            eventHeader,
+            reason: options.secret ? null : 'unsigned (no webhook secret configured)',
+            size: body.length,
+            headers: describeHeaders(request, maskedHeaders),
+          },
+        });
+        options.onIngested?.({ payload, duplicate });
+        return reply.code(200).send({ ok: true, event: payload.event, duplicate });
+      } catch (error) {
+        if (error instanceof CommitError) {
+          log.error(`${payload.event} for session ${payload.sessionId} NOT stored: ${error.message}`);
+          reply.header('retry-after', 5);
+          return reject(request, reply, 503, 'the archive could not store this event; please retry', { event, sessionId });
+        }
+        // A payload that passed the schema but could not be projected: keep its bytes, tell the sender.
+        log.error(`${payload.event} for session ${payload.sessionId} could not be archived: ${errorText(error)}`);
+        return reject(request, reply, 422, `payload could not be archived: ${errorText(error).slice(0, 200)}`, {
+          event,
+          sessionId,
+          quarantine: { failure: 'payload', body },
+        });
+      }
+    },
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    if (request.url.split('?')[0] === WEBHOOK_PATH) {
+      reply.header('allow', 'POST');
+      return reject(request, reply, 405, `method ${request.method} is not allowed on ${WEBHOOK_PATH}; use POST`);
+    }
+    return reject(request, reply, 404, 'not found');
+  });
+
+  // Fastify's own errors (body too large, bad content type, aborted bodies, timeouts) are the
+  // sender's problem: they answer with their 4xx. Anything else is our bug, still never a crash.
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+    if (!error.statusCode || error.statusCode >= 500) log.error(`receiver error on ${request.method} ${request.url}: ${errorText(error)}`);
+    return reject(request, reply, status, clientErrorText(error));
+  });
+
+  return app;
+}
+
+interface QuarantineDraft {
+  failure: QuarantineFailure;
+  body: Buffer;
+}
+
+/**
+ * Bodies that failed verification are kept only when they look like a CallAIder delivery (a JSON
+ * object with an event name): a user who mistyped the secret loses nothing, while random junk
+ * from strangers cannot push real deliveries out of the bounded quarantine.
+ */
+function quarantineIfPlausible(body: Buffer, failure: QuarantineFailure) {
+  const parsed = parseJsonSafely(body);
+  if (!parsed.ok) return {};
+  const checked = checkPayload(parsed.value);
+  if (checked.kind === 'invalid' && checked.event === null) return {};
+  const identity =
+    checked.kind === 'known'
+      ? { event: checked.payload.event, sessionId: checked.payload.sessionId }
+      : { event: checked.event, sessionId: checked.sessionId };
+  return { ...identity, quarantine: { failure, body } };
+}
+
+function mediaType(header: string | undefined): string | null {
+  if (!header) return null;
+  return header.split(';')[0]!.trim().toLowerCase() || null;
+}
+
+function singleHeader(value: string | string[] | undefined): string | null {
+  if (value === undefined) return null;
+  return (Array.isArray(value) ? value.join(', ') : value).slice(0, 200);
+}
+
+function sizeOf(request: FastifyRequest): number | null {
+  if (Buffer.isBuffer(request.body)) return request.body.length;
+  const declared = Number(request.headers['content-length']);
+  return Number.isFinite(declared) ? declared : null;
+}
+
+/**
+ * The key failures are counted under. Through the in-process tunnel every request comes from
+ * loopback, so the client is the address the tunnel appended last to X-Forwarded-For (a sender
+ * can prepend fake entries, not append).
+ */
+function clientKey(request: FastifyRequest): string {
+  const forwarded = singleHeader(request.headers['x-forwarded-for']);
+  const socketAddress = request.socket.remoteAddress ?? 'unknown';
+  if (forwarded && isLoopback(socketAddress)) {
+    const last = forwarded.split(',').pop()?.trim();
+    if (last) return last.slice(0, 100);
+  }
+  return socketAddress;
+}
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}
+
+function describeHeaders(request: FastifyRequest, masked: Set<string>): Record<string, string> {
+  const result: Record<string, string> = {};
+  let budget = 16_384;
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined) continue;
+    let text = Array.isArray(value) ? value.join(', ') : String(value);
+    if (masked.has(name)) text = maskSecret(text);
+    text = text.slice(0, 1024);
+    budget -= name.length + text.length;
+    if (budget < 0) break;
+    result[name] = text;
+  }
+  return result;
+}
+
+function maskSecret(value: string): string {
+  const visible = value.startsWith('sha256=') ? 13 : 4;
+  return value.length <= visible ? '••••' : `${value.slice(0, visible)}••••`;
+}
+
+function clientErrorText(error: Error & { code?: string; statusCode?: number }): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'body is over the size limit';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'content type must be application/json';
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return 'content-length does not match the body';
+    default:
+      return error.statusCode && error.statusCode < 500 ? error.message.slice(0, 200) : 'bad request';
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

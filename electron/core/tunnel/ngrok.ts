@@ -1,0 +1,83 @@
+/**
+ * The ngrok adapter: the @ngrok/ngrok SDK runs the agent in-process (no agent binary download).
+ * Only the webhook listener is forwarded, and the edge itself refuses every path but the
+ * webhook and the health check, so strangers' scans never reach this machine at all.
+ */
+import { TunnelError, type Tunnel, type TunnelAdapter, type TunnelTarget } from './tunnel.js';
+import { HEALTH_PATH, WEBHOOK_PATH } from '../receiver.js';
+
+export interface NgrokOptions {
+  authtoken?: string | undefined;
+  /** A static domain reserved in the ngrok dashboard, so the URL survives restarts. */
+  domain?: string | undefined;
+  /** Give up on connecting after this long. */
+  connectTimeoutMs?: number;
+}
+
+type NgrokModule = typeof import('@ngrok/ngrok');
+
+const EDGE_POLICY = JSON.stringify({
+  on_http_request: [
+    {
+      expressions: [`!(req.url.path in ['${WEBHOOK_PATH}', '${HEALTH_PATH}'])`],
+      actions: [{ type: 'deny', config: { status_code: 404 } }],
+    },
+  ],
+});
+
+export function createNgrokAdapter(options: NgrokOptions, load: () => Promise<NgrokModule> = () => import('@ngrok/ngrok')): TunnelAdapter {
+  return {
+    name: 'ngrok',
+    async open(target: TunnelTarget): Promise<Tunnel> {
+      if (!options.authtoken) {
+        throw new TunnelError(
+          'ngrok needs an authtoken: copy yours from https://dashboard.ngrok.com/get-started/your-authtoken and set NGROK_AUTHTOKEN (or use --tunnel none)',
+          'missing-authtoken',
+        );
+      }
+      const ngrok = await load();
+      const timeoutMs = options.connectTimeoutMs ?? 20_000;
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const listener = await Promise.race([
+          ngrok.forward({
+            addr: `${target.host}:${target.port}`,
+            authtoken: options.authtoken,
+            ...(options.domain ? { domain: options.domain } : {}),
+            traffic_policy: EDGE_POLICY,
+          }),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new TunnelError(`ngrok did not answer within ${timeoutMs / 1000} s`, 'timeout')), timeoutMs);
+          }),
+        ]);
+        const url = listener.url();
+        if (!url) throw new TunnelError('ngrok opened a listener without a public URL', 'no-url');
+        return { url: url.replace(/\/$/, ''), close: () => listener.close() };
+      } catch (error) {
+        throw explainNgrokError(error);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** Maps the SDK's errors to what the user should do about them. */
+export function explainNgrokError(error: unknown): TunnelError {
+  if (error instanceof TunnelError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { errorCode?: string }).errorCode ?? /ERR_NGROK_\d+/.exec(message)?.[0] ?? null;
+  if (code === 'ERR_NGROK_108') {
+    return new TunnelError(
+      'ngrok refused: another ngrok agent session is already running on this account (ERR_NGROK_108). Stop the other one (another copy of this app, or `ngrok http` in a terminal), or upgrade the ngrok plan',
+      code,
+    );
+  }
+  if (code === 'ERR_NGROK_105' || code === 'ERR_NGROK_107' || /authtoken|authentication failed/i.test(message)) {
+    return new TunnelError(`ngrok rejected the authtoken (${code ?? 'invalid'}); copy it again from the ngrok dashboard`, code);
+  }
+  if (/tcp connection|dns|resolve|network|connect/i.test(message)) {
+    return new TunnelError(`cannot reach ngrok's servers (${message}); check the internet connection or a firewall`, 'unreachable');
+  }
+  return new TunnelError(`ngrok failed: ${message}`, code);
+}
