@@ -1,0 +1,241 @@
+/**
+ * The `callaider-archive` command line: serve, export, import, reverify, send-test.
+ * Errors people can fix (a taken port, a locked archive, a bad option) print one line and exit 1.
+ */
+import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { EXPORT_FORMATS, type ExportFormat } from '../../../shared/export-format.js';
+import { Archive } from '../archive/archive.js';
+import { ArchiveVersionError, openDatabase } from '../archive/database.js';
+import {
+  ConfigError,
+  DEFAULTS,
+  defaultConfig,
+  parseBodyLimit,
+  parsePort,
+  parsePublicUrl,
+  parseRequiredHeader,
+  parseTunnelMode,
+  type EngineConfig,
+} from '../config.js';
+import { ArchiveLockedError } from '../engine-lock.js';
+import { PortInUseError } from '../engine.js';
+import { SessionNotFoundError, writeExport } from '../export.js';
+import { importFiles } from '../import.js';
+import { archivePath, defaultDataDir } from '../paths.js';
+import { reverifyQuarantine } from '../quarantine.js';
+import { sendTest } from '../send-test.js';
+import { TunnelError } from '../tunnel/tunnel.js';
+import { serve } from './serve.js';
+
+const SECRET_ENV = 'CALLAIDER_WEBHOOK_SECRET';
+
+const wrap = <T>(parse: (value: string) => T) => (value: string) => {
+  try {
+    return parse(value);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
+};
+const positiveInt = (name: string) =>
+  wrap((value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number of at least 1 (got "${value}")`);
+    return n;
+  });
+
+function dataDirOption(): Option {
+  return new Option('--data-dir <dir>', 'archive folder (default: the desktop app\'s data folder; env CALLAIDER_ARCHIVE_DATA_DIR)');
+}
+
+function resolveDataDir(dir: string | undefined): string {
+  return resolve(dir ?? defaultDataDir());
+}
+
+function openExistingArchive(dataDir: string): Archive {
+  const file = archivePath(dataDir);
+  if (!existsSync(file)) throw new ConfigError(`no archive in ${dataDir} yet (nothing has been received or imported there)`);
+  return Archive.open(file);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('callaider-archive')
+    .description('A private, offline archive of your CallAIder assistant sessions.')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (text, write) => write(text) });
+
+  const addServeOptions = (command: Command) =>
+    command
+      .addOption(dataDirOption())
+      .option('--port <port>', 'webhook listener port', wrap((v) => parsePort(v, '--port')), DEFAULTS.port)
+      .option('--host <host>', 'webhook listener address (keep loopback: the tunnel reaches it there)', DEFAULTS.host)
+      .option('--ui-port <port>', 'archive window port (reserved for the UI)', wrap((v) => parsePort(v, '--ui-port')))
+      .option('--ui-token <token>', 'archive window access token (reserved for the UI)')
+      .addOption(new Option('--secret <secret>', 'webhook secret (CallAIder webhookSecret)').env(SECRET_ENV))
+      .option('--previous-secret <secret>', 'also accept this secret, while rotating to a new one')
+      .option('--require-header <line>', 'require this header on every delivery, e.g. "Authorization: Basic 12345"', wrap(parseRequiredHeader))
+      .option('--body-limit <size>', 'largest accepted body', wrap(parseBodyLimit), DEFAULTS.bodyLimit)
+      .option('--tunnel <mode>', 'ngrok | none', wrap(parseTunnelMode), 'none')
+      .option('--ngrok-domain <domain>', 'reserved ngrok domain, so the public URL survives restarts')
+      .option('--public-url <url>', 'with --tunnel none: the public base URL of your own reverse proxy', wrap(parsePublicUrl));
+
+  type ServeFlags = {
+    dataDir?: string; port: number; host: string; uiPort?: number; uiToken?: string; secret?: string; previousSecret?: string;
+    requireHeader?: EngineConfig['requiredHeader']; bodyLimit: number; tunnel: EngineConfig['tunnel']; ngrokDomain?: string; publicUrl?: string;
+  };
+  const configFrom = (flags: ServeFlags): EngineConfig =>
+    defaultConfig({
+      dataDir: resolveDataDir(flags.dataDir),
+      host: flags.host,
+      port: flags.port,
+      secret: flags.secret || undefined,
+      previousSecret: flags.previousSecret || undefined,
+      requiredHeader: flags.requireHeader,
+      bodyLimit: flags.bodyLimit,
+      tunnel: flags.tunnel,
+      ngrokDomain: flags.ngrokDomain,
+      ngrokAuthtoken: process.env.NGROK_AUTHTOKEN || undefined,
+      publicUrl: flags.publicUrl,
+    });
+
+  addServeOptions(program.command('serve').description('receive webhooks into the archive until stopped (headless mode)')).action(
+    async (flags: ServeFlags) => serve(configFrom(flags), { uiPort: flags.uiPort, uiToken: flags.uiToken }),
+  );
+
+  addServeOptions(program.command('start').description('what `npm start` runs: the engine with default settings (the tray app is not in this build)')).action(
+    async (flags: ServeFlags) => serve(configFrom(flags), { uiPort: flags.uiPort, uiToken: flags.uiToken, headlessNotice: true }),
+  );
+
+  program
+    .command('export')
+    .description('write sessions out as json, ndjson, csv or md')
+    .addOption(dataDirOption())
+    .addOption(new Option('--format <format>', 'output format').choices(EXPORT_FORMATS).default('json'))
+    .option('--session <id>', 'only this session')
+    .option('--out <file>', 'write to a file (default: standard output)')
+    .action(async (flags: { dataDir?: string; format: ExportFormat; session?: string; out?: string }) => {
+      const dataDir = resolveDataDir(flags.dataDir);
+      const file = archivePath(dataDir);
+      if (!existsSync(file)) throw new ConfigError(`no archive in ${dataDir} yet (nothing has been received or imported there)`);
+      const db = openDatabase(file, { readonly: true });
+      try {
+        if (!flags.out) {
+          const count = await writeExport(db, process.stdout, { format: flags.format, sessionId: flags.session });
+          process.stderr.write(`exported ${count} session${count === 1 ? '' : 's'}\n`);
+          return;
+        }
+        // Written beside the target and renamed at the end: a failed export never leaves half a file.
+        const target = resolve(flags.out);
+        mkdirSync(dirname(target), { recursive: true });
+        const partial = `${target}.partial-${process.pid}`;
+        const out = createWriteStream(partial);
+        try {
+          const count = await writeExport(db, out, { format: flags.format, sessionId: flags.session });
+          out.end();
+          await finished(out);
+          renameSync(partial, target);
+          process.stderr.write(`exported ${count} session${count === 1 ? '' : 's'} to ${target}\n`);
+        } catch (error) {
+          out.destroy();
+          rmSync(partial, { force: true });
+          throw error;
+        }
+      } finally {
+        db.close();
+      }
+    });
+
+  program
+    .command('import')
+    .description('replay saved payloads (one payload, a JSON array, NDJSON, or an export of this app) into the archive')
+    .argument('<files...>')
+    .addOption(dataDirOption())
+    .action(async (files: string[], flags: { dataDir?: string }) => {
+      const dataDir = resolveDataDir(flags.dataDir);
+      mkdirSync(dataDir, { recursive: true });
+      const archive = Archive.open(archivePath(dataDir));
+      try {
+        const summary = await importFiles(archive, files);
+        process.stderr.write(
+          `imported ${summary.payloads} payload${summary.payloads === 1 ? '' : 's'}: ${summary.stored} stored, ${summary.duplicates} already archived, ${summary.ignored} unknown event types ignored, ${summary.invalid.length} invalid\n`,
+        );
+        for (const problem of summary.invalid.slice(0, 50)) process.stderr.write(`  ${problem.where}: ${problem.reason}\n`);
+        if (summary.invalid.length > 50) process.stderr.write(`  … and ${summary.invalid.length - 50} more\n`);
+        if (summary.invalid.length > 0) process.exitCode = 1;
+      } finally {
+        await archive.close();
+      }
+    });
+
+  program
+    .command('reverify')
+    .description('re-check deliveries quarantined for a bad signature with the right secret, and store those that match')
+    .addOption(dataDirOption())
+    .addOption(new Option('--secret <secret>', 'the webhook secret to check against').env(SECRET_ENV).makeOptionMandatory())
+    .action(async (flags: { dataDir?: string; secret: string }) => {
+      const archive = openExistingArchive(resolveDataDir(flags.dataDir));
+      try {
+        const summary = await reverifyQuarantine(archive, flags.secret);
+        process.stderr.write(
+          `checked ${summary.checked} quarantined deliveries: ${summary.stored} stored, ${summary.duplicates} already archived, ${summary.kept} still not matching (kept)\n`,
+        );
+      } finally {
+        await archive.close();
+      }
+    });
+
+  program
+    .command('send-test')
+    .description('act as CallAIder: send realistic signed session.started/session.ended pairs to a webhook URL')
+    .option('--url <url>', 'webhook URL', `http://${DEFAULTS.host}:${DEFAULTS.port}/webhook`)
+    .addOption(new Option('--secret <secret>', 'sign with this webhook secret').env(SECRET_ENV))
+    .option('--header <line>', 'extra header, like CallAIder webhookHeaders ("Authorization: Basic 12345")', wrap(parseRequiredHeader))
+    .option('--sessions <n>', 'how many sessions', positiveInt('--sessions'), 3)
+    .option('--concurrency <n>', 'sessions delivered at once', positiveInt('--concurrency'), 4)
+    .option('--seed <n>', 'random seed (same seed, same sessions)', positiveInt('--seed'))
+    .action(async (flags: { url: string; secret?: string; header?: EngineConfig['requiredHeader']; sessions: number; concurrency: number; seed?: number }) => {
+      const summary = await sendTest({
+        url: flags.url,
+        secret: flags.secret,
+        header: flags.header,
+        sessions: flags.sessions,
+        concurrency: flags.concurrency,
+        seed: flags.seed ?? Math.floor(Math.random() * 2 ** 31),
+      });
+      const events = summary.sessions * 2;
+      process.stdout.write(
+        `sent ${summary.sessions} session${summary.sessions === 1 ? '' : 's'} (${events} events) to ${flags.url} in ${(summary.elapsedMs / 1000).toFixed(1)} s: ${summary.delivered} accepted (${summary.duplicates} duplicates), ${summary.failed.length} failed\n`,
+      );
+      const reasons = new Map<string, number>();
+      for (const failure of summary.failed) {
+        const key = `${failure.status ?? 'no response'} ${failure.error ?? ''}`.trim();
+        reasons.set(key, (reasons.get(key) ?? 0) + 1);
+      }
+      for (const [reason, count] of reasons) process.stdout.write(`  ${count} × ${reason}\n`);
+      if (summary.failed.length > 0) process.exitCode = 1;
+    });
+
+  return program;
+}
+
+const FRIENDLY_ERRORS = [ConfigError, ArchiveLockedError, PortInUseError, TunnelError, SessionNotFoundError, ArchiveVersionError];
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  // `export | head` closes the pipe early; that is the reader's choice, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (FRIENDLY_ERRORS.some((type) => error instanceof type)) {
+      process.stderr.write(`callaider-archive: ${(error as Error).message}\n`);
+    } else {
+      process.stderr.write(`callaider-archive: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    }
+    process.exitCode = 1;
+  }
+}

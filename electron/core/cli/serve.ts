@@ -1,0 +1,78 @@
+/** `serve`: runs the engine until SIGINT/SIGTERM and tells the user what to paste into CallAIder. */
+import type { EngineConfig } from '../config.js';
+import { Engine } from '../engine.js';
+import { consoleLogger } from '../log.js';
+import { archivePath } from '../paths.js';
+
+export interface ServeOptions {
+  uiPort?: number | undefined;
+  uiToken?: string | undefined;
+  headlessNotice?: boolean;
+}
+
+export async function serve(config: EngineConfig, options: ServeOptions = {}): Promise<void> {
+  const log = consoleLogger();
+  if (options.headlessNotice) {
+    log.info('the desktop tray app is not part of this build yet: running the engine headless (callaider-archive serve) with default settings');
+  }
+  const engine = await Engine.start(config, { log });
+  engine.on('ingested', ({ payload, duplicate }) => {
+    if (duplicate) {
+      log.info(`duplicate ${payload.event} for session ${payload.sessionId} (already archived, nothing changed)`);
+      return;
+    }
+    const detail = payload.event === 'session.ended' ? ` (${payload.data.transcript?.length ?? 0} messages, ${payload.data.reason ?? 'no reason given'})` : '';
+    log.info(`archived ${payload.event} for session ${payload.sessionId}${detail}`);
+  });
+  process.stdout.write(banner(engine, options));
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        log.warn(`${signal} again: exiting without waiting`);
+        process.exit(1);
+      }
+      stopping = true;
+      log.info(`${signal}: finishing in-flight requests, then closing the archive`);
+      engine.stop().then(resolve, (error: unknown) => {
+        log.error(`stopping: ${String(error)}`);
+        process.exitCode = 1;
+        resolve();
+      });
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+function banner(engine: Engine, options: ServeOptions): string {
+  const { config } = engine;
+  const counts = engine.archive.counts();
+  const publicUrl = engine.publicWebhookUrl;
+  const lines = [
+    '',
+    'CallAIder Archive is receiving webhooks.',
+    `  Listening on    ${engine.localWebhookUrl}`,
+    `  Public URL      ${publicUrl ?? '(none: CallAIder cannot reach this machine yet; use --tunnel ngrok, or --public-url for your own proxy)'}`,
+    `  Archive         ${archivePath(config.dataDir)} (${counts.sessions} sessions)`,
+  ];
+  if (options.uiPort !== undefined) {
+    lines.push(`  Archive window  not in this build yet (--ui-port ${options.uiPort} is accepted and reserved for it); use \`callaider-archive export\``);
+  }
+  lines.push(
+    '',
+    "Paste into your CallAIder assistant's settings:",
+    `  webhookUrl      ${publicUrl ?? `<your public https URL>/webhook (forwarding to ${engine.localWebhookUrl})`}`,
+    `  webhookSecret   ${config.secret ? `the secret this engine was started with (${mask(config.secret)})` : '(none set: events are accepted unsigned; start with --secret to require signatures)'}`,
+    `  webhookHeaders  ${config.requiredHeader ? `${config.requiredHeader.name}: ${mask(config.requiredHeader.value)}` : '(leave empty)'}`,
+    '',
+    'Stop with Ctrl+C (in-flight events are finished and committed first).',
+    '',
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+function mask(secret: string): string {
+  return secret.length <= 4 ? '••••' : `${secret.slice(0, 2)}••••${secret.slice(-2)}`;
+}
