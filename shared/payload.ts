@@ -13,9 +13,7 @@ export type KnownEvent = (typeof KNOWN_EVENTS)[number];
 export const ROLES = ['user', 'assistant', 'system', 'tool'] as const;
 export type Role = (typeof ROLES)[number];
 
-const isoTimestamp = z
-  .string()
-  .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'must be an ISO 8601 date-time' });
+const isoTimestamp = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, like 2026-05-28T12:34:56.789Z' });
 
 /** CallAIder documents assistantId as a number; some sources send it as a string. Both are kept as sent. */
 const assistantId = z.union([z.number(), z.string()]);

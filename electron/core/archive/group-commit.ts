@@ -15,6 +15,16 @@ export class CommitError extends Error {
   }
 }
 
+/**
+ * Errors that mean "the archive cannot write right now" (disk full, I/O error, locked, read-only)
+ * rather than "this job is wrong": the sender should retry those, so they count as commit failures.
+ */
+export function isStorageFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return false;
+  return !/^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE|ERROR)/.test(code);
+}
+
 interface Job<T> {
   work: (db: Db) => T;
   resolve: (value: T) => void;
@@ -88,7 +98,7 @@ export class GroupCommitter {
           // SQLite aborts the whole transaction on I/O errors, disk full and the like; then
           // nothing in this batch can commit and the outer transaction must fail too.
           if (!this.db.inTransaction) throw error;
-          outcomes.push({ ok: false, error });
+          outcomes.push({ ok: false, error: isStorageFailure(error) ? new CommitError(error) : error });
         }
       }
     });

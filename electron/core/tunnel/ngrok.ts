@@ -3,6 +3,7 @@
  * Only the webhook listener is forwarded, and the edge itself refuses every path but the
  * webhook and the health check, so strangers' scans never reach this machine at all.
  */
+import type * as ngrokTypes from '@ngrok/ngrok';
 import { TunnelError, type Tunnel, type TunnelAdapter, type TunnelTarget } from './tunnel.js';
 import { HEALTH_PATH, WEBHOOK_PATH } from '../receiver.js';
 
@@ -14,7 +15,7 @@ export interface NgrokOptions {
   connectTimeoutMs?: number;
 }
 
-type NgrokModule = typeof import('@ngrok/ngrok');
+type NgrokModule = typeof ngrokTypes;
 
 const EDGE_POLICY = JSON.stringify({
   on_http_request: [

@@ -1,0 +1,51 @@
+// Lint, including the architecture's boundaries: a boundary that is only written down gets crossed.
+import js from '@eslint/js';
+import globals from 'globals';
+import { builtinModules } from 'node:module';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:${name}`)];
+const noNodeBuiltins = {
+  paths: nodeBuiltins.map((name) => ({ name, message: 'shared/ and renderer/ run in the browser too: no Node built-ins here.' })),
+  patterns: [{ group: ['node:*'], message: 'shared/ and renderer/ run in the browser too: no Node built-ins here.' }],
+};
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'dist-*/**', 'release/**', 'node_modules/**', 'coverage/**', 'test-results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      'no-console': 'error',
+      eqeqeq: ['error', 'always'],
+    },
+  },
+  {
+    // The engine runs under plain Node (serve, tests) as well as in Electron's main process.
+    files: ['electron/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'The engine (electron/core) never imports electron: it must run headless under Node.' }],
+          patterns: [{ group: ['electron/*', '**/electron/main/**', '**/electron/preload/**'], message: 'The engine never depends on the Electron shell.' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['shared/**/*.ts', 'renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': ['error', noNodeBuiltins],
+      'no-restricted-globals': ['error', { name: 'process', message: 'No Node globals in shared/ or renderer/.' }, { name: 'Buffer', message: 'No Node globals in shared/ or renderer/.' }, { name: 'require', message: 'No Node globals in shared/ or renderer/.' }],
+    },
+  },
+  {
+    files: ['tests/**/*.ts', 'bench/**/*.ts', 'bin/**', '*.config.*'],
+    rules: { 'no-console': 'off' },
+  },
+);
