@@ -9,6 +9,7 @@
  *   -> safe JSON parse -> schema -> event header agreement                (400)
  *   -> one group-committed transaction                                    (200 after COMMIT)
  */
+import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { checkPayload, type KnownPayload } from '../../shared/payload.js';
@@ -75,16 +76,24 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit: options.bodyLimit,
-    requestTimeout: options.requestTimeoutMs,
-    keepAliveTimeout: 10_000,
+    // Slow senders are cut off with a 408: the whole request within requestTimeoutMs, headers within
+    // 10 s. Node checks these on a timer (30 s by default), so the check runs every second here.
+    serverFactory: (handler) =>
+      createServer(
+        {
+          requestTimeout: options.requestTimeoutMs,
+          headersTimeout: Math.min(options.requestTimeoutMs, 10_000),
+          connectionsCheckingInterval: 1_000,
+          keepAliveTimeout: 10_000,
+        },
+        handler,
+      ),
     return503OnClosing: true,
     // Never trust proxy headers for anything that matters; the client key below is only a rate-limit key.
     trustProxy: false,
     // Avoid the default "ajv" compile step and stray routes: this server has exactly two.
     exposeHeadRoutes: false,
   });
-  // Slow senders: headers must arrive well within the request timeout.
-  app.server.headersTimeout = Math.min(options.requestTimeoutMs, 10_000);
 
   app.decorateRequest('archiveContext', null as unknown as RequestContext);
   app.addHook('onRequest', async (request) => {

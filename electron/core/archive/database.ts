@@ -63,12 +63,13 @@ export function migrate(db: Db, target: number = LATEST_VERSION, migrations: rea
     });
     step.immediate();
   }
+  const known = migrations.length === 0 ? 0 : migrations[migrations.length - 1]!.version;
   const version = userVersion(db);
-  if (version > LATEST_VERSION) throw tooNew(db.name, version);
+  if (version > known) throw tooNew(db.name, version, known);
 }
 
-function tooNew(file: string, version: number): ArchiveVersionError {
+function tooNew(file: string, version: number, known = LATEST_VERSION): ArchiveVersionError {
   return new ArchiveVersionError(
-    `the archive at ${file} was written by a newer CallAIder Archive (schema ${version}, this build knows ${LATEST_VERSION}); update the app`,
+    `the archive at ${file} was written by a newer CallAIder Archive (schema ${version}, this build knows ${known}); update the app`,
   );
 }

@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { ArchiveVersionError, migrate, openDatabase, userVersion } from '../../electron/core/archive/database.js';
+import { LATEST_VERSION, MIGRATIONS } from '../../electron/core/archive/migrations.js';
+import { tempDir } from '../support/fixtures.js';
+
+const tables = (db: Database.Database) =>
+  (db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'messages_fts%' ORDER BY name").all() as Array<{ name: string; sql: string }>);
+
+describe('migrations', () => {
+  it('are numbered 1..N without gaps', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+    expect(LATEST_VERSION).toBe(MIGRATIONS.length);
+  });
+
+  it('migration 1 creates the archive schema with STRICT tables and the full-text index', () => {
+    const db = openDatabase(join(tempDir(), 'a.sqlite'), { migrateTo: 1 });
+    expect(userVersion(db)).toBe(1);
+    const created = tables(db);
+    expect(created.map((t) => t.name)).toEqual(['deliveries', 'events', 'files', 'messages', 'quarantine', 'sessions']);
+    for (const table of created) expect(table.sql).toMatch(/\) STRICT$/);
+    expect(db.prepare("SELECT name FROM sqlite_schema WHERE name = 'messages_fts'").get()).toBeTruthy();
+    // The dedupe key is enforced by the schema, not by application code.
+    db.prepare("INSERT INTO events (session_id, event, received_at, source, body, body_sha256) VALUES ('s', 'session.started', 0, 'webhook', x'00', '')").run();
+    expect(() => db.prepare("INSERT INTO events (session_id, event, received_at, source, body, body_sha256) VALUES ('s', 'session.started', 0, 'webhook', x'00', '')").run()).toThrow(/UNIQUE/);
+    // STRICT: a wrong type is an error, not a silent conversion.
+    expect(() => db.prepare("INSERT INTO deliveries (received_at, method, path, outcome, status_code) VALUES ('yesterday', 'POST', '/', 'stored', 200)").run()).toThrow(/cannot store TEXT value in INTEGER column/);
+    db.close();
+  });
+
+  it('is idempotent: reopening applies nothing twice', () => {
+    const file = join(tempDir(), 'a.sqlite');
+    openDatabase(file).close();
+    const db = openDatabase(file);
+    expect(userVersion(db)).toBe(LATEST_VERSION);
+    db.close();
+  });
+
+  it('refuses an archive written by a newer version instead of damaging it', () => {
+    const file = join(tempDir(), 'a.sqlite');
+    const raw = new Database(file);
+    raw.pragma(`user_version = ${LATEST_VERSION + 1}`);
+    raw.close();
+    expect(() => openDatabase(file)).toThrow(ArchiveVersionError);
+    expect(() => openDatabase(file, { readonly: true })).toThrow(/newer CallAIder Archive/);
+  });
+
+  it('applies a later migration on top of an existing archive, in one transaction per step', () => {
+    const file = join(tempDir(), 'a.sqlite');
+    const db = openDatabase(file);
+    const next = { version: LATEST_VERSION + 1, name: 'test step', sql: 'CREATE TABLE extra (x INTEGER) STRICT;' };
+    migrate(db, next.version, [...MIGRATIONS, next]);
+    expect(userVersion(db)).toBe(next.version);
+    const broken = { version: next.version + 1, name: 'broken step', sql: 'CREATE TABLE extra2 (x INTEGER) STRICT; THIS IS NOT SQL;' };
+    expect(() => migrate(db, broken.version, [...MIGRATIONS, next, broken])).toThrow();
+    expect(userVersion(db)).toBe(next.version);
+    expect(db.prepare("SELECT name FROM sqlite_schema WHERE name = 'extra2'").get()).toBeUndefined();
+    db.close();
+  });
+});
