@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import globals from 'globals';
 import { builtinModules } from 'node:module';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:${name}`)];
@@ -11,7 +12,7 @@ const noNodeBuiltins = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-*/**', 'release/**', 'node_modules/**', 'coverage/**', 'test-results/**'] },
+  { ignores: ['.tmp/**', 'dist/**', 'dist-*/**', 'release/**', 'node_modules/**', 'coverage/**', 'test-results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -35,6 +36,12 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    // The classic rules; the React Compiler rules in `recommended` assume the compiler, which this build does not use.
+    rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'error' },
   },
   {
     files: ['shared/**/*.ts', 'renderer/**/*.{ts,tsx}'],

@@ -23,6 +23,8 @@ export interface EngineConfig {
   ngrokAuthtoken?: string | undefined;
   /** tunnel "none": the public URL of the user's own reverse proxy, shown for pasting into CallAIder. */
   publicUrl?: string | undefined;
+  /** A session that started but has not ended after this long is flagged: its end may have been missed. */
+  staleAfterMinutes: number;
 }
 
 export const DEFAULTS = {
@@ -31,6 +33,7 @@ export const DEFAULTS = {
   uiPort: 4319,
   bodyLimit: 20 * 1024 * 1024,
   requestTimeoutMs: 30_000,
+  staleAfterMinutes: 120,
 } as const;
 
 export class ConfigError extends Error {}
@@ -42,6 +45,7 @@ export function defaultConfig(overrides: Partial<EngineConfig> = {}): EngineConf
     port: DEFAULTS.port,
     bodyLimit: DEFAULTS.bodyLimit,
     requestTimeoutMs: DEFAULTS.requestTimeoutMs,
+    staleAfterMinutes: DEFAULTS.staleAfterMinutes,
     tunnel: 'none',
     ...overrides,
   };

@@ -17,6 +17,8 @@ import type { Tunnel, TunnelAdapter } from './tunnel/tunnel.js';
 
 export interface EngineEvents {
   ingested: [IngestedEvent];
+  /** A request was recorded in the delivery log. */
+  delivery: [];
 }
 
 export interface EngineDeps {
@@ -41,6 +43,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     private tunnel: Tunnel | null,
   ) {
     super();
+  }
+
+  get tunnelStatus(): { state: 'off' | 'connecting' | 'online' | 'error'; error: string | null } {
+    if (this.config.tunnel === 'none') return { state: 'off', error: null };
+    return this.tunnel ? { state: 'online', error: null } : { state: 'error', error: 'the tunnel is closed' };
   }
 
   /** The URL to paste into CallAIder's webhookUrl, when one is known. */
@@ -68,6 +75,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         requestTimeoutMs: config.requestTimeoutMs,
         log,
         onIngested: (event) => engine?.emit('ingested', event),
+        onDelivery: () => engine?.emit('delivery'),
       });
       const address = await listen(receiver, config.host, config.port);
       const localWebhookUrl = `http://${formatHost(address.host)}:${address.port}${WEBHOOK_PATH}`;

@@ -2,8 +2,10 @@
  * Where the archive lives. The default is the folder Electron's app.getPath('userData') gives
  * the desktop app ("<appData>/CallAIder Archive"), so the tray app and `serve` share one archive.
  */
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const PRODUCT_NAME = 'CallAIder Archive';
 export const ARCHIVE_FILE = 'archive.sqlite';
@@ -21,4 +23,20 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: N
 
 export function archivePath(dataDir: string): string {
   return join(dataDir, ARCHIVE_FILE);
+}
+
+/** The project (or packaged app) root: the nearest folder above this file with a package.json. */
+export function packageRoot(from: string = fileURLToPath(import.meta.url)): string {
+  let dir = dirname(from);
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${from}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+/** Where `npm run build` puts the archive window (Vite output). */
+export function rendererDir(): string {
+  return join(packageRoot(), 'dist', 'renderer');
 }

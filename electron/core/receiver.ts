@@ -46,6 +46,8 @@ export interface ReceiverOptions {
   log?: Logger;
   /** Called after an event is durably stored (or found to be a duplicate). */
   onIngested?: (event: IngestedEvent) => void;
+  /** Called after any request has been written to the delivery log. */
+  onDelivery?: () => void;
 }
 
 export interface IngestedEvent {
@@ -144,6 +146,7 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
           body: extra.quarantine.body,
         },
       )
+      .then(() => options.onDelivery?.())
       .catch((error: unknown) => log.error(`could not write the delivery log: ${errorText(error)}`));
   };
 
@@ -251,6 +254,7 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
           },
         });
         options.onIngested?.({ payload, duplicate });
+        options.onDelivery?.();
         return reply.code(200).send({ ok: true, event: payload.event, duplicate });
       } catch (error) {
         if (error instanceof CommitError) {

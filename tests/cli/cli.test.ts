@@ -46,10 +46,10 @@ describe('callaider-archive CLI', () => {
     const dataDir = tempDir();
     const port = await freePort();
     await startServe(['--data-dir', dataDir, '--port', String(port), '--secret', 's']);
-    const portTaken = runCli(['serve', '--data-dir', tempDir(), '--port', String(port), '--secret', 's']);
+    const portTaken = runCli(['serve', '--data-dir', tempDir(), '--port', String(port), '--secret', 's', '--no-ui']);
     expect(portTaken.code).toBe(1);
     expect(portTaken.stderr.trim()).toBe(`callaider-archive: port ${port} on 127.0.0.1 is already in use (another engine, or another program); choose one with --port`);
-    const locked = runCli(['serve', '--data-dir', dataDir, '--port', String(await freePort()), '--secret', 's']);
+    const locked = runCli(['serve', '--data-dir', dataDir, '--port', String(await freePort()), '--secret', 's', '--no-ui']);
     expect(locked.code).toBe(1);
     expect(locked.stderr.trim().split('\n')).toHaveLength(1);
     expect(locked.stderr).toMatch(/another CallAIder Archive engine \(pid \d+, receiving on http:\/\/127\.0\.0\.1:\d+\/webhook/);

@@ -37,7 +37,9 @@ export interface ServeProcess {
 
 /** Starts `serve` and resolves once it prints that it is listening. Killed after the test. */
 export async function startServe(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+  // Many tests run at once: the archive window gets a free port unless the test picks one.
+  const uiArgs = args.includes('--ui-port') || args.includes('--no-ui') ? [] : ['--ui-port', '0'];
+  const child = spawn(process.execPath, [BIN, 'serve', ...args, ...uiArgs], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   onCleanup(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });

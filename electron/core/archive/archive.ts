@@ -9,6 +9,7 @@ import type { KnownPayload } from '../../../shared/payload.js';
 import { openDatabase, type Db, type OpenOptions } from './database.js';
 import { GroupCommitter } from './group-commit.js';
 import { projectEvent } from './projection.js';
+import { deleteSession as deleteSessionRows } from './queries.js';
 
 export type EventSource = 'webhook' | 'import' | 'reverify';
 export type DeliveryOutcome = 'stored' | 'duplicate' | 'ignored' | 'rejected' | 'failed';
@@ -159,6 +160,11 @@ export class Archive {
       const quarantineId = quarantined ? this.insertQuarantine(quarantined) : null;
       this.insertDelivery(delivery, quarantineId);
     });
+  }
+
+  /** Deletes a session with its events, messages, files and index entries; resolves after COMMIT. */
+  deleteSession(sessionId: string): Promise<boolean> {
+    return this.committer.submit((db) => deleteSessionRows(db, sessionId));
   }
 
   listQuarantine(): StoredQuarantine[] {

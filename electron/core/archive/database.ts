@@ -73,3 +73,20 @@ function tooNew(file: string, version: number, known = LATEST_VERSION): ArchiveV
     `the archive at ${file} was written by a newer CallAIder Archive (schema ${version}, this build knows ${known}); update the app`,
   );
 }
+
+const statementCache = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/** Prepares `sql` once per connection: hot paths call this instead of db.prepare. */
+export function statement(db: Db, sql: string): Database.Statement {
+  let cache = statementCache.get(db);
+  if (!cache) {
+    cache = new Map();
+    statementCache.set(db, cache);
+  }
+  let prepared = cache.get(sql);
+  if (!prepared) {
+    prepared = db.prepare(sql);
+    cache.set(sql, prepared);
+  }
+  return prepared;
+}

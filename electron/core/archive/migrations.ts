@@ -125,6 +125,39 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'search and browse: session metadata full-text index, message id ranges, filter indexes',
+    sql: `
+      -- Messages of one session are inserted together, so their ids form one range. Searching a
+      -- session's messages is then a rowid-range probe of the full-text index, not a join.
+      ALTER TABLE sessions ADD COLUMN first_message_id INTEGER;
+      ALTER TABLE sessions ADD COLUMN last_message_id INTEGER;
+      UPDATE sessions SET
+        first_message_id = (SELECT min(id) FROM messages m WHERE m.session_id = sessions.session_id),
+        last_message_id  = (SELECT max(id) FROM messages m WHERE m.session_id = sessions.session_id);
+
+      CREATE VIRTUAL TABLE sessions_fts USING fts5 (
+        session_id, metadata, reason,
+        content = 'sessions', content_rowid = 'rowid',
+        tokenize = 'unicode61 remove_diacritics 2'
+      );
+      CREATE TRIGGER sessions_fts_insert AFTER INSERT ON sessions BEGIN
+        INSERT INTO sessions_fts (rowid, session_id, metadata, reason) VALUES (new.rowid, new.session_id, new.metadata, new.reason);
+      END;
+      CREATE TRIGGER sessions_fts_delete AFTER DELETE ON sessions BEGIN
+        INSERT INTO sessions_fts (sessions_fts, rowid, session_id, metadata, reason) VALUES ('delete', old.rowid, old.session_id, old.metadata, old.reason);
+      END;
+      CREATE TRIGGER sessions_fts_update AFTER UPDATE OF session_id, metadata, reason ON sessions BEGIN
+        INSERT INTO sessions_fts (sessions_fts, rowid, session_id, metadata, reason) VALUES ('delete', old.rowid, old.session_id, old.metadata, old.reason);
+        INSERT INTO sessions_fts (rowid, session_id, metadata, reason) VALUES (new.rowid, new.session_id, new.metadata, new.reason);
+      END;
+      INSERT INTO sessions_fts (sessions_fts) VALUES ('rebuild');
+
+      CREATE INDEX events_by_session ON events (session_id);
+      CREATE INDEX deliveries_by_outcome ON deliveries (outcome, id DESC);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length === 0 ? 0 : MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -4,7 +4,7 @@
  * columns and leaves the other's alone, so both orders end in the same row.
  */
 import type { KnownPayload, SessionEndedPayload, SessionStartedPayload, TranscriptItem } from '../../../shared/payload.js';
-import type { Db } from './database.js';
+import { statement, type Db } from './database.js';
 
 const FIRST_LINE_MAX = 240;
 
@@ -16,7 +16,7 @@ export function projectEvent(db: Db, payload: KnownPayload, receivedAt: number):
 function projectStarted(db: Db, payload: SessionStartedPayload, receivedAt: number): void {
   const startedMs = Date.parse(payload.timestamp);
   const metadata = payload.data.metadata;
-  db.prepare(
+  statement(db, 
     `INSERT INTO sessions (session_id, assistant_id, status, started_at, started_at_ms, sort_at_ms, mode, metadata,
        first_seen_at, updated_at)
      VALUES (@sessionId, @assistantId, 'active', @startedAt, @startedMs, @startedMs, @mode, @metadata, @now, @now)
@@ -47,7 +47,7 @@ function projectEnded(db: Db, payload: SessionEndedPayload, receivedAt: number):
   // Until session.started arrives, the best guess for the start is end minus duration.
   const estimatedStart = duration === null ? endedMs : Math.round(endedMs - duration * 1000);
 
-  db.prepare(
+  statement(db, 
     `INSERT INTO sessions (session_id, assistant_id, status, ended_at, ended_at_ms, sort_at_ms, reason, duration_seconds,
        first_user_line, message_count, tool_call_count, tool_error_count, file_count, first_seen_at, updated_at)
      VALUES (@sessionId, @assistantId, 'ended', @endedAt, @endedMs, @estimatedStart, @reason, @duration,
@@ -82,17 +82,19 @@ function projectEnded(db: Db, payload: SessionEndedPayload, receivedAt: number):
     now: receivedAt,
   });
 
-  const insertMessage = db.prepare(
+  const insertMessage = statement(db, 
     `INSERT INTO messages (session_id, seq, role, content, timestamp_ms, tool_name, tool_arguments, tool_result,
        tool_error, file_count)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const insertFile = db.prepare(
+  const insertFile = statement(db, 
     `INSERT INTO files (session_id, message_seq, gcs_uri, mime_type, filename) VALUES (?, ?, ?, ?, ?)`,
   );
+  let firstId: number | null = null;
+  let lastId: number | null = null;
   transcript.forEach((item, seq) => {
     const tool = item.toolCall;
-    insertMessage.run(
+    const inserted = insertMessage.run(
       payload.sessionId,
       seq,
       item.role,
@@ -104,10 +106,15 @@ function projectEnded(db: Db, payload: SessionEndedPayload, receivedAt: number):
       tool?.error ? tool.error : null,
       item.files?.length ?? 0,
     );
+    lastId = Number(inserted.lastInsertRowid);
+    firstId ??= lastId;
     for (const file of item.files ?? []) {
       insertFile.run(payload.sessionId, seq, file.gcsUri, file.mimeType ?? null, file.filename ?? null);
     }
   });
+  if (firstId !== null) {
+    statement(db, 'UPDATE sessions SET first_message_id = ?, last_message_id = ? WHERE session_id = ?').run(firstId, lastId, payload.sessionId);
+  }
 }
 
 function summarize(transcript: TranscriptItem[]) {

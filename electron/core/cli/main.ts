@@ -71,8 +71,9 @@ export function buildProgram(): Command {
       .addOption(dataDirOption())
       .option('--port <port>', 'webhook listener port', wrap((v) => parsePort(v, '--port')), DEFAULTS.port)
       .option('--host <host>', 'webhook listener address (keep loopback: the tunnel reaches it there)', DEFAULTS.host)
-      .option('--ui-port <port>', 'archive window port (reserved for the UI)', wrap((v) => parsePort(v, '--ui-port')))
-      .option('--ui-token <token>', 'archive window access token (reserved for the UI)')
+      .option('--ui-port <port>', 'archive window port (loopback only)', wrap((v) => parsePort(v, '--ui-port')), DEFAULTS.uiPort)
+      .option('--ui-token <token>', 'archive window access token (default: a new random one each start)')
+      .option('--no-ui', 'do not serve the archive window')
       .addOption(new Option('--secret <secret>', 'webhook secret (CallAIder webhookSecret)').env(SECRET_ENV))
       .option('--previous-secret <secret>', 'also accept this secret, while rotating to a new one')
       .option('--require-header <line>', 'require this header on every delivery, e.g. "Authorization: Basic 12345"', wrap(parseRequiredHeader))
@@ -82,7 +83,7 @@ export function buildProgram(): Command {
       .option('--public-url <url>', 'with --tunnel none: the public base URL of your own reverse proxy', wrap(parsePublicUrl));
 
   type ServeFlags = {
-    dataDir?: string; port: number; host: string; uiPort?: number; uiToken?: string; secret?: string; previousSecret?: string;
+    dataDir?: string; port: number; host: string; uiPort: number; ui: boolean; uiToken?: string; secret?: string; previousSecret?: string;
     requireHeader?: EngineConfig['requiredHeader']; bodyLimit: number; tunnel: EngineConfig['tunnel']; ngrokDomain?: string; publicUrl?: string;
   };
   const configFrom = (flags: ServeFlags): EngineConfig =>
@@ -101,11 +102,11 @@ export function buildProgram(): Command {
     });
 
   addServeOptions(program.command('serve').description('receive webhooks into the archive until stopped (headless mode)')).action(
-    async (flags: ServeFlags) => serve(configFrom(flags), { uiPort: flags.uiPort, uiToken: flags.uiToken }),
+    async (flags: ServeFlags) => serve(configFrom(flags), { uiPort: flags.ui ? flags.uiPort : null, uiToken: flags.uiToken }),
   );
 
   addServeOptions(program.command('start').description('what `npm start` runs: the engine with default settings (the tray app is not in this build)')).action(
-    async (flags: ServeFlags) => serve(configFrom(flags), { uiPort: flags.uiPort, uiToken: flags.uiToken, headlessNotice: true }),
+    async (flags: ServeFlags) => serve(configFrom(flags), { uiPort: flags.ui ? flags.uiPort : null, uiToken: flags.uiToken, headlessNotice: true }),
   );
 
   program

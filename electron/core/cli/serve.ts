@@ -2,20 +2,32 @@
 import type { EngineConfig } from '../config.js';
 import { Engine } from '../engine.js';
 import { consoleLogger } from '../log.js';
+import { ArchiveService } from '../archive-service.js';
 import { archivePath } from '../paths.js';
+import { startUiServer, type UiServer } from '../ui-server.js';
 
 export interface ServeOptions {
-  uiPort?: number | undefined;
+  /** The archive window's port; null turns the window off. */
+  uiPort: number | null;
   uiToken?: string | undefined;
   headlessNotice?: boolean;
 }
 
-export async function serve(config: EngineConfig, options: ServeOptions = {}): Promise<void> {
+export async function serve(config: EngineConfig, options: ServeOptions): Promise<void> {
   const log = consoleLogger();
   if (options.headlessNotice) {
     log.info('the desktop tray app is not part of this build yet: running the engine headless (callaider-archive serve) with default settings');
   }
   const engine = await Engine.start(config, { log });
+  let ui: UiServer | null = null;
+  if (options.uiPort !== null) {
+    try {
+      ui = await startUiServer({ service: new ArchiveService(engine, { host: 'serve' }), port: options.uiPort, token: options.uiToken, log });
+    } catch (error) {
+      await engine.stop();
+      throw error;
+    }
+  }
   engine.on('ingested', ({ payload, duplicate }) => {
     if (duplicate) {
       log.info(`duplicate ${payload.event} for session ${payload.sessionId} (already archived, nothing changed)`);
@@ -24,7 +36,7 @@ export async function serve(config: EngineConfig, options: ServeOptions = {}): P
     const detail = payload.event === 'session.ended' ? ` (${payload.data.transcript?.length ?? 0} messages, ${payload.data.reason ?? 'no reason given'})` : '';
     log.info(`archived ${payload.event} for session ${payload.sessionId}${detail}`);
   });
-  process.stdout.write(banner(engine, options));
+  process.stdout.write(banner(engine, ui));
 
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -35,7 +47,9 @@ export async function serve(config: EngineConfig, options: ServeOptions = {}): P
       }
       stopping = true;
       log.info(`${signal}: finishing in-flight requests, then closing the archive`);
-      engine.stop().then(resolve, (error: unknown) => {
+      Promise.resolve(ui?.close())
+        .then(() => engine.stop())
+        .then(resolve, (error: unknown) => {
         log.error(`stopping: ${String(error)}`);
         process.exitCode = 1;
         resolve();
@@ -46,7 +60,7 @@ export async function serve(config: EngineConfig, options: ServeOptions = {}): P
   });
 }
 
-function banner(engine: Engine, options: ServeOptions): string {
+function banner(engine: Engine, ui: UiServer | null): string {
   const { config } = engine;
   const counts = engine.archive.counts();
   const publicUrl = engine.publicWebhookUrl;
@@ -57,9 +71,7 @@ function banner(engine: Engine, options: ServeOptions): string {
     `  Public URL      ${publicUrl ?? '(none: CallAIder cannot reach this machine yet; use --tunnel ngrok, or --public-url for your own proxy)'}`,
     `  Archive         ${archivePath(config.dataDir)} (${counts.sessions} sessions)`,
   ];
-  if (options.uiPort !== undefined) {
-    lines.push(`  Archive window  not in this build yet (--ui-port ${options.uiPort} is accepted and reserved for it); use \`callaider-archive export\``);
-  }
+  lines.push(`  Archive window  ${ui ? `${ui.url}   (open in a browser on this machine)` : 'off (--no-ui)'}`);
   lines.push(
     '',
     "Paste into your CallAIder assistant's settings:",

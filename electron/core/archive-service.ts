@@ -1,0 +1,210 @@
+/**
+ * The engine side of the ArchiveApi contract: validates every call against the shared schema and
+ * runs its handler. The HTTP API (browser) and the Electron IPC bridge are thin transports over
+ * `call()` and `subscribe()`; neither has logic of its own.
+ */
+import { createRequire } from 'node:module';
+import { z } from 'zod';
+import {
+  ARCHIVE_API,
+  isArchiveMethod,
+  type ArchiveChange,
+  type ArchiveMethod,
+  type ArchiveParsedArgs,
+  type ArchiveResults,
+  type ArchiveStatus,
+  type ApiErrorBody,
+} from '../../shared/api.js';
+import { renderMarkdown } from '../../shared/export-render.js';
+import { BadCursorError, countStale, getDelivery, getFacets, getMessages, getSession, listDeliveries, listSessions } from './archive/queries.js';
+import type { Engine } from './engine.js';
+import { exportedSessions } from './export.js';
+import { archivePath } from './paths.js';
+import { reverifyQuarantine } from './quarantine.js';
+import { deliver } from './send-test.js';
+import { seededRandom, simulateSession, simulateSessions } from './simulator.js';
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ApiErrorBody['code'],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Handlers = { [M in ArchiveMethod]: (args: ArchiveParsedArgs<M>) => Promise<ArchiveResults[M]> | ArchiveResults[M] };
+
+export interface ServiceOptions {
+  host: ArchiveStatus['host'];
+  version?: string;
+}
+
+const packageVersion = (() => {
+  try {
+    return (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+})();
+
+export class ArchiveService {
+  private readonly listeners = new Set<(change: ArchiveChange) => void>();
+  private readonly handlers: Handlers;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly options: ServiceOptions,
+  ) {
+    engine.on('ingested', ({ payload, duplicate }) => this.emit({ type: 'session', sessionId: payload.sessionId, event: payload.event, duplicate }));
+    engine.on('delivery', () => this.emit({ type: 'delivery' }));
+    this.handlers = this.createHandlers();
+  }
+
+  /** Validates `rawArgs` for `method` and runs it. Throws ApiError for anything the caller did wrong. */
+  async call(method: string, rawArgs: unknown): Promise<unknown> {
+    if (!isArchiveMethod(method)) throw new ApiError('not-found', `unknown method "${method}"`);
+    const parsed = ARCHIVE_API[method].safeParse(rawArgs ?? {});
+    if (!parsed.success) throw new ApiError('bad-request', `${method}: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
+    const handler = this.handlers[method] as (args: unknown) => unknown;
+    try {
+      return await handler(parsed.data);
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      if (error instanceof BadCursorError) throw new ApiError('bad-request', error.message);
+      throw error;
+    }
+  }
+
+  subscribe(listener: (change: ArchiveChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(change: ArchiveChange): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch {
+        // A broken subscriber (a closed window) must not stop the others.
+      }
+    }
+  }
+
+  private get staleAfterMs(): number {
+    return this.engine.config.staleAfterMinutes * 60_000;
+  }
+
+  status(): ArchiveStatus {
+    const { engine } = this;
+    const counts = engine.archive.counts();
+    const staleSessions = countStale(engine.archive.db, this.staleAfterMs);
+    const tunnel = engine.tunnelStatus;
+    const warnings: ArchiveStatus['warnings'] = [];
+    if (!engine.config.secret) {
+      warnings.push({ code: 'no-secret', message: 'No webhook secret is set: anyone who knows the webhook URL can add sessions. Set a secret here and in CallAIder.' });
+    }
+    if (tunnel.state === 'error') warnings.push({ code: 'tunnel-down', message: `The tunnel is down: CallAIder cannot reach this archive. ${tunnel.error ?? ''}`.trim() });
+    else if (!engine.publicWebhookUrl) warnings.push({ code: 'no-public-url', message: 'CallAIder cannot reach this archive yet: start it with a tunnel, or give the public URL of your own proxy.' });
+    if (staleSessions > 0) {
+      warnings.push({ code: 'stale-sessions', message: `${staleSessions} session${staleSessions === 1 ? '' : 's'} started but never ended: their session.ended may have been missed.` });
+    }
+    if (counts.quarantined > 0) {
+      warnings.push({ code: 'quarantine', message: `${counts.quarantined} deliver${counts.quarantined === 1 ? 'y was' : 'ies were'} refused and kept in quarantine. If the secret was mistyped, re-verify them with the right one.` });
+    }
+    return {
+      version: this.options.version ?? packageVersion,
+      host: this.options.host,
+      dataDir: engine.config.dataDir,
+      archiveFile: archivePath(engine.config.dataDir),
+      localWebhookUrl: engine.localWebhookUrl,
+      publicWebhookUrl: engine.publicWebhookUrl,
+      tunnel: { mode: engine.config.tunnel, state: tunnel.state, error: tunnel.error },
+      secretConfigured: Boolean(engine.config.secret),
+      requiredHeaderName: engine.config.requiredHeader?.name ?? null,
+      counts: {
+        sessions: counts.sessions,
+        activeSessions: counts.activeSessions - staleSessions,
+        staleSessions,
+        messages: counts.messages,
+        deliveries: counts.deliveries,
+        quarantined: counts.quarantined,
+      },
+      staleAfterMinutes: engine.config.staleAfterMinutes,
+      warnings,
+    };
+  }
+
+  private createHandlers(): Handlers {
+    const { engine } = this;
+    const db = () => engine.archive.db;
+    return {
+      status: () => this.status(),
+      facets: () => getFacets(db()),
+      listSessions: (args) => listSessions(db(), { ...args, staleAfterMs: this.staleAfterMs }),
+      getSession: ({ sessionId }) => {
+        const session = getSession(db(), sessionId, this.staleAfterMs);
+        if (!session) throw new ApiError('not-found', `no session "${sessionId}" in the archive`);
+        return session;
+      },
+      getMessages: ({ sessionId, offset, limit }) => getMessages(db(), sessionId, offset, limit),
+      exportSession: ({ sessionId, format }) => {
+        const session = exportedSessions(db(), sessionId).next().value;
+        if (!session) throw new ApiError('not-found', `no session "${sessionId}" in the archive`);
+        const base = `callaider-session-${sessionId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80)}`;
+        return format === 'md'
+          ? { filename: `${base}.md`, mimeType: 'text/markdown', content: renderMarkdown(session) }
+          : { filename: `${base}.json`, mimeType: 'application/json', content: `${JSON.stringify({ sessions: [session] }, null, 2)}\n` };
+      },
+      deleteSession: async ({ sessionId }) => {
+        const deleted = await engine.archive.deleteSession(sessionId);
+        if (deleted) this.emit({ type: 'sessions-changed' });
+        return { deleted };
+      },
+      listDeliveries: (args) => listDeliveries(db(), args),
+      getDelivery: ({ id }) => {
+        const delivery = getDelivery(db(), id);
+        if (!delivery) throw new ApiError('not-found', `no delivery ${id} in the log (it may have been pruned)`);
+        return delivery;
+      },
+      reverifyQuarantine: async ({ secret, ids }) => {
+        const result = await reverifyQuarantine(engine.archive, secret, { ids });
+        if (result.stored > 0 || result.duplicates > 0) this.emit({ type: 'sessions-changed' });
+        this.emit({ type: 'status' });
+        return result;
+      },
+      revealSecret: () => ({ secret: engine.config.secret ?? null }),
+      sendTestEvent: async () => {
+        const url = engine.publicWebhookUrl ?? engine.localWebhookUrl;
+        const { started, ended } = simulateSession(seededRandom(Date.now() % 2 ** 31), { endsAt: Date.now(), messages: 6 });
+        started.data.metadata = { ...started.data.metadata, source: 'callaider-archive-self-test' };
+        const options = { secret: engine.config.secret, header: engine.config.requiredHeader, timeoutMs: 10_000 };
+        const first = await deliver(url, started, options);
+        const second = first.ok ? await deliver(url, ended, options) : first;
+        const ok = first.ok && second.ok;
+        return {
+          ok,
+          url,
+          statusCode: second.status,
+          latencyMs: Math.round(first.ms + (second === first ? 0 : second.ms)),
+          sessionId: started.sessionId,
+          message: ok
+            ? `Delivered a signed test session through ${url} and found it stored.`
+            : `The test delivery through ${url} failed: ${second.error ?? `HTTP ${second.status}`}.`,
+        };
+      },
+      loadDemoData: async ({ sessions }) => {
+        const seed = 20_260_526;
+        const pending: Array<Promise<unknown>> = [];
+        for (const pair of simulateSessions(sessions, { seed, spreadDays: 120, now: Date.now() })) {
+          for (const payload of [pair.started, pair.ended]) {
+            pending.push(engine.archive.ingest({ payload, body: Buffer.from(JSON.stringify(payload)), source: 'import', receivedAt: Date.now() }));
+          }
+        }
+        await Promise.all(pending);
+        this.emit({ type: 'sessions-changed' });
+        return { sessions };
+      },
+    };
+  }
+}

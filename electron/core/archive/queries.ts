@@ -1,0 +1,354 @@
+/**
+ * Read queries behind the archive window: newest-first session pages (keyset pagination, so page
+ * 1,000 costs what page 1 costs), full-text search, one session's messages, the delivery log.
+ */
+import {
+  HIGHLIGHT_END,
+  HIGHLIGHT_START,
+  type DeliveryDetail,
+  type DeliveryPage,
+  type DeliverySummary,
+  type Facets,
+  type MessagePage,
+  type MessageView,
+  type SessionDetail,
+  type SessionFilters,
+  type SessionPage,
+  type SessionSummary,
+} from '../../../shared/api.js';
+import { statement, type Db } from './database.js';
+
+export interface ListOptions {
+  query?: string | undefined;
+  filters: SessionFilters;
+  cursor?: string | undefined;
+  limit: number;
+  now?: number;
+  staleAfterMs: number;
+}
+
+interface SessionRow {
+  rowid: number;
+  session_id: string;
+  assistant_id: number | string | null;
+  status: 'active' | 'ended';
+  started_at: string | null;
+  started_at_ms: number | null;
+  ended_at: string | null;
+  sort_at_ms: number;
+  reason: string | null;
+  duration_seconds: number | null;
+  mode: string | null;
+  metadata: string | null;
+  first_user_line: string | null;
+  message_count: number;
+  tool_call_count: number;
+  tool_error_count: number;
+  file_count: number;
+  first_message_id: number | null;
+  last_message_id: number | null;
+}
+
+const SESSION_COLUMNS = `s.rowid, s.session_id, s.assistant_id, s.status, s.started_at, s.started_at_ms, s.ended_at, s.sort_at_ms,
+  s.reason, s.duration_seconds, s.mode, s.metadata, s.first_user_line, s.message_count, s.tool_call_count,
+  s.tool_error_count, s.file_count, s.first_message_id, s.last_message_id`;
+
+/** Above this many matching messages a search is "broad": scanning sessions newest-first is faster. */
+const BROAD_SEARCH_HITS = 2_000;
+
+/**
+ * Turns what a person types into a safe FTS5 query: every word quoted (so punctuation, UUIDs and
+ * FTS5 operators are just text), all words required, the last one as a prefix (search as you type).
+ */
+export function toFtsQuery(input: string): string | null {
+  const words = input
+    .split(/\s+/)
+    // eslint-disable-next-line no-control-regex -- quotes and control characters cannot appear inside an FTS5 string
+    .map((word) => word.replace(/["\u0000-\u001f]/g, '').trim())
+    .filter((word) => word.length > 0)
+    .slice(0, 16);
+  if (words.length === 0) return null;
+  return words.map((word, i) => `"${word}"${i === words.length - 1 ? ' *' : ''}`).join(' ');
+}
+
+function filterClause(filters: SessionFilters, now: number, staleAfterMs: number): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (filters.from !== undefined) {
+    parts.push('s.sort_at_ms >= ?');
+    params.push(filters.from);
+  }
+  if (filters.to !== undefined) {
+    parts.push('s.sort_at_ms <= ?');
+    params.push(filters.to);
+  }
+  if (filters.reasons && filters.reasons.length > 0) {
+    parts.push(`s.reason IN (${filters.reasons.map(() => '?').join(', ')})`);
+    params.push(...filters.reasons);
+  }
+  if (filters.mode) {
+    parts.push('s.mode = ?');
+    params.push(filters.mode);
+  }
+  if (filters.status === 'ended') parts.push("s.status = 'ended'");
+  if (filters.status === 'active') {
+    parts.push("s.status = 'active' AND s.sort_at_ms >= ?");
+    params.push(now - staleAfterMs);
+  }
+  if (filters.status === 'stale') {
+    parts.push("s.status = 'active' AND s.sort_at_ms < ?");
+    params.push(now - staleAfterMs);
+  }
+  if (filters.minDurationSeconds !== undefined) {
+    parts.push('s.duration_seconds >= ?');
+    params.push(filters.minDurationSeconds);
+  }
+  if (filters.maxDurationSeconds !== undefined) {
+    parts.push('s.duration_seconds <= ?');
+    params.push(filters.maxDurationSeconds);
+  }
+  if (filters.hasToolErrors !== undefined) parts.push(filters.hasToolErrors ? 's.tool_error_count > 0' : 's.tool_error_count = 0');
+  if (filters.hasFiles !== undefined) parts.push(filters.hasFiles ? 's.file_count > 0' : 's.file_count = 0');
+  if (filters.assistantId !== undefined) {
+    parts.push('CAST(s.assistant_id AS TEXT) = ?');
+    params.push(filters.assistantId);
+  }
+  return { sql: parts.length ? parts.join(' AND ') : '1', params };
+}
+
+interface Cursor {
+  sortAt: number;
+  sessionId: string;
+}
+
+function encodeCursor(row: SessionRow): string {
+  return Buffer.from(JSON.stringify([row.sort_at_ms, row.session_id])).toString('base64url');
+}
+
+export class BadCursorError extends Error {}
+
+function decodeCursor(cursor: string | undefined): Cursor | null {
+  if (!cursor) return null;
+  try {
+    const [sortAt, sessionId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof sortAt === 'number' && typeof sessionId === 'string') return { sortAt, sessionId };
+  } catch {
+    // fall through
+  }
+  throw new BadCursorError('invalid page cursor');
+}
+
+export function listSessions(db: Db, options: ListOptions): SessionPage {
+  const now = options.now ?? Date.now();
+  const filter = filterClause(options.filters, now, options.staleAfterMs);
+  const cursor = decodeCursor(options.cursor);
+  const keyset = cursor ? '(s.sort_at_ms < ? OR (s.sort_at_ms = ? AND s.session_id < ?))' : '1';
+  const keysetParams = cursor ? [cursor.sortAt, cursor.sortAt, cursor.sessionId] : [];
+  const fts = options.query ? toFtsQuery(options.query) : null;
+  const limit = options.limit;
+
+  let rows: SessionRow[];
+  let total: number | null;
+  if (!fts) {
+    rows = db
+      .prepare(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE ${filter.sql} AND ${keyset} ORDER BY s.sort_at_ms DESC, s.session_id DESC LIMIT ?`)
+      .all(...filter.params, ...keysetParams, limit + 1) as SessionRow[];
+    total = cursor ? null : (db.prepare(`SELECT count(*) AS n FROM sessions s WHERE ${filter.sql}`).get(...filter.params) as { n: number }).n;
+  } else {
+    const metadataHits = `SELECT rowid FROM sessions_fts WHERE sessions_fts MATCH ?`;
+    const messageHits = (db.prepare(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?`).all(fts, BROAD_SEARCH_HITS + 1) as Array<{ rowid: number }>).length;
+    if (messageHits <= BROAD_SEARCH_HITS) {
+      // Narrow: collect the matching sessions, then filter and order them.
+      const matching = `s.session_id IN (SELECT m.session_id FROM messages_fts f JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?)
+        OR s.rowid IN (${metadataHits})`;
+      rows = db
+        .prepare(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE (${matching}) AND ${filter.sql} AND ${keyset} ORDER BY s.sort_at_ms DESC, s.session_id DESC LIMIT ?`)
+        .all(fts, fts, ...filter.params, ...keysetParams, limit + 1) as SessionRow[];
+      total = cursor ? null : (db.prepare(`SELECT count(*) AS n FROM sessions s WHERE (${matching}) AND ${filter.sql}`).get(fts, fts, ...filter.params) as { n: number }).n;
+    } else {
+      // Broad: walk sessions newest-first and probe each one's message-id range; stops after a page.
+      const probe = `EXISTS (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? AND rowid BETWEEN s.first_message_id AND s.last_message_id)
+        OR s.rowid IN (${metadataHits})`;
+      rows = db
+        .prepare(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE (${probe}) AND ${filter.sql} AND ${keyset} ORDER BY s.sort_at_ms DESC, s.session_id DESC LIMIT ?`)
+        .all(fts, fts, ...filter.params, ...keysetParams, limit + 1) as SessionRow[];
+      total = null;
+    }
+  }
+  const hasMore = rows.length > limit;
+  const page = rows.slice(0, limit);
+  const items = page.map((row) => toSummary(row, now, options.staleAfterMs));
+  if (fts) {
+    const snippetOf = statement(
+      db,
+      `SELECT snippet(messages_fts, -1, '${HIGHLIGHT_START}', '${HIGHLIGHT_END}', '…', 14) AS text FROM messages_fts
+       WHERE messages_fts MATCH ? AND rowid BETWEEN ? AND ? LIMIT 1`,
+    );
+    const metadataSnippet = statement(db, `SELECT snippet(sessions_fts, -1, '${HIGHLIGHT_START}', '${HIGHLIGHT_END}', '…', 14) AS text FROM sessions_fts WHERE sessions_fts MATCH ? AND rowid = ?`);
+    page.forEach((row, i) => {
+      const hit =
+        row.first_message_id !== null ? (snippetOf.get(fts, row.first_message_id, row.last_message_id) as { text: string } | undefined) : undefined;
+      items[i]!.snippet = hit?.text ?? (metadataSnippet.get(fts, row.rowid) as { text: string } | undefined)?.text ?? null;
+    });
+  }
+  return { items, nextCursor: hasMore && page.length > 0 ? encodeCursor(page[page.length - 1]!) : null, total };
+}
+
+function toSummary(row: SessionRow, now: number, staleAfterMs: number): SessionSummary {
+  return {
+    sessionId: row.session_id,
+    assistantId: row.assistant_id === null ? null : String(row.assistant_id),
+    status: row.status,
+    stale: row.status === 'active' && row.sort_at_ms < now - staleAfterMs,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    sortAt: row.sort_at_ms,
+    durationSeconds: row.duration_seconds,
+    reason: row.reason,
+    mode: row.mode,
+    firstUserLine: row.first_user_line,
+    messageCount: row.message_count,
+    toolCallCount: row.tool_call_count,
+    toolErrorCount: row.tool_error_count,
+    fileCount: row.file_count,
+  };
+}
+
+export function getSession(db: Db, sessionId: string, staleAfterMs: number, now = Date.now()): SessionDetail | null {
+  const row = statement(db, `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.session_id = ?`).get(sessionId) as SessionRow | undefined;
+  if (!row) return null;
+  const received = statement(db, 'SELECT event, received_at FROM events WHERE session_id = ?').all(sessionId) as Array<{ event: string; received_at: number }>;
+  let metadata: Record<string, unknown> | null = null;
+  if (row.metadata) {
+    const parsed = JSON.parse(row.metadata) as unknown;
+    metadata = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : { value: parsed };
+  }
+  return {
+    ...toSummary(row, now, staleAfterMs),
+    metadata,
+    receivedStartedAt: received.find((r) => r.event === 'session.started')?.received_at ?? null,
+    receivedEndedAt: received.find((r) => r.event === 'session.ended')?.received_at ?? null,
+  };
+}
+
+export function getMessages(db: Db, sessionId: string, offset: number, limit: number): MessagePage {
+  const rows = statement(
+    db,
+    `SELECT seq, role, content, timestamp_ms, tool_name, tool_arguments, tool_result, tool_error, file_count
+     FROM messages WHERE session_id = ? AND seq >= ? ORDER BY seq LIMIT ?`,
+  ).all(sessionId, offset, limit) as Array<{
+    seq: number; role: string; content: string; timestamp_ms: number | null; tool_name: string | null;
+    tool_arguments: string | null; tool_result: string | null; tool_error: string | null; file_count: number;
+  }>;
+  const files = new Map<number, MessageView['files']>();
+  if (rows.some((r) => r.file_count > 0)) {
+    const fileRows = statement(db, 'SELECT message_seq, gcs_uri, mime_type, filename FROM files WHERE session_id = ? AND message_seq BETWEEN ? AND ? ORDER BY id').all(
+      sessionId, rows[0]!.seq, rows[rows.length - 1]!.seq,
+    ) as Array<{ message_seq: number; gcs_uri: string; mime_type: string | null; filename: string | null }>;
+    for (const f of fileRows) {
+      const list = files.get(f.message_seq) ?? [];
+      list.push({ gcsUri: f.gcs_uri, mimeType: f.mime_type, filename: f.filename });
+      files.set(f.message_seq, list);
+    }
+  }
+  const total = (statement(db, 'SELECT message_count AS n FROM sessions WHERE session_id = ?').get(sessionId) as { n: number } | undefined)?.n ?? 0;
+  return {
+    total,
+    items: rows.map((r) => ({
+      seq: r.seq,
+      role: r.role,
+      content: r.content,
+      timestampMs: r.timestamp_ms,
+      toolCall:
+        r.tool_name !== null || r.tool_arguments !== null || r.tool_result !== null || r.tool_error !== null
+          ? { name: r.tool_name, arguments: r.tool_arguments, result: r.tool_result, error: r.tool_error }
+          : null,
+      files: files.get(r.seq) ?? [],
+    })),
+  };
+}
+
+export function getFacets(db: Db): Facets {
+  const reasons = (db.prepare('SELECT DISTINCT reason FROM sessions WHERE reason IS NOT NULL ORDER BY reason LIMIT 200').all() as Array<{ reason: string }>).map((r) => r.reason);
+  const assistants = (db.prepare('SELECT DISTINCT CAST(assistant_id AS TEXT) AS a FROM sessions WHERE assistant_id IS NOT NULL ORDER BY a LIMIT 200').all() as Array<{ a: string }>).map((r) => r.a);
+  const range = db.prepare('SELECT min(sort_at_ms) AS oldest, max(sort_at_ms) AS newest FROM sessions').get() as { oldest: number | null; newest: number | null };
+  return { reasons, assistants, oldestSortAt: range.oldest, newestSortAt: range.newest };
+}
+
+export function countStale(db: Db, staleAfterMs: number, now = Date.now()): number {
+  return (statement(db, "SELECT count(*) AS n FROM sessions WHERE status = 'active' AND sort_at_ms < ?").get(now - staleAfterMs) as { n: number }).n;
+}
+
+interface DeliveryRow {
+  id: number; received_at: number; method: string; path: string; remote: string | null; event_header: string | null;
+  event: string | null; session_id: string | null; outcome: DeliverySummary['outcome']; status_code: number; reason: string | null;
+  size: number | null; latency_ms: number | null; headers: string | null; quarantine_id: number | null;
+}
+
+function toDeliverySummary(row: DeliveryRow): DeliverySummary {
+  return {
+    id: row.id, receivedAt: row.received_at, method: row.method, path: row.path, eventHeader: row.event_header, event: row.event,
+    sessionId: row.session_id, outcome: row.outcome, statusCode: row.status_code, reason: row.reason, size: row.size,
+    latencyMs: row.latency_ms, quarantineId: row.quarantine_id,
+  };
+}
+
+export function listDeliveries(db: Db, options: { beforeId?: number | undefined; limit: number; outcome?: DeliverySummary['outcome'] | undefined }): DeliveryPage {
+  const where = ['1'];
+  const params: unknown[] = [];
+  if (options.beforeId !== undefined) {
+    where.push('id < ?');
+    params.push(options.beforeId);
+  }
+  if (options.outcome) {
+    where.push('outcome = ?');
+    params.push(options.outcome);
+  }
+  const rows = db.prepare(`SELECT * FROM deliveries WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`).all(...params, options.limit + 1) as DeliveryRow[];
+  const page = rows.slice(0, options.limit);
+  return { items: page.map(toDeliverySummary), nextBeforeId: rows.length > options.limit ? page[page.length - 1]!.id : null };
+}
+
+const BODY_PREVIEW_BYTES = 512 * 1024;
+
+export function getDelivery(db: Db, id: number): DeliveryDetail | null {
+  const row = db.prepare('SELECT * FROM deliveries WHERE id = ?').get(id) as DeliveryRow | undefined;
+  if (!row) return null;
+  let body: Buffer | null = null;
+  let bodyNote: string | null;
+  let reverifiable = false;
+  if (row.quarantine_id !== null) {
+    const q = db.prepare('SELECT body, failure FROM quarantine WHERE id = ?').get(row.quarantine_id) as { body: Buffer; failure: string } | undefined;
+    if (q) {
+      body = q.body;
+      reverifiable = q.failure === 'signature';
+      bodyNote = reverifiable ? 'kept in quarantine: re-verify it with the right secret to store it' : 'kept in quarantine';
+    } else {
+      bodyNote = 'was quarantined, and has since been stored by re-verification or dropped (the quarantine is bounded)';
+    }
+  } else if ((row.outcome === 'stored' || row.outcome === 'duplicate') && row.session_id && row.event) {
+    const stored = db.prepare('SELECT body FROM events WHERE session_id = ? AND event = ?').get(row.session_id, row.event) as { body: Buffer } | undefined;
+    body = stored?.body ?? null;
+    bodyNote = stored ? (row.outcome === 'duplicate' ? 'the archived copy of this event (the repeat was not stored again)' : 'as archived') : 'the session has been deleted';
+  } else {
+    bodyNote = row.outcome === 'ignored' ? 'not kept: unknown event types are acknowledged, not stored' : 'not kept: only bodies that look like CallAIder deliveries are quarantined';
+  }
+  const truncated = body !== null && body.length > BODY_PREVIEW_BYTES;
+  return {
+    ...toDeliverySummary(row),
+    remote: row.remote,
+    headers: row.headers ? (JSON.parse(row.headers) as Record<string, string>) : null,
+    body: body === null ? null : body.subarray(0, BODY_PREVIEW_BYTES).toString('utf8'),
+    bodyTruncated: truncated,
+    bodyNote,
+    reverifiable,
+  };
+}
+
+/** Deletes a session with its events, messages, files and index entries. */
+export function deleteSession(db: Db, sessionId: string): boolean {
+  return db.transaction(() => {
+    db.prepare('DELETE FROM events WHERE session_id = ?').run(sessionId);
+    return db.prepare('DELETE FROM sessions WHERE session_id = ?').run(sessionId).changes > 0;
+  })();
+}

@@ -1,0 +1,71 @@
+/**
+ * The renderer's one way to the archive: window.archive (Electron preload, IPC) when present,
+ * otherwise HTTP to the `serve` process that served this page (same origin, token cookie).
+ */
+import type { ApiErrorBody, ArchiveApi, ArchiveChange, ArchiveMethod, ArchiveResults } from '../../../shared/api';
+import { ARCHIVE_METHODS } from '../../../shared/api';
+
+declare global {
+  interface Window {
+    archive?: ArchiveApi;
+  }
+}
+
+export class ApiCallError extends Error {
+  constructor(
+    message: string,
+    readonly code: ApiErrorBody['code'] | 'network',
+    readonly status: number | null,
+  ) {
+    super(message);
+  }
+}
+
+export function createHttpApi(base = ''): ArchiveApi {
+  const call = async <M extends ArchiveMethod>(method: M, args: unknown): Promise<ArchiveResults[M]> => {
+    let response: Response;
+    try {
+      response = await fetch(`${base}/api/${method}`, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(args ?? {}),
+      });
+    } catch {
+      throw new ApiCallError('The archive is not answering. Is `callaider-archive serve` still running?', 'network', null);
+    }
+    const body = (await response.json().catch(() => null)) as unknown;
+    if (!response.ok) {
+      const error = body as Partial<ApiErrorBody> | null;
+      throw new ApiCallError(error?.error ?? `HTTP ${response.status}`, error?.code ?? 'failed', response.status);
+    }
+    return body as ArchiveResults[M];
+  };
+  const api = Object.fromEntries(ARCHIVE_METHODS.map((method) => [method, (args: unknown) => call(method, args)])) as unknown as ArchiveApi;
+  api.subscribe = (listener: (change: ArchiveChange) => void) => {
+    const source = new EventSource(`${base}/api/events`);
+    source.onmessage = (message: MessageEvent<string>) => {
+      try {
+        listener(JSON.parse(message.data) as ArchiveChange);
+      } catch {
+        // ignore a malformed event
+      }
+    };
+    // After a reconnect we may have missed changes: tell the views to refresh.
+    source.onopen = () => listener({ type: 'sessions-changed' });
+    return () => source.close();
+  };
+  return api;
+}
+
+let instance: ArchiveApi | null = null;
+
+export function getApi(): ArchiveApi {
+  instance ??= window.archive ?? createHttpApi();
+  return instance;
+}
+
+/** For tests: use a given implementation. */
+export function setApi(api: ArchiveApi): void {
+  instance = api;
+}

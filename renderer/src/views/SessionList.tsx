@@ -1,0 +1,117 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef, type KeyboardEvent } from 'react';
+import type { SessionSummary } from '../../../shared/api';
+import { Badge, Highlighted } from '../components/common';
+import { formatDuration, humanReason, listTime, utcTitle } from '../format';
+
+interface Props {
+  items: SessionSummary[];
+  hasMore: boolean;
+  loadingMore: boolean;
+  onLoadMore: () => void;
+  activeIndex: number;
+  onActiveIndexChange: (index: number) => void;
+  openId: string | null;
+  onOpen: (sessionId: string) => void;
+  listRef: React.RefObject<HTMLDivElement | null>;
+}
+
+const ROW_HEIGHT = 76;
+
+/** Only the rows in view are in the DOM: smooth at 100,000 sessions. */
+export function SessionList({ items, hasMore, loadingMore, onLoadMore, activeIndex, onActiveIndexChange, openId, onOpen, listRef }: Props) {
+  const count = items.length + (hasMore ? 1 : 0);
+  const virtualizer = useVirtualizer({ count, getScrollElement: () => listRef.current, estimateSize: () => ROW_HEIGHT, overscan: 8 });
+  const virtualItems = virtualizer.getVirtualItems();
+  const lastVisible = virtualItems.length > 0 ? virtualItems[virtualItems.length - 1]!.index : -1;
+
+  useEffect(() => {
+    if (hasMore && !loadingMore && lastVisible >= items.length - 10) onLoadMore();
+  }, [hasMore, loadingMore, lastVisible, items.length, onLoadMore]);
+
+  const activeRef = useRef(activeIndex);
+  useEffect(() => {
+    if (activeIndex >= 0 && activeIndex !== activeRef.current) virtualizer.scrollToIndex(activeIndex, { align: 'auto' });
+    activeRef.current = activeIndex;
+  }, [activeIndex, virtualizer]);
+
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    if (event.key === 'ArrowDown') {
+      event.preventDefault();
+      onActiveIndexChange(Math.min(items.length - 1, activeIndex + 1));
+    } else if (event.key === 'ArrowUp') {
+      event.preventDefault();
+      onActiveIndexChange(Math.max(0, activeIndex - 1));
+    } else if (event.key === 'Enter' && items[activeIndex]) {
+      event.preventDefault();
+      onOpen(items[activeIndex].sessionId);
+    } else if (event.key === 'Home') {
+      event.preventDefault();
+      onActiveIndexChange(0);
+    } else if (event.key === 'End') {
+      event.preventDefault();
+      onActiveIndexChange(items.length - 1);
+    }
+  };
+
+  const active = items[activeIndex];
+  return (
+    <div
+      ref={listRef}
+      className="session-list"
+      role="listbox"
+      aria-label="Sessions, newest first"
+      tabIndex={0}
+      aria-activedescendant={active ? `session-row-${activeIndex}` : undefined}
+      onKeyDown={onKeyDown}
+    >
+      <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+        {virtualItems.map((row) => {
+          const session = items[row.index];
+          return (
+            <div key={row.key} className="session-row-slot" style={{ transform: `translateY(${row.start}px)`, height: row.size }}>
+              {session ? (
+                <SessionRow
+                  id={`session-row-${row.index}`}
+                  session={session}
+                  active={row.index === activeIndex}
+                  open={session.sessionId === openId}
+                  onClick={() => {
+                    onActiveIndexChange(row.index);
+                    onOpen(session.sessionId);
+                  }}
+                />
+              ) : (
+                <div className="session-row loading-row">Loading more sessions…</div>
+              )}
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
+
+function SessionRow({ id, session, active, open, onClick }: { id: string; session: SessionSummary; active: boolean; open: boolean; onClick: () => void }) {
+  const line = session.snippet ? <Highlighted text={session.snippet} /> : (session.firstUserLine ?? <span className="muted">No words from the caller</span>);
+  return (
+    <div id={id} role="option" aria-selected={open} className={`session-row${active ? ' active' : ''}${open ? ' open' : ''}`} onClick={onClick}>
+      <div className="row-top">
+        <time className="row-time" title={utcTitle(session.sortAt)}>{listTime(session.sortAt)}</time>
+        <span className="row-duration">{session.status === 'ended' ? formatDuration(session.durationSeconds) : ''}</span>
+        <span className={`mode mode-${session.mode ?? 'unknown'}`}>{session.mode ?? 'unknown'}</span>
+        <span className="row-reason">{session.status === 'ended' ? humanReason(session.reason) : ''}</span>
+        <span className="row-badges">
+          {session.stale ? (
+            <Badge tone="warn" title="Started but never ended: its session.ended may have been missed">no end</Badge>
+          ) : session.status === 'active' ? (
+            <Badge tone="info" title="The call is still going on">live</Badge>
+          ) : null}
+          {session.toolErrorCount > 0 && <Badge tone="error" title={`${session.toolErrorCount} failed tool call(s)`}>{session.toolErrorCount} tool error{session.toolErrorCount === 1 ? '' : 's'}</Badge>}
+          {session.fileCount > 0 && <Badge tone="muted" title={`${session.fileCount} file(s)`}>📎 {session.fileCount}</Badge>}
+        </span>
+      </div>
+      <div className="row-line">{line}</div>
+    </div>
+  );
+}

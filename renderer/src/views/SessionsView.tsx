@@ -1,0 +1,193 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { ArchiveStatus, Facets, SessionFilters, SessionSummary } from '../../../shared/api';
+import { getApi } from '../api/client';
+import { EmptyState, ErrorState, Loading } from '../components/common';
+import { formatCount } from '../format';
+import { useArchiveChanges, useDebounced, useThrottled } from '../hooks';
+import { FilterBar } from './FilterBar';
+import { SessionDetailPane } from './SessionDetail';
+import { SessionList } from './SessionList';
+
+interface Props {
+  status: ArchiveStatus;
+  openId: string | null;
+  onOpen: (sessionId: string | null) => void;
+  onGoToSetup: () => void;
+}
+
+interface ListState {
+  items: SessionSummary[];
+  nextCursor: string | null;
+  total: number | null;
+  loading: boolean;
+  loadingMore: boolean;
+  error: string | null;
+}
+
+const PAGE = 100;
+
+export function SessionsView({ status, openId, onOpen, onGoToSetup }: Props) {
+  const api = getApi();
+  const [query, setQuery] = useState('');
+  const [filters, setFilters] = useState<SessionFilters>({});
+  const [showFilters, setShowFilters] = useState(false);
+  const [facets, setFacets] = useState<Facets | null>(null);
+  const [list, setList] = useState<ListState>({ items: [], nextCursor: null, total: null, loading: true, loadingMore: false, error: null });
+  const [activeIndex, setActiveIndex] = useState(0);
+  const [demoLoading, setDemoLoading] = useState(false);
+  const debouncedQuery = useDebounced(query.trim(), 180);
+  const searchRef = useRef<HTMLInputElement>(null);
+  const listRef = useRef<HTMLDivElement>(null);
+  const generation = useRef(0);
+
+  const load = useCallback(
+    (reset: boolean) => {
+      const run = ++generation.current;
+      setList((s) => ({ ...s, loading: reset ? s.items.length === 0 || s.loading : s.loading, error: null }));
+      api.listSessions({ query: debouncedQuery || undefined, filters, limit: PAGE }).then(
+        (page) => {
+          if (run !== generation.current) return;
+          setList({ items: page.items, nextCursor: page.nextCursor, total: page.total, loading: false, loadingMore: false, error: null });
+          if (reset) setActiveIndex(0);
+        },
+        (error: Error) => run === generation.current && setList((s) => ({ ...s, loading: false, error: error.message })),
+      );
+    },
+    [api, debouncedQuery, filters],
+  );
+
+  useEffect(() => load(true), [load]);
+  useEffect(() => {
+    api.facets({}).then(setFacets, () => setFacets(null));
+  }, [api, status.counts.sessions]);
+
+  const loadMore = useCallback(() => {
+    setList((s) => {
+      if (!s.nextCursor || s.loadingMore) return s;
+      const run = generation.current;
+      api.listSessions({ query: debouncedQuery || undefined, filters, limit: PAGE, cursor: s.nextCursor }).then(
+        (page) => run === generation.current && setList((c) => ({ ...c, items: [...c.items, ...page.items], nextCursor: page.nextCursor, loadingMore: false })),
+        (error: Error) => run === generation.current && setList((c) => ({ ...c, loadingMore: false, error: error.message })),
+      );
+      return { ...s, loadingMore: true };
+    });
+  }, [api, debouncedQuery, filters]);
+
+  // Live: new and ended sessions appear without a reload. Refresh the first page, keep the scroll.
+  const refresh = useThrottled(() => {
+    const run = ++generation.current;
+    api.listSessions({ query: debouncedQuery || undefined, filters, limit: Math.max(PAGE, Math.min(list.items.length, 500)) }).then(
+      (page) => run === generation.current && setList((s) => ({ ...s, items: page.items, nextCursor: page.nextCursor, total: page.total, loading: false })),
+      () => undefined,
+    );
+  }, 400);
+  useArchiveChanges((change) => {
+    if (change.type === 'session' || change.type === 'sessions-changed') refresh();
+  });
+
+  // Keyboard: "/" focuses search (unless typing somewhere), Esc clears it.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      const typing = target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT' || target.isContentEditable);
+      if (event.key === '/' && !typing) {
+        event.preventDefault();
+        searchRef.current?.focus();
+        searchRef.current?.select();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const empty = !list.loading && list.items.length === 0;
+  const filtering = debouncedQuery !== '' || Object.keys(filters).length > 0;
+  return (
+    <div className="sessions-view">
+      <section className="list-pane" aria-label="Session list">
+        <div className="search-row">
+          <input
+            ref={searchRef}
+            type="search"
+            role="searchbox"
+            className="search"
+            placeholder="Search transcripts, tool calls and metadata  ( / )"
+            aria-label="Search sessions"
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape') {
+                e.preventDefault();
+                setQuery('');
+              } else if (e.key === 'ArrowDown') {
+                e.preventDefault();
+                listRef.current?.focus();
+              }
+            }}
+          />
+          <button type="button" className={`button${showFilters || Object.keys(filters).length ? ' pressed' : ''}`} aria-expanded={showFilters} aria-controls="filters" onClick={() => setShowFilters((v) => !v)}>
+            Filters{Object.keys(filters).length ? ` (${Object.keys(filters).length})` : ''}
+          </button>
+        </div>
+        {showFilters && (
+          <div id="filters">
+            <FilterBar filters={filters} facets={facets} onChange={setFilters} />
+          </div>
+        )}
+        <div className="list-summary" aria-live="polite">
+          {list.loading ? 'Loading…' : list.total !== null ? `${formatCount(list.total)} session${list.total === 1 ? '' : 's'}${filtering ? ' match' : ''}` : `${formatCount(list.items.length)}${list.nextCursor ? '+' : ''} sessions match`}
+        </div>
+        {list.error ? (
+          <ErrorState title="Could not load sessions" message={list.error} onRetry={() => load(true)} />
+        ) : list.loading && list.items.length === 0 ? (
+          <Loading label="Loading sessions…" />
+        ) : empty && filtering ? (
+          <EmptyState title="Nothing matches">
+            <p>No session matches {debouncedQuery ? <>“{debouncedQuery}”</> : 'these filters'}. Try fewer words, or clear the filters.</p>
+          </EmptyState>
+        ) : empty ? (
+          <EmptyState title="No calls archived yet">
+            <p>When CallAIder sends its first webhook, the call shows up here by itself.</p>
+            <div className="actions">
+              <button type="button" className="button primary" onClick={onGoToSetup}>
+                Connect CallAIder
+              </button>
+              <button
+                type="button"
+                className="button"
+                disabled={demoLoading}
+                onClick={() => {
+                  setDemoLoading(true);
+                  api.loadDemoData({ sessions: 300 }).finally(() => setDemoLoading(false));
+                }}
+              >
+                {demoLoading ? 'Loading demo data…' : 'Load demo data'}
+              </button>
+            </div>
+          </EmptyState>
+        ) : (
+          <SessionList
+            items={list.items}
+            hasMore={list.nextCursor !== null}
+            loadingMore={list.loadingMore}
+            onLoadMore={loadMore}
+            activeIndex={activeIndex}
+            onActiveIndexChange={setActiveIndex}
+            openId={openId}
+            onOpen={onOpen}
+            listRef={listRef}
+          />
+        )}
+      </section>
+      <section className="detail-pane" aria-label="Session">
+        {openId ? (
+          <SessionDetailPane key={openId} sessionId={openId} query={debouncedQuery} onClose={() => onOpen(null)} onDeleted={() => { onOpen(null); refresh(); }} />
+        ) : (
+          <EmptyState title="Pick a session">
+            <p>Choose a call on the left to read its transcript. Use ↑ ↓ and Enter, or / to search.</p>
+          </EmptyState>
+        )}
+      </section>
+    </div>
+  );
+}

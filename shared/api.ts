@@ -1,0 +1,242 @@
+/**
+ * The ArchiveApi contract: one entry per method (argument schema), one result type per method.
+ * The renderer calls it through a transport (IPC in Electron, HTTP in a browser); the engine
+ * validates every call against the same schema. Adding a method = one entry here + one handler.
+ */
+import { z } from 'zod';
+
+const sessionId = z.string().min(1).max(512);
+
+export const SESSION_STATUSES = ['active', 'ended', 'stale'] as const;
+export const DELIVERY_OUTCOMES = ['stored', 'duplicate', 'ignored', 'rejected', 'failed'] as const;
+
+export const sessionFiltersSchema = z
+  .object({
+    /** Epoch ms, inclusive, on the session's start time. */
+    from: z.number().finite().optional(),
+    to: z.number().finite().optional(),
+    reasons: z.array(z.string().max(100)).max(20).optional(),
+    mode: z.enum(['voice', 'text']).optional(),
+    /** stale = started, never ended, and older than the stale threshold. */
+    status: z.enum(SESSION_STATUSES).optional(),
+    minDurationSeconds: z.number().nonnegative().optional(),
+    maxDurationSeconds: z.number().nonnegative().optional(),
+    hasToolErrors: z.boolean().optional(),
+    hasFiles: z.boolean().optional(),
+    assistantId: z.string().max(100).optional(),
+  })
+  .strict();
+export type SessionFilters = z.infer<typeof sessionFiltersSchema>;
+
+const empty = z.object({}).strict();
+
+export const ARCHIVE_API = {
+  status: empty,
+  facets: empty,
+  listSessions: z
+    .object({
+      query: z.string().max(500).optional(),
+      filters: sessionFiltersSchema.default({}),
+      cursor: z.string().max(600).optional(),
+      limit: z.number().int().min(1).max(500).default(100),
+    })
+    .strict(),
+  getSession: z.object({ sessionId }).strict(),
+  getMessages: z
+    .object({ sessionId, offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(20_000).default(20_000) })
+    .strict(),
+  exportSession: z.object({ sessionId, format: z.enum(['md', 'json']) }).strict(),
+  deleteSession: z.object({ sessionId }).strict(),
+  listDeliveries: z
+    .object({
+      beforeId: z.number().int().positive().optional(),
+      limit: z.number().int().min(1).max(500).default(100),
+      outcome: z.enum(DELIVERY_OUTCOMES).optional(),
+    })
+    .strict(),
+  getDelivery: z.object({ id: z.number().int().positive() }).strict(),
+  reverifyQuarantine: z.object({ secret: z.string().min(1).max(1000), ids: z.array(z.number().int().positive()).max(1000).optional() }).strict(),
+  revealSecret: empty,
+  sendTestEvent: empty,
+  loadDemoData: z.object({ sessions: z.number().int().min(1).max(5_000).default(300) }).strict(),
+} as const;
+
+export type ArchiveMethod = keyof typeof ARCHIVE_API;
+export type ArchiveArgs<M extends ArchiveMethod> = z.input<(typeof ARCHIVE_API)[M]>;
+export type ArchiveParsedArgs<M extends ArchiveMethod> = z.output<(typeof ARCHIVE_API)[M]>;
+export const ARCHIVE_METHODS = Object.keys(ARCHIVE_API) as ArchiveMethod[];
+
+export function isArchiveMethod(name: string): name is ArchiveMethod {
+  return Object.prototype.hasOwnProperty.call(ARCHIVE_API, name);
+}
+
+// ---- results ---------------------------------------------------------------------------
+
+export interface SessionSummary {
+  sessionId: string;
+  assistantId: string | null;
+  status: 'active' | 'ended';
+  /** Started, never ended, older than the stale threshold: "you may have missed this call's end". */
+  stale: boolean;
+  startedAt: string | null;
+  endedAt: string | null;
+  /** Best known start (epoch ms): the started event, or end minus duration. */
+  sortAt: number;
+  durationSeconds: number | null;
+  reason: string | null;
+  mode: string | null;
+  firstUserLine: string | null;
+  messageCount: number;
+  toolCallCount: number;
+  toolErrorCount: number;
+  fileCount: number;
+  /** Search only: the matching text, with matches between HIGHLIGHT_START and HIGHLIGHT_END. */
+  snippet?: string | null;
+}
+
+export const HIGHLIGHT_START = '\u0002';
+export const HIGHLIGHT_END = '\u0003';
+
+export interface SessionPage {
+  items: SessionSummary[];
+  /** Opaque; pass back for the next page. null at the end. */
+  nextCursor: string | null;
+  /** Sessions matching in all; null when a broad search would be costly to count exactly. */
+  total: number | null;
+}
+
+export interface SessionDetail extends SessionSummary {
+  metadata: Record<string, unknown> | null;
+  receivedStartedAt: number | null;
+  receivedEndedAt: number | null;
+}
+
+export interface FileRefView {
+  gcsUri: string;
+  mimeType: string | null;
+  filename: string | null;
+}
+
+export interface MessageView {
+  seq: number;
+  role: string;
+  content: string;
+  timestampMs: number | null;
+  toolCall: { name: string | null; arguments: string | null; result: string | null; error: string | null } | null;
+  files: FileRefView[];
+}
+
+export interface MessagePage {
+  items: MessageView[];
+  total: number;
+}
+
+export interface Facets {
+  reasons: string[];
+  assistants: string[];
+  oldestSortAt: number | null;
+  newestSortAt: number | null;
+}
+
+export interface DeliverySummary {
+  id: number;
+  receivedAt: number;
+  method: string;
+  path: string;
+  eventHeader: string | null;
+  event: string | null;
+  sessionId: string | null;
+  outcome: (typeof DELIVERY_OUTCOMES)[number];
+  statusCode: number;
+  reason: string | null;
+  size: number | null;
+  latencyMs: number | null;
+  quarantineId: number | null;
+}
+
+export interface DeliveryPage {
+  items: DeliverySummary[];
+  nextBeforeId: number | null;
+}
+
+export interface DeliveryDetail extends DeliverySummary {
+  headers: Record<string, string> | null;
+  remote: string | null;
+  /** The body as text (possibly truncated), or null when it was not kept. */
+  body: string | null;
+  bodyTruncated: boolean;
+  bodyNote: string | null;
+  /** Still in quarantine and re-verifiable with a secret. */
+  reverifiable: boolean;
+}
+
+export interface ReverifyResult {
+  checked: number;
+  stored: number;
+  duplicates: number;
+  kept: number;
+}
+
+export type TunnelState = 'off' | 'connecting' | 'online' | 'error';
+
+export interface ArchiveStatus {
+  version: string;
+  host: 'electron' | 'serve';
+  dataDir: string;
+  archiveFile: string;
+  localWebhookUrl: string;
+  /** What to paste into CallAIder's webhookUrl; null when the archive is not reachable from outside. */
+  publicWebhookUrl: string | null;
+  tunnel: { mode: 'ngrok' | 'none'; state: TunnelState; error: string | null };
+  secretConfigured: boolean;
+  requiredHeaderName: string | null;
+  counts: { sessions: number; activeSessions: number; staleSessions: number; messages: number; deliveries: number; quarantined: number };
+  staleAfterMinutes: number;
+  /** Things the user should act on, most important first. */
+  warnings: Array<{ code: 'no-secret' | 'no-public-url' | 'tunnel-down' | 'stale-sessions' | 'quarantine'; message: string }>;
+}
+
+export interface SendTestResult {
+  ok: boolean;
+  url: string;
+  statusCode: number | null;
+  latencyMs: number;
+  sessionId: string;
+  message: string;
+}
+
+export interface ArchiveResults {
+  status: ArchiveStatus;
+  facets: Facets;
+  listSessions: SessionPage;
+  getSession: SessionDetail;
+  getMessages: MessagePage;
+  exportSession: { filename: string; mimeType: string; content: string };
+  deleteSession: { deleted: boolean };
+  listDeliveries: DeliveryPage;
+  getDelivery: DeliveryDetail;
+  reverifyQuarantine: ReverifyResult;
+  revealSecret: { secret: string | null };
+  sendTestEvent: SendTestResult;
+  loadDemoData: { sessions: number };
+}
+
+/** A change in the archive, pushed to open windows (IPC event / Server-Sent Event). */
+export type ArchiveChange =
+  | { type: 'session'; sessionId: string; event: string; duplicate: boolean }
+  | { type: 'sessions-changed' }
+  | { type: 'delivery' }
+  | { type: 'status' };
+
+export type ArchiveApi = {
+  [M in ArchiveMethod]: (args: ArchiveArgs<M>) => Promise<ArchiveResults[M]>;
+} & {
+  /** Live updates; returns the unsubscribe function. */
+  subscribe(listener: (change: ArchiveChange) => void): () => void;
+};
+
+/** An error a handler raises on purpose; its message is safe to show the user. */
+export interface ApiErrorBody {
+  error: string;
+  code: 'bad-request' | 'not-found' | 'unauthorized' | 'failed';
+}
