@@ -22,7 +22,8 @@ import { exportedSessions } from './export.js';
 import { archivePath } from './paths.js';
 import { reverifyQuarantine } from './quarantine.js';
 import { deliver } from './send-test.js';
-import { seededRandom, simulateSession, simulateSessions } from './simulator.js';
+import { seededRandom, simulateSession } from './simulator.js';
+import { loadDemoData } from './demo.js';
 
 export class ApiError extends Error {
   constructor(
@@ -149,7 +150,8 @@ export class ArchiveService {
       },
       getMessages: ({ sessionId, offset, limit }) => getMessages(db(), sessionId, offset, limit),
       exportSession: ({ sessionId, format }) => {
-        const session = exportedSessions(db(), sessionId).next().value;
+        // Spread, not .next(): an unfinished iterator would keep the connection busy.
+        const [session] = [...exportedSessions(db(), sessionId)];
         if (!session) throw new ApiError('not-found', `no session "${sessionId}" in the archive`);
         const base = `callaider-session-${sessionId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80)}`;
         return format === 'md'
@@ -194,14 +196,7 @@ export class ArchiveService {
         };
       },
       loadDemoData: async ({ sessions }) => {
-        const seed = 20_260_526;
-        const pending: Array<Promise<unknown>> = [];
-        for (const pair of simulateSessions(sessions, { seed, spreadDays: 120, now: Date.now() })) {
-          for (const payload of [pair.started, pair.ended]) {
-            pending.push(engine.archive.ingest({ payload, body: Buffer.from(JSON.stringify(payload)), source: 'import', receivedAt: Date.now() }));
-          }
-        }
-        await Promise.all(pending);
+        await loadDemoData(engine.archive, { sessions });
         this.emit({ type: 'sessions-changed' });
         return { sessions };
       },

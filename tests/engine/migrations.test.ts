@@ -19,6 +19,7 @@ describe('migrations', () => {
     expect(userVersion(db)).toBe(1);
     const created = tables(db);
     expect(created.map((t) => t.name)).toEqual(['deliveries', 'events', 'files', 'messages', 'quarantine', 'sessions']);
+    expect(db.prepare("SELECT name FROM sqlite_schema WHERE name = 'sessions_fts'").get()).toBeUndefined();
     for (const table of created) expect(table.sql).toMatch(/\) STRICT$/);
     expect(db.prepare("SELECT name FROM sqlite_schema WHERE name = 'messages_fts'").get()).toBeTruthy();
     // The dedupe key is enforced by the schema, not by application code.
@@ -27,6 +28,26 @@ describe('migrations', () => {
     // STRICT: a wrong type is an error, not a silent conversion.
     expect(() => db.prepare("INSERT INTO deliveries (received_at, method, path, outcome, status_code) VALUES ('yesterday', 'POST', '/', 'stored', 200)").run()).toThrow(/cannot store TEXT value in INTEGER column/);
     db.close();
+  });
+
+  it('migration 2 adds message id ranges, the metadata index and integer assistant ids to an existing archive', () => {
+    const file = join(tempDir(), 'a.sqlite');
+    const v1 = openDatabase(file, { migrateTo: 1 });
+    v1.prepare(
+      `INSERT INTO sessions (session_id, assistant_id, status, sort_at_ms, metadata, first_seen_at, updated_at)
+       VALUES ('s1', 205.0, 'ended', 0, '{"callId":"CA-77","business":"Trattoria Nonna"}', 0, 0)`,
+    ).run();
+    for (const seq of [0, 1, 2]) v1.prepare("INSERT INTO messages (session_id, seq, role, content) VALUES ('s1', ?, 'user', 'hello')").run(seq);
+    v1.close();
+    const v2 = openDatabase(file, { migrateTo: 2 });
+    expect(userVersion(v2)).toBe(2);
+    expect(v2.prepare("SELECT first_message_id AS f, last_message_id AS l, typeof(assistant_id) AS t FROM sessions WHERE session_id = 's1'").get()).toEqual({ f: 1, l: 3, t: 'integer' });
+    expect(v2.prepare("SELECT rowid FROM sessions_fts WHERE sessions_fts MATCH 'Trattoria'").all()).toHaveLength(1);
+    // The index follows later changes by trigger.
+    v2.prepare(`UPDATE sessions SET metadata = '{"business":"Bright Smile"}' WHERE session_id = 's1'`).run();
+    expect(v2.prepare("SELECT rowid FROM sessions_fts WHERE sessions_fts MATCH 'Trattoria'").all()).toHaveLength(0);
+    expect(v2.prepare("SELECT rowid FROM sessions_fts WHERE sessions_fts MATCH 'Bright'").all()).toHaveLength(1);
+    v2.close();
   });
 
   it('is idempotent: reopening applies nothing twice', () => {

@@ -154,6 +154,9 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
       INSERT INTO sessions_fts (sessions_fts) VALUES ('rebuild');
 
+      -- Version 1 stored whole-number assistant ids as REAL (205.0); store them as INTEGER.
+      UPDATE sessions SET assistant_id = CAST(assistant_id AS INTEGER)
+        WHERE typeof(assistant_id) = 'real' AND assistant_id = CAST(assistant_id AS INTEGER);
       CREATE INDEX events_by_session ON events (session_id);
       CREATE INDEX deliveries_by_outcome ON deliveries (outcome, id DESC);
     `,

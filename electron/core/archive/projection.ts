@@ -30,7 +30,7 @@ function projectStarted(db: Db, payload: SessionStartedPayload, receivedAt: numb
        updated_at    = excluded.updated_at`,
   ).run({
     sessionId: payload.sessionId,
-    assistantId: payload.assistantId,
+    assistantId: bindableId(payload.assistantId),
     startedAt: payload.timestamp,
     startedMs,
     mode: typeof metadata?.sessionMode === 'string' ? metadata.sessionMode : null,
@@ -68,7 +68,7 @@ function projectEnded(db: Db, payload: SessionEndedPayload, receivedAt: number):
        updated_at       = excluded.updated_at`,
   ).run({
     sessionId: payload.sessionId,
-    assistantId: payload.assistantId,
+    assistantId: bindableId(payload.assistantId),
     endedAt: payload.timestamp,
     endedMs,
     estimatedStart,
@@ -115,6 +115,11 @@ function projectEnded(db: Db, payload: SessionEndedPayload, receivedAt: number):
   if (firstId !== null) {
     statement(db, 'UPDATE sessions SET first_message_id = ?, last_message_id = ? WHERE session_id = ?').run(firstId, lastId, payload.sessionId);
   }
+}
+
+/** Whole numbers are bound as INTEGER (better-sqlite3 binds JS numbers as REAL: 205 would read back as "205.0"). */
+function bindableId(id: number | string): number | string | bigint {
+  return typeof id === 'number' && Number.isSafeInteger(id) ? BigInt(id) : id;
 }
 
 function summarize(transcript: TranscriptItem[]) {

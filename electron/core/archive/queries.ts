@@ -25,6 +25,8 @@ export interface ListOptions {
   limit: number;
   now?: number;
   staleAfterMs: number;
+  /** Matching messages above which a search walks sessions instead of collecting hits (tests lower it). */
+  broadSearchHits?: number;
 }
 
 interface SessionRow {
@@ -156,8 +158,9 @@ export function listSessions(db: Db, options: ListOptions): SessionPage {
     total = cursor ? null : (db.prepare(`SELECT count(*) AS n FROM sessions s WHERE ${filter.sql}`).get(...filter.params) as { n: number }).n;
   } else {
     const metadataHits = `SELECT rowid FROM sessions_fts WHERE sessions_fts MATCH ?`;
-    const messageHits = (db.prepare(`SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?`).all(fts, BROAD_SEARCH_HITS + 1) as Array<{ rowid: number }>).length;
-    if (messageHits <= BROAD_SEARCH_HITS) {
+    const threshold = options.broadSearchHits ?? BROAD_SEARCH_HITS;
+    const messageHits = (statement(db, `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?`).all(fts, threshold + 1) as Array<{ rowid: number }>).length;
+    if (messageHits <= threshold) {
       // Narrow: collect the matching sessions, then filter and order them.
       const matching = `s.session_id IN (SELECT m.session_id FROM messages_fts f JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?)
         OR s.rowid IN (${metadataHits})`;

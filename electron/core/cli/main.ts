@@ -24,6 +24,7 @@ import { ArchiveLockedError } from '../engine-lock.js';
 import { PortInUseError } from '../engine.js';
 import { SessionNotFoundError, writeExport } from '../export.js';
 import { importFiles } from '../import.js';
+import { loadDemoData } from '../demo.js';
 import { archivePath, defaultDataDir } from '../paths.js';
 import { reverifyQuarantine } from '../quarantine.js';
 import { sendTest } from '../send-test.js';
@@ -182,6 +183,38 @@ export function buildProgram(): Command {
         process.stderr.write(
           `checked ${summary.checked} quarantined deliveries: ${summary.stored} stored, ${summary.duplicates} already archived, ${summary.kept} still not matching (kept)\n`,
         );
+      } finally {
+        await archive.close();
+      }
+    });
+
+  program
+    .command('demo')
+    .description('fill an archive with realistic demo sessions (voice and text, failing tool calls, files, months of history)')
+    .addOption(dataDirOption())
+    .option('--sessions <n>', 'how many sessions', positiveInt('--sessions'), 300)
+    .option('--seed <n>', 'random seed (same seed, same sessions)', positiveInt('--seed'))
+    .option('--long-every <n>', 'every n-th session gets a long transcript (hundreds of messages)', positiveInt('--long-every'), 25)
+    .action(async (flags: { dataDir?: string; sessions: number; seed?: number; longEvery: number }) => {
+      const dataDir = resolveDataDir(flags.dataDir);
+      mkdirSync(dataDir, { recursive: true });
+      const archive = Archive.open(archivePath(dataDir));
+      try {
+        const started = Date.now();
+        let lastReport = 0;
+        await loadDemoData(archive, {
+          sessions: flags.sessions,
+          seed: flags.seed,
+          longEvery: flags.longEvery,
+          onProgress: (done) => {
+            if (Date.now() - lastReport > 2000) {
+              lastReport = Date.now();
+              process.stderr.write(`  ${done} / ${flags.sessions} sessions\n`);
+            }
+          },
+        });
+        const counts = archive.counts();
+        process.stderr.write(`added ${flags.sessions} demo sessions in ${((Date.now() - started) / 1000).toFixed(1)} s; the archive in ${dataDir} now holds ${counts.sessions} sessions, ${counts.messages} messages\n`);
       } finally {
         await archive.close();
       }
