@@ -168,6 +168,8 @@ export interface DeliveryDetail extends DeliverySummary {
   bodyNote: string | null;
   /** Still in quarantine and re-verifiable with a secret. */
   reverifiable: boolean;
+  /** This delivery's event is in the archive (so its session can be opened). */
+  sessionArchived: boolean;
 }
 
 export interface ReverifyResult {

@@ -55,9 +55,15 @@ export function App() {
         </h1>
         <nav aria-label="Views">
           {TABS.map((tab) => (
-            <a key={tab.view} href={`#/${tab.view}`} className={`tab${route.view === tab.view ? ' current' : ''}`} aria-current={route.view === tab.view ? 'page' : undefined}>
+            <a
+              key={tab.view}
+              href={`#/${tab.view}`}
+              className={`tab${route.view === tab.view ? ' current' : ''}`}
+              aria-current={route.view === tab.view ? 'page' : undefined}
+              title={tab.view === 'setup' && status.warnings.length > 0 ? `${status.warnings.length} thing${status.warnings.length === 1 ? '' : 's'} need attention` : undefined}
+            >
               {tab.label}
-              {tab.view === 'setup' && status.warnings.length > 0 && <span className="dot" aria-label={`${status.warnings.length} warnings`} />}
+              {tab.view === 'setup' && status.warnings.length > 0 && <span className="dot" aria-hidden="true" />}
             </a>
           ))}
         </nav>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { listSessions, toFtsQuery } from '../../electron/core/archive/queries.js';
 import { loadDemoData } from '../../electron/core/demo.js';
-import type { SessionFilters } from '../../shared/api.js';
+import { HIGHLIGHT_END, HIGHLIGHT_START, type SessionFilters } from '../../shared/api.js';
 import { tempArchive } from '../support/fixtures.js';
 
 const NOW = Date.UTC(2026, 10, 1);
@@ -42,7 +42,7 @@ describe('session queries', () => {
     const page = listSessions(archive.db, { query: 'gluten', filters: {}, limit: 50, staleAfterMs: STALE, now: NOW });
     expect(page.items.length).toBeGreaterThan(0);
     expect(page.total).toBe(page.items.length);
-    for (const item of page.items) expect(item.snippet).toMatch(/\u0002gluten\u0003/i);
+    for (const item of page.items) expect(item.snippet?.toLowerCase()).toContain(`${HIGHLIGHT_START}gluten${HIGHLIGHT_END}`);
     const byTool = listSessions(archive.db, { query: 'dispatch_technician', filters: {}, limit: 5, staleAfterMs: STALE, now: NOW });
     expect(byTool.items.length).toBeGreaterThan(0);
     const byMetadata = listSessions(archive.db, { query: 'Rooter', filters: {}, limit: 500, staleAfterMs: STALE, now: NOW });

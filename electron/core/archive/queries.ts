@@ -320,19 +320,25 @@ export function getDelivery(db: Db, id: number): DeliveryDetail | null {
   let body: Buffer | null = null;
   let bodyNote: string | null;
   let reverifiable = false;
+  const archived =
+    row.session_id && row.event
+      ? (db.prepare('SELECT body, source FROM events WHERE session_id = ? AND event = ?').get(row.session_id, row.event) as { body: Buffer; source: string } | undefined)
+      : undefined;
   if (row.quarantine_id !== null) {
     const q = db.prepare('SELECT body, failure FROM quarantine WHERE id = ?').get(row.quarantine_id) as { body: Buffer; failure: string } | undefined;
     if (q) {
       body = q.body;
       reverifiable = q.failure === 'signature';
       bodyNote = reverifiable ? 'kept in quarantine: re-verify it with the right secret to store it' : 'kept in quarantine';
+    } else if (archived) {
+      body = archived.body;
+      bodyNote = archived.source === 'reverify' ? 'stored after re-verification with the right secret' : 'this event was archived from another delivery';
     } else {
-      bodyNote = 'was quarantined, and has since been stored by re-verification or dropped (the quarantine is bounded)';
+      bodyNote = 'was quarantined, and has since been dropped (the quarantine keeps the newest bodies only)';
     }
-  } else if ((row.outcome === 'stored' || row.outcome === 'duplicate') && row.session_id && row.event) {
-    const stored = db.prepare('SELECT body FROM events WHERE session_id = ? AND event = ?').get(row.session_id, row.event) as { body: Buffer } | undefined;
-    body = stored?.body ?? null;
-    bodyNote = stored ? (row.outcome === 'duplicate' ? 'the archived copy of this event (the repeat was not stored again)' : 'as archived') : 'the session has been deleted';
+  } else if (row.outcome === 'stored' || row.outcome === 'duplicate') {
+    body = archived?.body ?? null;
+    bodyNote = archived ? (row.outcome === 'duplicate' ? 'the archived copy of this event (the repeat was not stored again)' : 'as archived') : 'the session has been deleted';
   } else {
     bodyNote = row.outcome === 'ignored' ? 'not kept: unknown event types are acknowledged, not stored' : 'not kept: only bodies that look like CallAIder deliveries are quarantined';
   }
@@ -345,6 +351,7 @@ export function getDelivery(db: Db, id: number): DeliveryDetail | null {
     bodyTruncated: truncated,
     bodyNote,
     reverifiable,
+    sessionArchived: archived !== undefined,
   };
 }
 

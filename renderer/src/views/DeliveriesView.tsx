@@ -162,7 +162,7 @@ function DeliveryDetailPane({ id, onOpenSession, onChanged }: { id: number; onOp
           <div className="fact">
             <dt>Session</dt>
             <dd>
-              {detail.outcome === 'stored' || detail.outcome === 'duplicate' ? (
+              {detail.sessionArchived ? (
                 <button type="button" className="button small link" onClick={() => onOpenSession(detail.sessionId!)}>
                   {detail.sessionId}
                 </button>
@@ -201,9 +201,10 @@ function DeliveryDetailPane({ id, onOpenSession, onChanged }: { id: number; onOp
               {busy ? 'Checking…' : 'Re-verify'}
             </button>
           </div>
-          {result && <p className={result.ok ? 'notice ok' : 'notice error'} role="status">{result.text}</p>}
         </form>
       )}
+      {/* Outside the form: after a successful re-verification the request leaves the quarantine and the form goes away. */}
+      {result && <p className={result.ok ? 'notice ok' : 'notice error'} role="status">{result.text}</p>}
       <h3>Headers</h3>
       {detail.headers ? (
         <table className="headers-table">

@@ -61,16 +61,29 @@ export function SessionsView({ status, openId, onOpen, onGoToSetup }: Props) {
     api.facets({}).then(setFacets, () => setFacets(null));
   }, [api, status.counts.sessions]);
 
+  // The latest list, for callbacks that must not re-subscribe on every page.
+  const listNow = useRef(list);
+  useEffect(() => {
+    listNow.current = list;
+  }, [list]);
+  const loadingMore = useRef(false);
   const loadMore = useCallback(() => {
-    setList((s) => {
-      if (!s.nextCursor || s.loadingMore) return s;
-      const run = generation.current;
-      api.listSessions({ query: debouncedQuery || undefined, filters, limit: PAGE, cursor: s.nextCursor }).then(
-        (page) => run === generation.current && setList((c) => ({ ...c, items: [...c.items, ...page.items], nextCursor: page.nextCursor, loadingMore: false })),
-        (error: Error) => run === generation.current && setList((c) => ({ ...c, loadingMore: false, error: error.message })),
-      );
-      return { ...s, loadingMore: true };
-    });
+    const cursor = listNow.current.nextCursor;
+    if (!cursor || loadingMore.current) return;
+    loadingMore.current = true;
+    setList((s) => ({ ...s, loadingMore: true }));
+    const run = generation.current;
+    api
+      .listSessions({ query: debouncedQuery || undefined, filters, limit: PAGE, cursor })
+      .then(
+        // A page for a list that has since been reloaded is dropped; the next scroll asks again.
+        (page) => run === generation.current && setList((c) => ({ ...c, items: [...c.items, ...page.items], nextCursor: page.nextCursor })),
+        (error: Error) => run === generation.current && setList((c) => ({ ...c, error: error.message })),
+      )
+      .finally(() => {
+        loadingMore.current = false;
+        setList((c) => ({ ...c, loadingMore: false }));
+      });
   }, [api, debouncedQuery, filters]);
 
   // Live: new and ended sessions appear without a reload. Refresh the first page, keep the scroll.
