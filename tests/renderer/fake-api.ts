@@ -1,0 +1,68 @@
+/** An in-memory ArchiveApi for component tests: the components are real, the archive behind them is a stub. */
+import type { ArchiveApi, ArchiveChange, ArchiveStatus, SessionSummary } from '../../shared/api';
+
+export function status(overrides: Partial<ArchiveStatus> = {}): ArchiveStatus {
+  return {
+    version: '0.1.0',
+    host: 'serve',
+    dataDir: '/data',
+    archiveFile: '/data/archive.sqlite',
+    localWebhookUrl: 'http://127.0.0.1:4318/webhook',
+    publicWebhookUrl: 'https://calm-otter.example.app/webhook',
+    tunnel: { mode: 'ngrok', state: 'online', error: null },
+    secretConfigured: true,
+    requiredHeaderName: null,
+    counts: { sessions: 0, activeSessions: 0, staleSessions: 0, messages: 0, deliveries: 0, quarantined: 0 },
+    staleAfterMinutes: 120,
+    warnings: [],
+    ...overrides,
+  };
+}
+
+export function session(i: number, overrides: Partial<SessionSummary> = {}): SessionSummary {
+  return {
+    sessionId: `session-${i}`,
+    assistantId: '101',
+    status: 'ended',
+    stale: false,
+    startedAt: new Date(Date.UTC(2026, 4, 28, 12, 0, 0) - i * 60_000).toISOString(),
+    endedAt: new Date(Date.UTC(2026, 4, 28, 12, 1, 0) - i * 60_000).toISOString(),
+    sortAt: Date.UTC(2026, 4, 28, 12, 0, 0) - i * 60_000,
+    durationSeconds: 60,
+    reason: 'user_ended',
+    mode: 'voice',
+    firstUserLine: `Caller line ${i}`,
+    messageCount: 4,
+    toolCallCount: 0,
+    toolErrorCount: 0,
+    fileCount: 0,
+    ...overrides,
+  };
+}
+
+export function fakeApi(overrides: Partial<ArchiveApi> = {}): ArchiveApi & { emit(change: ArchiveChange): void } {
+  const listeners = new Set<(change: ArchiveChange) => void>();
+  const notImplemented = (name: string) => () => Promise.reject(new Error(`${name} not used in this test`));
+  const api = {
+    status: () => Promise.resolve(status()),
+    facets: () => Promise.resolve({ reasons: ['user_ended'], assistants: ['101'], oldestSortAt: null, newestSortAt: null }),
+    listSessions: () => Promise.resolve({ items: [], nextCursor: null, total: 0 }),
+    getSession: notImplemented('getSession'),
+    getMessages: notImplemented('getMessages'),
+    exportSession: notImplemented('exportSession'),
+    deleteSession: notImplemented('deleteSession'),
+    listDeliveries: () => Promise.resolve({ items: [], nextBeforeId: null }),
+    getDelivery: notImplemented('getDelivery'),
+    reverifyQuarantine: notImplemented('reverifyQuarantine'),
+    revealSecret: () => Promise.resolve({ secret: 'the-secret' }),
+    sendTestEvent: notImplemented('sendTestEvent'),
+    loadDemoData: notImplemented('loadDemoData'),
+    subscribe: (listener: (change: ArchiveChange) => void) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    emit: (change: ArchiveChange) => listeners.forEach((l) => l(change)),
+    ...overrides,
+  } as ArchiveApi & { emit(change: ArchiveChange): void };
+  return api;
+}
