@@ -194,8 +194,12 @@ export interface ArchiveStatus {
   requiredHeaderName: string | null;
   counts: { sessions: number; activeSessions: number; staleSessions: number; messages: number; deliveries: number; quarantined: number };
   staleAfterMinutes: number;
+  /** Periods in the last 7 days when the public URL did not reach this archive (epoch ms). */
+  recentOutages: Array<{ startedAt: number; endedAt: number; reason: string | null }>;
+  /** The latest end-to-end self-test (after a resume from sleep, or from the Send test event button). */
+  lastSelfTest: { ok: boolean; message: string; at: number } | null;
   /** Things the user should act on, most important first. */
-  warnings: Array<{ code: 'no-secret' | 'no-public-url' | 'tunnel-down' | 'stale-sessions' | 'quarantine'; message: string }>;
+  warnings: Array<{ code: 'no-secret' | 'no-public-url' | 'tunnel-down' | 'missed-window' | 'stale-sessions' | 'quarantine'; message: string }>;
 }
 
 export interface SendTestResult {

@@ -21,8 +21,6 @@ import type { Engine } from './engine.js';
 import { exportedSessions } from './export.js';
 import { archivePath } from './paths.js';
 import { reverifyQuarantine } from './quarantine.js';
-import { deliver } from './send-test.js';
-import { seededRandom, simulateSession } from './simulator.js';
 import { loadDemoData } from './demo.js';
 
 export class ApiError extends Error {
@@ -52,6 +50,7 @@ const packageVersion = (() => {
 export class ArchiveService {
   private readonly listeners = new Set<(change: ArchiveChange) => void>();
   private readonly handlers: Handlers;
+  private lastSelfTest: ArchiveStatus['lastSelfTest'] = null;
 
   constructor(
     private readonly engine: Engine,
@@ -59,6 +58,11 @@ export class ArchiveService {
   ) {
     engine.on('ingested', ({ payload, duplicate }) => this.emit({ type: 'session', sessionId: payload.sessionId, event: payload.event, duplicate }));
     engine.on('delivery', () => this.emit({ type: 'delivery' }));
+    engine.on('tunnel', () => this.emit({ type: 'status' }));
+    engine.on('selfTest', (result) => {
+      this.lastSelfTest = { ok: result.ok, message: result.message, at: Date.now() };
+      this.emit({ type: 'status' });
+    });
     this.handlers = this.createHandlers();
   }
 
@@ -105,10 +109,14 @@ export class ArchiveService {
     if (!engine.config.secret) {
       warnings.push({ code: 'no-secret', message: 'No webhook secret is set: anyone who knows the webhook URL can add sessions. Set a secret here and in CallAIder.' });
     }
-    if (tunnel.state === 'error') warnings.push({ code: 'tunnel-down', message: `The tunnel is down: CallAIder cannot reach this archive. ${tunnel.error ?? ''}`.trim() });
+    if (tunnel.state === 'error' || tunnel.state === 'connecting') warnings.push({ code: 'tunnel-down', message: `The tunnel is down: CallAIder cannot reach this archive. ${tunnel.error ?? ''}`.trim() });
     else if (!engine.publicWebhookUrl) warnings.push({ code: 'no-public-url', message: 'CallAIder cannot reach this archive yet: start it with a tunnel, or give the public URL of your own proxy.' });
     if (staleSessions > 0) {
       warnings.push({ code: 'stale-sessions', message: `${staleSessions} session${staleSessions === 1 ? '' : 's'} started but never ended: their session.ended may have been missed.` });
+    }
+    const outages = engine.archive.recentOutages(Date.now() - 7 * 86_400_000);
+    if (outages.length > 0) {
+      warnings.push({ code: 'missed-window', message: `The public URL was down ${outages.length === 1 ? 'once' : `${outages.length} times`} in the last 7 days: calls in those windows may have been missed (see Setup).` });
     }
     if (counts.quarantined > 0) {
       warnings.push({ code: 'quarantine', message: `${counts.quarantined} deliver${counts.quarantined === 1 ? 'y was' : 'ies were'} refused and kept in quarantine. If the secret was mistyped, re-verify them with the right one.` });
@@ -132,6 +140,8 @@ export class ArchiveService {
         quarantined: counts.quarantined,
       },
       staleAfterMinutes: engine.config.staleAfterMinutes,
+      recentOutages: outages,
+      lastSelfTest: this.lastSelfTest,
       warnings,
     };
   }
@@ -177,23 +187,9 @@ export class ArchiveService {
       },
       revealSecret: () => ({ secret: engine.config.secret ?? null }),
       sendTestEvent: async () => {
-        const url = engine.publicWebhookUrl ?? engine.localWebhookUrl;
-        const { started, ended } = simulateSession(seededRandom(Date.now() % 2 ** 31), { endsAt: Date.now(), messages: 6 });
-        started.data.metadata = { ...started.data.metadata, source: 'callaider-archive-self-test' };
-        const options = { secret: engine.config.secret, header: engine.config.requiredHeader, timeoutMs: 10_000 };
-        const first = await deliver(url, started, options);
-        const second = first.ok ? await deliver(url, ended, options) : first;
-        const ok = first.ok && second.ok;
-        return {
-          ok,
-          url,
-          statusCode: second.status,
-          latencyMs: Math.round(first.ms + (second === first ? 0 : second.ms)),
-          sessionId: started.sessionId,
-          message: ok
-            ? `Delivered a signed test session through ${url} and found it stored.`
-            : `The test delivery through ${url} failed: ${second.error ?? `HTTP ${second.status}`}.`,
-        };
+        const result = await engine.sendSelfTest();
+        this.emit({ type: 'sessions-changed' });
+        return result;
       },
       loadDemoData: async ({ sessions }) => {
         await loadDemoData(engine.archive, { sessions });

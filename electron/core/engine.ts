@@ -12,13 +12,27 @@ import { EngineLock } from './engine-lock.js';
 import { silentLogger, type Logger } from './log.js';
 import { archivePath } from './paths.js';
 import { createReceiver, WEBHOOK_PATH, type IngestedEvent } from './receiver.js';
+import { deliver } from './send-test.js';
+import { seededRandom, simulateSession } from './simulator.js';
+import { TunnelManager, type TunnelStatus } from './tunnel/manager.js';
 import { createNgrokAdapter } from './tunnel/ngrok.js';
-import type { Tunnel, TunnelAdapter } from './tunnel/tunnel.js';
+import { TunnelError, type TunnelAdapter } from './tunnel/tunnel.js';
 
 export interface EngineEvents {
   ingested: [IngestedEvent];
   /** A request was recorded in the delivery log. */
   delivery: [];
+  tunnel: [TunnelStatus];
+  selfTest: [SelfTestResult];
+}
+
+export interface SelfTestResult {
+  ok: boolean;
+  url: string;
+  statusCode: number | null;
+  latencyMs: number;
+  sessionId: string;
+  message: string;
 }
 
 export interface EngineDeps {
@@ -40,21 +54,59 @@ export class Engine extends EventEmitter<EngineEvents> {
     private readonly log: Logger,
     /** The local webhook URL, e.g. http://127.0.0.1:4318/webhook */
     readonly localWebhookUrl: string,
-    private tunnel: Tunnel | null,
+    private readonly tunnel: TunnelManager | null,
   ) {
     super();
+    tunnel?.on('status', (status) => {
+      if (status.state === 'online') log.info(`tunnel online: ${status.url}${WEBHOOK_PATH}`);
+      if (status.state === 'error') log.warn(`tunnel down: ${status.error ?? 'unknown error'}`);
+      this.emit('tunnel', status);
+    });
+    tunnel?.on('selfTest', (result) => log[result.ok ? 'info' : 'warn'](`self-test after resume: ${result.message}`));
   }
 
-  get tunnelStatus(): { state: 'off' | 'connecting' | 'online' | 'error'; error: string | null } {
-    if (this.config.tunnel === 'none') return { state: 'off', error: null };
-    return this.tunnel ? { state: 'online', error: null } : { state: 'error', error: 'the tunnel is closed' };
+  get tunnelStatus(): TunnelStatus {
+    return this.tunnel?.status ?? { state: 'off', url: null, error: null, downSince: null, attempts: 0 };
   }
 
   /** The URL to paste into CallAIder's webhookUrl, when one is known. */
   get publicWebhookUrl(): string | null {
-    if (this.tunnel) return `${this.tunnel.url}${WEBHOOK_PATH}`;
+    const url = this.tunnel?.status.url;
+    if (url) return `${url}${WEBHOOK_PATH}`;
     if (this.config.publicUrl) return `${this.config.publicUrl}${WEBHOOK_PATH}`;
     return null;
+  }
+
+  /** After the machine wakes up: reconnect the tunnel and test the public URL end to end. */
+  async handleResume(): Promise<void> {
+    await this.tunnel?.handleResume();
+  }
+
+  /**
+   * Delivers a signed test session the way CallAIder would, through the public URL when there is
+   * one (proving the whole path), and reports whether it was stored.
+   */
+  async sendSelfTest(baseUrl: string | null = null): Promise<SelfTestResult> {
+    const url = baseUrl ? `${baseUrl}${WEBHOOK_PATH}` : (this.publicWebhookUrl ?? this.localWebhookUrl);
+    const { started, ended } = simulateSession(seededRandom(Date.now() % 2 ** 31), { endsAt: Date.now(), messages: 6 });
+    started.data.metadata = { ...started.data.metadata, source: 'callaider-archive-self-test' };
+    const options = { secret: this.config.secret, header: this.config.requiredHeader, timeoutMs: 10_000 };
+    const first = await deliver(url, started, options);
+    const second = first.ok ? await deliver(url, ended, options) : first;
+    const archived = (this.archive.db.prepare('SELECT count(*) AS n FROM events WHERE session_id = ?').get(started.sessionId) as { n: number }).n;
+    const stored = first.ok && second.ok && archived === 2;
+    const result: SelfTestResult = {
+      ok: stored,
+      url,
+      statusCode: second.status,
+      latencyMs: Math.round(first.ms + (second === first ? 0 : second.ms)),
+      sessionId: started.sessionId,
+      message: stored
+        ? `Delivered a signed test session through ${url} and found it stored.`
+        : `The test delivery through ${url} failed: ${second.error ?? (second.ok ? 'it did not reach this archive' : `HTTP ${second.status}`)}.`,
+    };
+    this.emit('selfTest', result);
+    return result;
   }
 
   static async start(config: EngineConfig, deps: EngineDeps = {}): Promise<Engine> {
@@ -81,11 +133,21 @@ export class Engine extends EventEmitter<EngineEvents> {
       const localWebhookUrl = `http://${formatHost(address.host)}:${address.port}${WEBHOOK_PATH}`;
       lock.describe({ pid: process.pid, startedAt: new Date().toISOString(), webhook: localWebhookUrl });
 
-      let tunnel: Tunnel | null = null;
+      let tunnel: TunnelManager | null = null;
       if (config.tunnel === 'ngrok') {
-        const adapter = deps.tunnelAdapter ?? createNgrokAdapter({ authtoken: config.ngrokAuthtoken, domain: config.ngrokDomain });
-        tunnel = await adapter.open({ host: address.host, port: address.port });
-        log.info(`tunnel open: ${tunnel.url} -> ${address.host}:${address.port}`);
+        const openedArchive = archive;
+        tunnel = new TunnelManager({
+          adapter: deps.tunnelAdapter ?? createNgrokAdapter({ authtoken: config.ngrokAuthtoken, domain: config.ngrokDomain }),
+          target: { host: address.host, port: address.port },
+          outages: { recordOutage: (outage) => void openedArchive.recordOutage(outage).catch((error: unknown) => log.error(`recording a tunnel outage: ${String(error)}`)) },
+          selfTest: (base) => (engine ? engine.sendSelfTest(base) : Promise.resolve({ ok: false, message: 'engine not started' })),
+        });
+        const first = await tunnel.start();
+        // A missing or rejected authtoken will not fix itself: say so now instead of retrying forever.
+        if (first.state === 'error' && !tunnel.willRetry) {
+          await tunnel.stop();
+          throw new TunnelError(first.error ?? 'the tunnel could not be opened');
+        }
       }
       engine = new Engine(config, archive, receiver, lock, log, localWebhookUrl, tunnel);
       if (!config.secret) {
@@ -103,8 +165,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** Stops taking requests, lets in-flight ones finish and commit, then closes the archive. */
   async stop(): Promise<void> {
-    await this.tunnel?.close().catch((error: unknown) => this.log.warn(`closing the tunnel: ${String(error)}`));
-    this.tunnel = null;
+    await this.tunnel?.stop().catch((error: unknown) => this.log.warn(`closing the tunnel: ${String(error)}`));
     await this.receiver.close();
     await this.archive.close();
     this.lock.release();

@@ -133,11 +133,32 @@ describe('tunnel', () => {
     expect(closed).toBe(1);
   });
 
-  it('a tunnel that fails to open stops the start with its message and frees the port and archive', async () => {
+  it('a tunnel error that retrying cannot fix stops the start with its message and frees the port and archive', async () => {
     const dataDir = tempDir();
-    const failing: TunnelAdapter = { name: 'fake', open: async () => { throw new TunnelError('ngrok refused: test'); } };
-    await expect(Engine.start(defaultConfig({ dataDir, port: 0, tunnel: 'ngrok' }), { tunnelAdapter: failing })).rejects.toThrow('ngrok refused: test');
+    const failing: TunnelAdapter = { name: 'fake', open: async () => { throw new TunnelError('ngrok needs an authtoken: test', 'missing-authtoken'); } };
+    await expect(Engine.start(defaultConfig({ dataDir, port: 0, tunnel: 'ngrok' }), { tunnelAdapter: failing })).rejects.toThrow('ngrok needs an authtoken: test');
     await startEngine({ dataDir });
+  });
+
+  it('a passing tunnel failure keeps the engine receiving locally while it retries', async () => {
+    let calls = 0;
+    const flaky: TunnelAdapter = {
+      name: 'fake',
+      open: async () => {
+        calls += 1;
+        if (calls === 1) throw new TunnelError("cannot reach ngrok's servers (test)", 'unreachable');
+        return { url: 'https://back.example.app', close: async () => undefined };
+      },
+    };
+    const { engine } = await startEngine({ tunnel: 'ngrok' }, { tunnelAdapter: flaky });
+    expect(engine.tunnelStatus.state).toBe('error');
+    expect((await deliver(engine.localWebhookUrl, sessionPair().started, { secret: SECRET })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1_600)); // first retry after ~1 s
+    expect(engine.tunnelStatus).toMatchObject({ state: 'online', url: 'https://back.example.app' });
+    expect(engine.publicWebhookUrl).toBe('https://back.example.app/webhook');
+    // The time it was down is on record: calls then may have been missed.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(engine.archive.recentOutages(0)).toHaveLength(1);
   });
 
   it('without --tunnel, a configured public URL is what to paste', async () => {

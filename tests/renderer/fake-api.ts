@@ -14,6 +14,8 @@ export function status(overrides: Partial<ArchiveStatus> = {}): ArchiveStatus {
     requiredHeaderName: null,
     counts: { sessions: 0, activeSessions: 0, staleSessions: 0, messages: 0, deliveries: 0, quarantined: 0 },
     staleAfterMinutes: 120,
+    recentOutages: [],
+    lastSelfTest: null,
     warnings: [],
     ...overrides,
   };

@@ -167,6 +167,20 @@ export class Archive {
     return this.committer.submit((db) => deleteSessionRows(db, sessionId));
   }
 
+  /** Remembers a period the public URL was down (bounded: the newest 1,000 are kept). */
+  recordOutage(outage: { startedAt: number; endedAt: number; reason: string | null }): Promise<void> {
+    return this.committer.submit((db) => {
+      db.prepare('INSERT INTO tunnel_outages (started_at, ended_at, reason) VALUES (?, ?, ?)').run(outage.startedAt, outage.endedAt, outage.reason);
+      db.prepare('DELETE FROM tunnel_outages WHERE id <= (SELECT max(id) FROM tunnel_outages) - 1000').run();
+    });
+  }
+
+  recentOutages(since: number, limit = 5): Array<{ startedAt: number; endedAt: number; reason: string | null }> {
+    return this.db
+      .prepare('SELECT started_at AS startedAt, ended_at AS endedAt, reason FROM tunnel_outages WHERE ended_at >= ? ORDER BY ended_at DESC LIMIT ?')
+      .all(since, limit) as Array<{ startedAt: number; endedAt: number; reason: string | null }>;
+  }
+
   listQuarantine(): StoredQuarantine[] {
     const rows = this.db
       .prepare(

@@ -161,6 +161,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX deliveries_by_outcome ON deliveries (outcome, id DESC);
     `,
   },
+  {
+    version: 3,
+    name: 'tunnel outages: periods the public URL did not reach this machine',
+    sql: `
+      CREATE TABLE tunnel_outages (
+        id          INTEGER PRIMARY KEY,
+        started_at  INTEGER NOT NULL,
+        ended_at    INTEGER NOT NULL,
+        reason      TEXT
+      ) STRICT;
+      CREATE INDEX tunnel_outages_by_end ON tunnel_outages (ended_at DESC);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length === 0 ? 0 : MIGRATIONS[MIGRATIONS.length - 1]!.version;

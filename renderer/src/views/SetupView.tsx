@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { ArchiveStatus, SendTestResult } from '../../../shared/api';
 import { getApi } from '../api/client';
 import { Badge, CopyButton } from '../components/common';
-import { formatCount } from '../format';
+import { formatCount, localDateTime, utcTitle } from '../format';
 
 export function SetupView({ status, onChanged }: { status: ArchiveStatus; onChanged: () => void }) {
   const api = getApi();
@@ -99,6 +99,10 @@ export function SetupView({ status, onChanged }: { status: ArchiveStatus; onChan
               {status.tunnel.error && <div className="warn-text">{status.tunnel.error}</div>}
             </dd>
           </div>
+          <div className="fact">
+            <dt>Last end-to-end test</dt>
+            <dd>{status.lastSelfTest ? <span className={status.lastSelfTest.ok ? undefined : 'warn-text'} title={utcTitle(status.lastSelfTest.at)}>{status.lastSelfTest.ok ? 'passed' : 'failed'}, {localDateTime(status.lastSelfTest.at)}</span> : 'not run yet'}</dd>
+          </div>
           <div className="fact"><dt>Signatures</dt><dd>{status.secretConfigured ? <Badge tone="ok">required</Badge> : <Badge tone="warn">not checked</Badge>}</dd></div>
           <div className="fact"><dt>Archive</dt><dd><code>{status.archiveFile}</code></dd></div>
           <div className="fact"><dt>Sessions</dt><dd>{formatCount(status.counts.sessions)} ({formatCount(status.counts.messages)} messages)</dd></div>
@@ -106,6 +110,20 @@ export function SetupView({ status, onChanged }: { status: ArchiveStatus; onChan
           <div className="fact"><dt>Quarantined</dt><dd>{status.counts.quarantined}</dd></div>
           <div className="fact"><dt>Version</dt><dd>{status.version} ({status.host === 'serve' ? 'headless' : 'desktop'})</dd></div>
         </dl>
+        {status.recentOutages.length > 0 && (
+          <div className="outages">
+            <h3>Calls may have been missed</h3>
+            <p>CallAIder could not reach this archive during these periods (last 7 days). Sessions from then may be missing or incomplete.</p>
+            <ul>
+              {status.recentOutages.map((o) => (
+                <li key={o.startedAt}>
+                  <time title={utcTitle(o.startedAt)}>{localDateTime(o.startedAt)}</time> – <time title={utcTitle(o.endedAt)}>{localDateTime(o.endedAt)}</time>
+                  {o.reason && <span className="muted"> ({o.reason})</span>}
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
         <p className="muted">
           {status.host === 'serve'
             ? 'In headless mode the settings are the options of `callaider-archive serve` (see its --help); restart it to change them.'
