@@ -4,6 +4,7 @@
  * validates every call against the same schema. Adding a method = one entry here + one handler.
  */
 import { z } from 'zod';
+import { settingsUpdateSchema, type SettingsView } from './settings.js';
 
 const sessionId = z.string().min(1).max(512);
 
@@ -59,6 +60,8 @@ export const ARCHIVE_API = {
   revealSecret: empty,
   sendTestEvent: empty,
   loadDemoData: z.object({ sessions: z.number().int().min(1).max(5_000).default(300) }).strict(),
+  getSettings: empty,
+  updateSettings: settingsUpdateSchema,
 } as const;
 
 export type ArchiveMethod = keyof typeof ARCHIVE_API;
@@ -225,6 +228,8 @@ export interface ArchiveResults {
   revealSecret: { secret: string | null };
   sendTestEvent: SendTestResult;
   loadDemoData: { sessions: number };
+  getSettings: SettingsView;
+  updateSettings: SettingsView;
 }
 
 /** A change in the archive, pushed to open windows (IPC event / Server-Sent Event). */

@@ -16,6 +16,7 @@ import {
   type ApiErrorBody,
 } from '../../shared/api.js';
 import { renderMarkdown } from '../../shared/export-render.js';
+import { SECRET_NAMES, type SettingsUpdate, type SettingsView } from '../../shared/settings.js';
 import { BadCursorError, countStale, getDelivery, getFacets, getMessages, getSession, listDeliveries, listSessions } from './archive/queries.js';
 import type { Engine } from './engine.js';
 import { exportedSessions } from './export.js';
@@ -37,6 +38,13 @@ type Handlers = { [M in ArchiveMethod]: (args: ArchiveParsedArgs<M>) => Promise<
 export interface ServiceOptions {
   host: ArchiveStatus['host'];
   version?: string;
+  /** The desktop app's editable settings; absent in headless mode, where settings are `serve` options. */
+  settings?: SettingsHost;
+}
+
+export interface SettingsHost {
+  view(): SettingsView;
+  update(update: SettingsUpdate): Promise<SettingsView>;
 }
 
 const packageVersion = (() => {
@@ -146,6 +154,35 @@ export class ArchiveService {
     };
   }
 
+  /** Headless mode: the settings are the serve options; shown, not editable. */
+  private headlessSettings(): SettingsView {
+    const config = this.engine.config;
+    return {
+      settings: {
+        port: config.port,
+        tunnel: config.tunnel,
+        ngrokDomain: config.ngrokDomain ?? null,
+        publicUrl: config.publicUrl ?? null,
+        requiredHeaderName: config.requiredHeader?.name ?? null,
+        notifyOnEnded: false,
+        notifyOnStarted: false,
+        notificationsPaused: false,
+        startAtLogin: false,
+        staleAfterMinutes: config.staleAfterMinutes,
+      },
+      secretsSet: {
+        ...(Object.fromEntries(SECRET_NAMES.map((name) => [name, false])) as SettingsView['secretsSet']),
+        webhookSecret: Boolean(config.secret),
+        previousSecret: Boolean(config.previousSecret),
+        ngrokAuthtoken: Boolean(config.ngrokAuthtoken),
+        requiredHeaderValue: Boolean(config.requiredHeader),
+      },
+      secretProtection: { kind: 'plaintext', warning: null },
+      dataDir: config.dataDir,
+      editable: false,
+    };
+  }
+
   private createHandlers(): Handlers {
     const { engine } = this;
     const db = () => engine.archive.db;
@@ -190,6 +227,20 @@ export class ArchiveService {
         const result = await engine.sendSelfTest();
         this.emit({ type: 'sessions-changed' });
         return result;
+      },
+      getSettings: () => this.options.settings?.view() ?? this.headlessSettings(),
+      updateSettings: async (update) => {
+        if (!this.options.settings) {
+          throw new ApiError('bad-request', 'In headless mode the settings are the options of `callaider-archive serve`; restart it with new options to change them.');
+        }
+        try {
+          const view = await this.options.settings.update(update);
+          this.emit({ type: 'status' });
+          return view;
+        } catch (error) {
+          if (error instanceof z.ZodError) throw new ApiError('bad-request', z.prettifyError(error).replace(/\n/g, ' '));
+          throw error;
+        }
       },
       loadDemoData: async ({ sessions }) => {
         await loadDemoData(engine.archive, { sessions });

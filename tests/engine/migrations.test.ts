@@ -50,6 +50,21 @@ describe('migrations', () => {
     v2.close();
   });
 
+  it('migration 3 adds the tunnel outage log; migration 4 replaces the per-message index trigger', () => {
+    const file = join(tempDir(), 'a.sqlite');
+    const v3 = openDatabase(file, { migrateTo: 3 });
+    expect(v3.prepare("SELECT name FROM sqlite_schema WHERE name IN ('tunnel_outages', 'messages_fts_insert') ORDER BY name").all()).toEqual([
+      { name: 'messages_fts_insert' },
+      { name: 'tunnel_outages' },
+    ]);
+    v3.close();
+    const v4 = openDatabase(file, { migrateTo: 4 });
+    expect(v4.prepare("SELECT name FROM sqlite_schema WHERE name = 'messages_fts_insert'").get()).toBeUndefined();
+    // Deleting still cleans the index (that trigger stays).
+    expect(v4.prepare("SELECT name FROM sqlite_schema WHERE name = 'messages_fts_delete'").get()).toBeTruthy();
+    v4.close();
+  });
+
   it('is idempotent: reopening applies nothing twice', () => {
     const file = join(tempDir(), 'a.sqlite');
     openDatabase(file).close();

@@ -114,6 +114,12 @@ function projectEnded(db: Db, payload: SessionEndedPayload, receivedAt: number):
   });
   if (firstId !== null) {
     statement(db, 'UPDATE sessions SET first_message_id = ?, last_message_id = ? WHERE session_id = ?').run(firstId, lastId, payload.sessionId);
+    // One statement for the whole transcript: a per-row trigger costs three times as much.
+    statement(
+      db,
+      `INSERT INTO messages_fts (rowid, content, tool_name, tool_arguments, tool_result, tool_error)
+       SELECT id, content, tool_name, tool_arguments, tool_result, tool_error FROM messages WHERE id BETWEEN ? AND ?`,
+    ).run(firstId, lastId);
   }
 }
 
