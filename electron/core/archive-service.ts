@@ -64,7 +64,9 @@ export class ArchiveService {
     private readonly engine: Engine,
     private readonly options: ServiceOptions,
   ) {
-    engine.on('ingested', ({ payload, duplicate }) => this.emit({ type: 'session', sessionId: payload.sessionId, event: payload.event, duplicate }));
+    engine.on('projected', (events) => {
+      for (const { sessionId, event } of events) this.emit({ type: 'session', sessionId, event, duplicate: false });
+    });
     engine.on('delivery', () => this.emit({ type: 'delivery' }));
     engine.on('tunnel', () => this.emit({ type: 'status' }));
     engine.on('selfTest', (result) => {
@@ -126,6 +128,10 @@ export class ArchiveService {
     if (outages.length > 0) {
       warnings.push({ code: 'missed-window', message: `The public URL was down ${outages.length === 1 ? 'once' : `${outages.length} times`} in the last 7 days: calls in those windows may have been missed (see Setup).` });
     }
+    const backlog = engine.archive.projectionBacklog();
+    if (backlog.failed > 0) {
+      warnings.push({ code: 'unindexed', message: `${backlog.failed} stored event${backlog.failed === 1 ? '' : 's'} could not be indexed: ${backlog.failed === 1 ? 'it is' : 'they are'} safe in the archive and included in exports, but not shown in the list.` });
+    }
     if (counts.quarantined > 0) {
       warnings.push({ code: 'quarantine', message: `${counts.quarantined} deliver${counts.quarantined === 1 ? 'y was' : 'ies were'} refused and kept in quarantine. If the secret was mistyped, re-verify them with the right one.` });
     }
@@ -149,6 +155,7 @@ export class ArchiveService {
       },
       staleAfterMinutes: engine.config.staleAfterMinutes,
       recentOutages: outages,
+      indexing: backlog.waiting,
       lastSelfTest: this.lastSelfTest,
       warnings,
     };
@@ -218,6 +225,7 @@ export class ArchiveService {
       },
       reverifyQuarantine: async ({ secret, ids }) => {
         const result = await reverifyQuarantine(engine.archive, secret, { ids });
+        await engine.archive.settled();
         if (result.stored > 0 || result.duplicates > 0) this.emit({ type: 'sessions-changed' });
         this.emit({ type: 'status' });
         return result;
@@ -225,6 +233,7 @@ export class ArchiveService {
       revealSecret: () => ({ secret: engine.config.secret ?? null }),
       sendTestEvent: async () => {
         const result = await engine.sendSelfTest();
+        await engine.archive.settled();
         this.emit({ type: 'sessions-changed' });
         return result;
       },
@@ -244,6 +253,7 @@ export class ArchiveService {
       },
       loadDemoData: async ({ sessions }) => {
         await loadDemoData(engine.archive, { sessions });
+        await engine.archive.settled();
         this.emit({ type: 'sessions-changed' });
         return { sessions };
       },

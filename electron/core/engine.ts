@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { Archive } from './archive/archive.js';
+import type { ProjectedEvent } from './archive/projector.js';
 import type { EngineConfig } from './config.js';
 import { EngineLock } from './engine-lock.js';
 import { silentLogger, type Logger } from './log.js';
@@ -24,6 +25,8 @@ export interface EngineEvents {
   delivery: [];
   tunnel: [TunnelStatus];
   selfTest: [SelfTestResult];
+  /** Events now visible in sessions and search (after their acknowledgement). */
+  projected: [ProjectedEvent[]];
 }
 
 export interface SelfTestResult {
@@ -62,6 +65,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (status.state === 'error') log.warn(`tunnel down: ${status.error ?? 'unknown error'}`);
       this.emit('tunnel', status);
     });
+    archive.on('projected', (events) => this.emit('projected', events));
     tunnel?.on('selfTest', (result) => log[result.ok ? 'info' : 'warn'](`self-test after resume: ${result.message}`));
   }
 
@@ -116,7 +120,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     let archive: Archive | null = null;
     let receiver: FastifyInstance | null = null;
     try {
-      archive = Archive.open(archivePath(config.dataDir), { nativeBinding: deps.nativeBinding });
+      archive = Archive.open(archivePath(config.dataDir), { nativeBinding: deps.nativeBinding, deferProjection: true });
       let engine: Engine | null = null;
       receiver = createReceiver({
         archive,

@@ -11,22 +11,24 @@ import type { Db } from './archive/database.js';
 
 interface ExportRow {
   session_id: string;
-  status: SessionStatus;
   started_body: Buffer | null;
   ended_body: Buffer | null;
 }
 
 export class SessionNotFoundError extends Error {}
 
+/**
+ * Reads the events table only (the source of truth), not the projections: an export holds every
+ * acknowledged event, also those still being indexed, and can never disagree with what was sent.
+ */
 export function* exportedSessions(db: Db, sessionId?: string): Generator<ExportedSession> {
-  const where = sessionId === undefined ? '' : 'WHERE s.session_id = ?';
+  const where = sessionId === undefined ? '' : 'WHERE session_id = ?';
   const statement = db.prepare(
-    `SELECT s.session_id, s.status, st.body AS started_body, en.body AS ended_body
-     FROM sessions s
-     LEFT JOIN events st ON st.session_id = s.session_id AND st.event = 'session.started'
-     LEFT JOIN events en ON en.session_id = s.session_id AND en.event = 'session.ended'
-     ${where}
-     ORDER BY s.sort_at_ms, s.session_id`,
+    `SELECT ids.session_id, st.body AS started_body, en.body AS ended_body
+     FROM (SELECT DISTINCT session_id FROM events ${where}) ids
+     LEFT JOIN events st ON st.session_id = ids.session_id AND st.event = 'session.started'
+     LEFT JOIN events en ON en.session_id = ids.session_id AND en.event = 'session.ended'
+     ORDER BY coalesce(st.event_at, en.event_at), ids.session_id`,
   );
   const rows = (sessionId === undefined ? statement.iterate() : statement.iterate(sessionId)) as IterableIterator<ExportRow>;
   for (const row of rows) yield toExported(row);
@@ -35,10 +37,11 @@ export function* exportedSessions(db: Db, sessionId?: string): Generator<Exporte
 function toExported(row: ExportRow): ExportedSession {
   const started = row.started_body ? (JSON.parse(row.started_body.toString('utf8')) as RawEvent) : null;
   const ended = row.ended_body ? (JSON.parse(row.ended_body.toString('utf8')) as RawEvent) : null;
+  const status: SessionStatus = ended ? 'ended' : 'active';
   return {
     sessionId: row.session_id,
     assistantId: started?.assistantId ?? ended?.assistantId ?? null,
-    status: row.status,
+    status,
     startedAt: started?.timestamp ?? null,
     endedAt: ended?.timestamp ?? null,
     reason: ended?.data?.reason ?? null,
@@ -59,7 +62,7 @@ export async function writeExport(db: Db, out: Writable, options: { format: Expo
   const write = async (chunk: string) => {
     if (!out.write(chunk)) await once(out, 'drain');
   };
-  if (options.sessionId !== undefined && !db.prepare('SELECT 1 FROM sessions WHERE session_id = ?').get(options.sessionId)) {
+  if (options.sessionId !== undefined && !db.prepare('SELECT 1 FROM events WHERE session_id = ?').get(options.sessionId)) {
     throw new SessionNotFoundError(`no session "${options.sessionId}" in the archive`);
   }
   let count = 0;

@@ -24,6 +24,7 @@ describe('engine over real HTTP on loopback', () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => deliver(engine.localWebhookUrl, ended, { secret: SECRET })));
     expect(results.every((r) => r.status === 200)).toBe(true);
     expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+    await engine.archive.settled();
     expect(engine.archive.counts()).toMatchObject({ events: 1, sessions: 1, messages: 50 });
   });
 
@@ -78,6 +79,7 @@ describe('engine over real HTTP on loopback', () => {
     const second = await startEngine({ dataDir });
     expect((await deliver(second.engine.localWebhookUrl, started, { secret: SECRET })).duplicate).toBe(true);
     expect((await deliver(second.engine.localWebhookUrl, ended, { secret: SECRET })).duplicate).toBe(false);
+    await second.engine.archive.settled();
     expect(second.engine.archive.counts()).toMatchObject({ sessions: 1, events: 2, activeSessions: 0 });
   });
 
@@ -193,6 +195,7 @@ describe('quarantine re-verification', () => {
 
     expect(await reverifyQuarantine(engine.archive, 'still-wrong')).toEqual({ checked: 3, stored: 0, duplicates: 0, kept: 3 });
     expect(await reverifyQuarantine(engine.archive, SECRET)).toEqual({ checked: 3, stored: 2, duplicates: 0, kept: 1 });
+    await engine.archive.settled();
     expect(engine.archive.counts()).toMatchObject({ sessions: 1, events: 2, quarantined: 1 });
     const sources = engine.archive.db.prepare('SELECT DISTINCT source FROM events').all();
     expect(sources).toEqual([{ source: 'reverify' }]);

@@ -629,6 +629,7 @@ describe('the receiver, fuzzed', () => {
     const notStored = sent.mustStore.filter((s) => s.status !== 200);
     expect(notStored, `seed ${SEED}`).toEqual([]);
     expect(sent.mustStore.length).toBeGreaterThan(10);
+    await engine.archive.settled();
     const sessionIds = engine.archive.db.prepare('SELECT session_id FROM sessions').pluck().all() as string[];
     const eventSessions = engine.archive.db.prepare('SELECT DISTINCT session_id FROM events').pluck().all() as string[];
     expect(sessionIds.filter((id) => !sent.signedSessionIds.has(id)), 'sessions stored from unsigned or badly signed requests').toEqual([]);

@@ -94,6 +94,7 @@ describe('archive window API (headless mode)', () => {
     const { started, ended } = sessionPair({ messages: 12 });
     await deliver(engine.localWebhookUrl, started, { secret: SECRET });
     await deliver(engine.localWebhookUrl, ended, { secret: SECRET });
+    await engine.archive.settled();
     const page = (await call('listSessions', { limit: 10 })).body as { items: Array<{ sessionId: string; messageCount: number }>; total: number };
     expect(page.total).toBe(1);
     expect(page.items[0]).toMatchObject({ sessionId: ended.sessionId, messageCount: 12 });

@@ -15,6 +15,7 @@ export function status(overrides: Partial<ArchiveStatus> = {}): ArchiveStatus {
     counts: { sessions: 0, activeSessions: 0, staleSessions: 0, messages: 0, deliveries: 0, quarantined: 0 },
     staleAfterMinutes: 120,
     recentOutages: [],
+    indexing: 0,
     lastSelfTest: null,
     warnings: [],
     ...overrides,

@@ -4,11 +4,13 @@
  * processes read concurrently).
  */
 import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { KnownPayload } from '../../../shared/payload.js';
 import { openDatabase, type Db, type OpenOptions } from './database.js';
 import { GroupCommitter } from './group-commit.js';
 import { projectEvent } from './projection.js';
+import { Projector, type ProjectedEvent } from './projector.js';
 import { deleteSession as deleteSessionRows } from './queries.js';
 
 export type EventSource = 'webhook' | 'import' | 'reverify';
@@ -88,24 +90,42 @@ export interface ArchiveCounts {
   quarantined: number;
 }
 
-export class Archive {
+export interface ArchiveEvents {
+  /** Events now visible in sessions, messages and search. */
+  projected: [ProjectedEvent[]];
+}
+
+export interface ArchiveOptions extends OpenOptions {
+  limits?: Partial<ArchiveLimits>;
+  /**
+   * Acknowledge as soon as the raw event is durable and index it right after, in the background
+   * (the webhook path). Without it, an event is projected in the same transaction (import, demo).
+   */
+  deferProjection?: boolean;
+}
+
+export class Archive extends EventEmitter<ArchiveEvents> {
   private readonly committer: GroupCommitter;
   private readonly statements;
   private deliveriesSincePrune = 0;
+  private readonly projector: Projector | null;
 
-  static open(file: string, options: OpenOptions & { limits?: Partial<ArchiveLimits> } = {}): Archive {
-    return new Archive(openDatabase(file, options), { ...DEFAULT_LIMITS, ...options.limits });
+  static open(file: string, options: ArchiveOptions = {}): Archive {
+    return new Archive(openDatabase(file, options), { ...DEFAULT_LIMITS, ...options.limits }, options.deferProjection ?? false);
   }
 
   constructor(
     readonly db: Db,
     private readonly limits: ArchiveLimits = DEFAULT_LIMITS,
+    deferProjection = false,
   ) {
+    super();
     this.committer = new GroupCommitter(db);
+    this.projector = deferProjection ? new Projector(db, this.committer, (events) => this.emit('projected', events)) : null;
     this.statements = {
       insertEvent: db.prepare(
-        `INSERT INTO events (session_id, event, event_at, received_at, source, body, body_sha256)
-         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, event) DO NOTHING`,
+        `INSERT INTO events (session_id, event, event_at, received_at, source, body, body_sha256, projected)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, event) DO NOTHING`,
       ),
       insertDelivery: db.prepare(
         `INSERT INTO deliveries (received_at, method, path, remote, event_header, event, session_id, outcome,
@@ -124,9 +144,13 @@ export class Archive {
     };
   }
 
-  /** Stores one event exactly once and projects it; resolves after COMMIT. */
-  ingest(input: IngestInput): Promise<IngestResult> {
-    return this.committer.submit((db) => {
+  /**
+   * Stores one event exactly once; resolves after COMMIT. Projected in the same transaction, or,
+   * with deferProjection, right after by the projector (the raw event is already safe on disk).
+   */
+  async ingest(input: IngestInput): Promise<IngestResult> {
+    const deferred = this.projector !== null;
+    const result = await this.committer.submit((db) => {
       const { payload } = input;
       const inserted = this.statements.insertEvent.run(
         payload.sessionId,
@@ -136,9 +160,10 @@ export class Archive {
         input.source,
         input.body,
         createHash('sha256').update(input.body).digest('hex'),
+        deferred ? 0 : 1,
       );
       const duplicate = inserted.changes === 0;
-      if (!duplicate) projectEvent(db, payload, input.receivedAt);
+      if (!duplicate && !deferred) projectEvent(db, payload, input.receivedAt);
       if (input.delivery) {
         const { startedAt, ...delivery } = input.delivery;
         this.insertDelivery({
@@ -152,6 +177,25 @@ export class Archive {
       }
       return { duplicate };
     });
+    if (!result.duplicate) {
+      if (this.projector) this.projector.wake();
+      else this.emit('projected', [{ sessionId: input.payload.sessionId, event: input.payload.event, payload: input.payload }]);
+    }
+    return result;
+  }
+
+  /** Resolves once every stored event is projected (tests, exports, shutdown). */
+  async settled(): Promise<void> {
+    await this.projector?.drain();
+    await this.committer.drain();
+  }
+
+  /** Events waiting to be indexed, and events that could not be. */
+  projectionBacklog(): { waiting: number; failed: number } {
+    return this.db.prepare('SELECT (SELECT count(*) FROM events WHERE projected = 0) AS waiting, (SELECT count(*) FROM events WHERE projected = -1) AS failed').get() as {
+      waiting: number;
+      failed: number;
+    };
   }
 
   /** Records a request that stored nothing (rejected, ignored), with its quarantined body if any. */
@@ -217,8 +261,12 @@ export class Archive {
     return this.committer.stats;
   }
 
-  /** Waits for pending commits, then closes the database (a clean WAL checkpoint). */
+  /**
+   * Finishes pending commits (and, for a few seconds, pending indexing: what is left is indexed at
+   * the next start), then closes the database with a clean WAL checkpoint.
+   */
   async close(): Promise<void> {
+    await this.projector?.stop(5_000);
     await this.committer.close();
     if (this.db.open) {
       this.db.pragma('wal_checkpoint(TRUNCATE)');

@@ -49,6 +49,11 @@ export class GroupCommitter {
     private readonly maxBatch = 512,
   ) {}
 
+  /** Jobs waiting for the next transaction. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
   submit<T>(work: (db: Db) => T): Promise<T> {
     if (this.closed) return Promise.reject(new CommitError(new Error('archive is closed')));
     return new Promise<T>((resolve, reject) => {

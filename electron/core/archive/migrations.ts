@@ -182,6 +182,16 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP TRIGGER messages_fts_insert;
     `,
   },
+  {
+    version: 5,
+    name: 'deferred projection: the webhook is acknowledged once its raw event is durable; indexing follows',
+    sql: `
+      -- 1 = projected into sessions/messages/files/index, 0 = waiting, -1 = could not be projected (kept, exported).
+      ALTER TABLE events ADD COLUMN projected INTEGER NOT NULL DEFAULT 1 CHECK (projected IN (-1, 0, 1));
+      ALTER TABLE events ADD COLUMN projection_error TEXT;
+      CREATE INDEX events_waiting ON events (id) WHERE projected = 0;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length === 0 ? 0 : MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,0 +1,135 @@
+/**
+ * Deferred projection: the webhook is acknowledged as soon as its raw event is durable (the
+ * CallAIder guidance: "return 2xx quickly, move heavy processing to a queue"); the projector then
+ * indexes waiting events into sessions, messages, files and search, in small time-boxed
+ * transactions that give way to incoming webhooks. The queue is the events table itself
+ * (projected = 0), so it survives crashes: whatever is waiting at start-up is indexed then.
+ *
+ * Each event is projected in its own savepoint together with its projected = 1 flag, so an event
+ * is projected exactly once. One that cannot be projected is marked -1 with the reason: it stays
+ * stored and exported, and the app says so.
+ */
+import type { KnownPayload } from '../../../shared/payload.js';
+import { checkPayload } from '../../../shared/payload.js';
+import { statement, type Db } from './database.js';
+import type { GroupCommitter } from './group-commit.js';
+import { projectEvent } from './projection.js';
+
+export interface ProjectedEvent {
+  sessionId: string;
+  event: string;
+  payload: KnownPayload;
+}
+
+/** Work per turn, and the pause before the next turn while webhooks are waiting. */
+const SLICE_MS = 6;
+const YIELD_MS = 12;
+const BATCH = 256;
+
+export class Projector {
+  private scheduled = false;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly committer: GroupCommitter,
+    private readonly onProjected: (events: ProjectedEvent[]) => void,
+  ) {
+    // Events left waiting by a crash or a quick shutdown.
+    if (this.waiting() > 0) this.wake();
+  }
+
+  wake(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    // Webhooks first: while some wait for their commit, index a little later.
+    if (this.committer.pending > 0) setTimeout(() => this.turn(), YIELD_MS);
+    else setImmediate(() => this.turn());
+  }
+
+  /** Resolves when nothing waits to be projected (or nothing more can be: the archive cannot write). */
+  async drain(): Promise<void> {
+    let before = Number.POSITIVE_INFINITY;
+    while (!this.stopped) {
+      if (this.running) {
+        await this.running;
+        continue;
+      }
+      const waiting = this.waiting();
+      if (waiting === 0 || waiting >= before) return;
+      before = waiting;
+      await this.runSlice(Number.POSITIVE_INFINITY);
+    }
+  }
+
+  /** Projects for at most `graceMs` more, then stops (the rest waits for the next start). */
+  async stop(graceMs: number): Promise<void> {
+    const deadline = Date.now() + graceMs;
+    while (this.waiting() > 0 && Date.now() < deadline) {
+      if (this.running) await this.running;
+      else await this.runSlice(SLICE_MS * 10);
+    }
+    this.stopped = true;
+    await this.running;
+  }
+
+  private waiting(): number {
+    return (statement(this.db, 'SELECT count(*) AS n FROM events WHERE projected = 0').get() as { n: number }).n;
+  }
+
+  private turn(): void {
+    this.scheduled = false;
+    if (this.stopped || this.running) return;
+    void this.runSlice(SLICE_MS).then(() => {
+      if (this.waiting() > 0) this.wake();
+    });
+  }
+
+  private runSlice(budgetMs: number): Promise<void> {
+    const slice = this.committer
+      .submit((db) => this.projectSome(db, budgetMs))
+      .then(
+        (events) => {
+          if (events.length > 0) this.onProjected(events);
+        },
+        () => undefined, // a failed commit leaves the events waiting; the next turn retries
+      )
+      .finally(() => {
+        this.running = null;
+      });
+    this.running = slice;
+    return slice;
+  }
+
+  private projectSome(db: Db, budgetMs: number): ProjectedEvent[] {
+    const started = performance.now();
+    const rows = statement(db, 'SELECT id, body, received_at FROM events WHERE projected = 0 ORDER BY id LIMIT ?').all(BATCH) as Array<{
+      id: number;
+      body: Buffer;
+      received_at: number;
+    }>;
+    const done: ProjectedEvent[] = [];
+    const projectOne = db.transaction((row: (typeof rows)[number]) => {
+      const checked = checkPayload(JSON.parse(row.body.toString('utf8')));
+      if (checked.kind !== 'known') throw new Error(checked.kind === 'invalid' ? checked.reason : `unknown event ${checked.event}`);
+      projectEvent(db, checked.payload, row.received_at);
+      statement(db, 'UPDATE events SET projected = 1 WHERE id = ?').run(row.id);
+      return checked.payload;
+    });
+    for (const row of rows) {
+      try {
+        const payload = projectOne(row);
+        done.push({ sessionId: payload.sessionId, event: payload.event, payload });
+      } catch (error) {
+        if (!db.inTransaction) throw error;
+        statement(db, 'UPDATE events SET projected = -1, projection_error = ? WHERE id = ?').run(
+          (error instanceof Error ? error.message : String(error)).slice(0, 500),
+          row.id,
+        );
+      }
+      if (performance.now() - started > budgetMs) break;
+    }
+    return done;
+  }
+}
