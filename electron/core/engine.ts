@@ -120,7 +120,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     let archive: Archive | null = null;
     let receiver: FastifyInstance | null = null;
     try {
-      archive = Archive.open(archivePath(config.dataDir), { nativeBinding: deps.nativeBinding, deferProjection: true });
+      archive = await Archive.openWithWriterThread(archivePath(config.dataDir), { nativeBinding: deps.nativeBinding, deferProjection: true });
       let engine: Engine | null = null;
       receiver = createReceiver({
         archive,

@@ -99,7 +99,7 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
 
   app.decorateRequest('archiveContext', null as unknown as RequestContext);
   app.addHook('onRequest', async (request) => {
-    request.archiveContext = { startedAt: performance.now(), receivedAt: Date.now() };
+    request.archiveContext = { startedAt: preciseNow(), receivedAt: Date.now() };
   });
 
   // Only JSON is accepted, as raw bytes: the signature covers exactly what was sent.
@@ -113,7 +113,7 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
     reason: string | null,
     extra: { event?: string | null; sessionId?: string | null; quarantine?: QuarantineDraft } = {},
   ): void => {
-    const context = request.archiveContext ?? { startedAt: performance.now(), receivedAt: Date.now() };
+    const context = request.archiveContext ?? { startedAt: preciseNow(), receivedAt: Date.now() };
     const headers = describeHeaders(request, maskedHeaders);
     const eventHeader = singleHeader(request.headers[EVENT_HEADER]);
     const size = sizeOf(request);
@@ -131,7 +131,7 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
           statusCode,
           reason,
           size,
-          latencyMs: performance.now() - context.startedAt,
+          latencyMs: preciseNow() - context.startedAt,
           headers,
         },
         extra.quarantine && {
@@ -312,6 +312,11 @@ function quarantineIfPlausible(body: Buffer, failure: QuarantineFailure) {
       ? { event: checked.payload.event, sessionId: checked.payload.sessionId }
       : { event: checked.event, sessionId: checked.sessionId };
   return { ...identity, quarantine: { failure, body } };
+}
+
+/** Milliseconds since the epoch with sub-millisecond precision, comparable across threads. */
+function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 function mediaType(header: string | undefined): string | null {

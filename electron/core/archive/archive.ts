@@ -1,94 +1,28 @@
 /**
- * The archive: every write goes through the group committer, so a caller's promise resolves
- * only once its rows are durable. Reads use the same connection (WAL lets exporters in other
- * processes read concurrently).
+ * The archive: reads on this thread's connection, writes through a writer (this thread, or a
+ * thread of its own) whose promises resolve only once their rows are durable. WAL lets readers,
+ * the writer and exporters in other processes work at the same time.
  */
-import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { performance } from 'node:perf_hooks';
-import type { KnownPayload } from '../../../shared/payload.js';
 import { openDatabase, type Db, type OpenOptions } from './database.js';
-import { GroupCommitter } from './group-commit.js';
-import { projectEvent } from './projection.js';
-import { Projector, type ProjectedEvent } from './projector.js';
-import { deleteSession as deleteSessionRows } from './queries.js';
+import { LocalWriter } from './local-writer.js';
+import {
+  DEFAULT_LIMITS,
+  type ArchiveCounts,
+  type ArchiveLimits,
+  type DeliveryRecord,
+  type GroupCommitStats,
+  type IngestInput,
+  type IngestResult,
+  type ProjectedEvent,
+  type QuarantineFailure,
+  type QuarantineRecord,
+  type StoredQuarantine,
+} from './types.js';
+import { WorkerWriter, writerWorkerEntry } from './worker-writer.js';
+import type { ArchiveWriter } from './writer.js';
 
-export type EventSource = 'webhook' | 'import' | 'reverify';
-export type DeliveryOutcome = 'stored' | 'duplicate' | 'ignored' | 'rejected' | 'failed';
-export type QuarantineFailure = 'signature' | 'required-header' | 'payload';
-
-export interface DeliveryRecord {
-  receivedAt: number;
-  method: string;
-  path: string;
-  remote: string | null;
-  eventHeader: string | null;
-  event: string | null;
-  sessionId: string | null;
-  outcome: DeliveryOutcome;
-  statusCode: number;
-  reason: string | null;
-  size: number | null;
-  latencyMs: number | null;
-  headers: Record<string, string> | null;
-}
-
-/** A delivery whose outcome is decided inside the ingest transaction. */
-export type PendingDelivery = Omit<DeliveryRecord, 'outcome' | 'statusCode' | 'latencyMs' | 'event' | 'sessionId'> & {
-  /** performance.now() when the request arrived; latency is measured up to the commit. */
-  startedAt: number;
-};
-
-export interface QuarantineRecord {
-  receivedAt: number;
-  failure: QuarantineFailure;
-  reason: string;
-  eventHeader: string | null;
-  signatureHeader: string | null;
-  event: string | null;
-  sessionId: string | null;
-  headers: Record<string, string> | null;
-  body: Buffer;
-}
-
-export interface StoredQuarantine extends QuarantineRecord {
-  id: number;
-}
-
-export interface IngestInput {
-  payload: KnownPayload;
-  body: Buffer;
-  source: EventSource;
-  receivedAt: number;
-  delivery?: PendingDelivery;
-}
-
-export interface IngestResult {
-  duplicate: boolean;
-}
-
-export interface ArchiveLimits {
-  /** Delivery log rows kept (oldest dropped first). */
-  maxDeliveries: number;
-  /** Quarantined bodies kept, by count and by total size (oldest dropped first). */
-  maxQuarantined: number;
-  maxQuarantineBytes: number;
-}
-
-export const DEFAULT_LIMITS: ArchiveLimits = {
-  maxDeliveries: 10_000,
-  maxQuarantined: 1_000,
-  maxQuarantineBytes: 256 * 1024 * 1024,
-};
-
-export interface ArchiveCounts {
-  sessions: number;
-  activeSessions: number;
-  messages: number;
-  events: number;
-  deliveries: number;
-  quarantined: number;
-}
+export * from './types.js';
 
 export interface ArchiveEvents {
   /** Events now visible in sessions, messages and search. */
@@ -105,89 +39,63 @@ export interface ArchiveOptions extends OpenOptions {
 }
 
 export class Archive extends EventEmitter<ArchiveEvents> {
-  private readonly committer: GroupCommitter;
-  private readonly statements;
-  private deliveriesSincePrune = 0;
-  private readonly projector: Projector | null;
-
+  /** Opens an archive whose writes run on this thread (CLI tools, tests). */
   static open(file: string, options: ArchiveOptions = {}): Archive {
-    return new Archive(openDatabase(file, options), { ...DEFAULT_LIMITS, ...options.limits }, options.deferProjection ?? false);
+    const db = openDatabase(file, options);
+    const limits = { ...DEFAULT_LIMITS, ...options.limits };
+    return new Archive(db, options.readonly ? null : new LocalWriter(db, limits, options.deferProjection ?? false));
   }
+
+  /**
+   * Opens an archive whose writes run on a thread of their own (the engine): the listener's
+   * thread never waits for a commit. Falls back to this thread when the compiled writer thread is
+   * not available (running from source without a build).
+   */
+  static async openWithWriterThread(file: string, options: ArchiveOptions = {}): Promise<Archive> {
+    const entry = writerWorkerEntry();
+    if (!entry) return Archive.open(file, options);
+    const db = openDatabase(file, options); // migrates before the writer thread opens its connection
+    try {
+      const writer = await WorkerWriter.start(entry, {
+        file,
+        limits: { ...DEFAULT_LIMITS, ...options.limits },
+        deferProjection: options.deferProjection ?? false,
+        nativeBinding: options.nativeBinding,
+      });
+      return new Archive(db, writer);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  private readonly writer: ArchiveWriter | null;
 
   constructor(
     readonly db: Db,
-    private readonly limits: ArchiveLimits = DEFAULT_LIMITS,
-    deferProjection = false,
+    writer: ArchiveWriter | null,
   ) {
     super();
-    this.committer = new GroupCommitter(db);
-    this.projector = deferProjection ? new Projector(db, this.committer, (events) => this.emit('projected', events)) : null;
-    this.statements = {
-      insertEvent: db.prepare(
-        `INSERT INTO events (session_id, event, event_at, received_at, source, body, body_sha256, projected)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, event) DO NOTHING`,
-      ),
-      insertDelivery: db.prepare(
-        `INSERT INTO deliveries (received_at, method, path, remote, event_header, event, session_id, outcome,
-           status_code, reason, size, latency_ms, headers, quarantine_id)
-         VALUES (@receivedAt, @method, @path, @remote, @eventHeader, @event, @sessionId, @outcome,
-           @statusCode, @reason, @size, @latencyMs, @headers, @quarantineId)`,
-      ),
-      pruneDeliveries: db.prepare(`DELETE FROM deliveries WHERE id <= (SELECT max(id) FROM deliveries) - ?`),
-      insertQuarantine: db.prepare(
-        `INSERT INTO quarantine (received_at, failure, reason, event_header, signature_header, event, session_id,
-           headers, body, size)
-         VALUES (@receivedAt, @failure, @reason, @eventHeader, @signatureHeader, @event, @sessionId, @headers, @body, @size)`,
-      ),
-      quarantineTotals: db.prepare(`SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM quarantine`),
-      dropOldestQuarantined: db.prepare(`DELETE FROM quarantine WHERE id = (SELECT min(id) FROM quarantine)`),
-    };
+    this.writer = writer;
+    writer?.onProjected((events) => this.emit('projected', events));
+  }
+
+  private get write(): ArchiveWriter {
+    if (!this.writer) throw new Error('this archive was opened read-only');
+    return this.writer;
   }
 
   /**
    * Stores one event exactly once; resolves after COMMIT. Projected in the same transaction, or,
-   * with deferProjection, right after by the projector (the raw event is already safe on disk).
+   * with deferProjection, right after (the raw event is already safe on disk).
    */
-  async ingest(input: IngestInput): Promise<IngestResult> {
-    const deferred = this.projector !== null;
-    const result = await this.committer.submit((db) => {
-      const { payload } = input;
-      const inserted = this.statements.insertEvent.run(
-        payload.sessionId,
-        payload.event,
-        payload.timestamp,
-        input.receivedAt,
-        input.source,
-        input.body,
-        createHash('sha256').update(input.body).digest('hex'),
-        deferred ? 0 : 1,
-      );
-      const duplicate = inserted.changes === 0;
-      if (!duplicate && !deferred) projectEvent(db, payload, input.receivedAt);
-      if (input.delivery) {
-        const { startedAt, ...delivery } = input.delivery;
-        this.insertDelivery({
-          ...delivery,
-          event: payload.event,
-          sessionId: payload.sessionId,
-          outcome: duplicate ? 'duplicate' : 'stored',
-          statusCode: 200,
-          latencyMs: performance.now() - startedAt,
-        });
-      }
-      return { duplicate };
-    });
-    if (!result.duplicate) {
-      if (this.projector) this.projector.wake();
-      else this.emit('projected', [{ sessionId: input.payload.sessionId, event: input.payload.event, payload: input.payload }]);
-    }
-    return result;
+  ingest(input: IngestInput): Promise<IngestResult> {
+    return this.write.ingest(input);
   }
 
   /** Resolves once every stored event is projected (tests, exports, shutdown). */
   async settled(): Promise<void> {
-    await this.projector?.drain();
-    await this.committer.drain();
+    await this.writer?.settled();
   }
 
   /** Events waiting to be indexed, and events that could not be. */
@@ -200,23 +108,17 @@ export class Archive extends EventEmitter<ArchiveEvents> {
 
   /** Records a request that stored nothing (rejected, ignored), with its quarantined body if any. */
   logDelivery(delivery: DeliveryRecord, quarantined?: QuarantineRecord): Promise<void> {
-    return this.committer.submit(() => {
-      const quarantineId = quarantined ? this.insertQuarantine(quarantined) : null;
-      this.insertDelivery(delivery, quarantineId);
-    });
+    return this.write.logDelivery(delivery, quarantined);
   }
 
   /** Deletes a session with its events, messages, files and index entries; resolves after COMMIT. */
   deleteSession(sessionId: string): Promise<boolean> {
-    return this.committer.submit((db) => deleteSessionRows(db, sessionId));
+    return this.write.deleteSession(sessionId);
   }
 
   /** Remembers a period the public URL was down (bounded: the newest 1,000 are kept). */
   recordOutage(outage: { startedAt: number; endedAt: number; reason: string | null }): Promise<void> {
-    return this.committer.submit((db) => {
-      db.prepare('INSERT INTO tunnel_outages (started_at, ended_at, reason) VALUES (?, ?, ?)').run(outage.startedAt, outage.endedAt, outage.reason);
-      db.prepare('DELETE FROM tunnel_outages WHERE id <= (SELECT max(id) FROM tunnel_outages) - 1000').run();
-    });
+    return this.write.recordOutage(outage);
   }
 
   recentOutages(since: number, limit = 5): Array<{ startedAt: number; endedAt: number; reason: string | null }> {
@@ -237,10 +139,7 @@ export class Archive extends EventEmitter<ArchiveEvents> {
 
   /** Removes quarantined bodies once they have been stored by other means (re-verification). */
   releaseFromQuarantine(ids: number[]): Promise<void> {
-    return this.committer.submit((db) => {
-      const remove = db.prepare('DELETE FROM quarantine WHERE id = ?');
-      for (const id of ids) remove.run(id);
-    });
+    return this.write.releaseFromQuarantine(ids);
   }
 
   counts(): ArchiveCounts {
@@ -257,49 +156,17 @@ export class Archive extends EventEmitter<ArchiveEvents> {
       .get() as ArchiveCounts;
   }
 
-  get commitStats() {
-    return this.committer.stats;
+  get commitStats(): GroupCommitStats {
+    return this.writer?.stats ?? { transactions: 0, jobs: 0, largestBatch: 0 };
   }
 
-  /**
-   * Finishes pending commits (and, for a few seconds, pending indexing: what is left is indexed at
-   * the next start), then closes the database with a clean WAL checkpoint.
-   */
+  /** Finishes pending writes, then closes the database with a clean WAL checkpoint. */
   async close(): Promise<void> {
-    await this.projector?.stop(5_000);
-    await this.committer.close();
+    await this.writer?.close();
     if (this.db.open) {
-      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      if (!this.db.readonly) this.db.pragma('wal_checkpoint(TRUNCATE)');
       this.db.close();
     }
-  }
-
-  private insertDelivery(delivery: DeliveryRecord, quarantineId: number | null = null): void {
-    this.statements.insertDelivery.run({
-      ...delivery,
-      headers: delivery.headers ? JSON.stringify(delivery.headers) : null,
-      quarantineId,
-    });
-    this.deliveriesSincePrune += 1;
-    if (this.deliveriesSincePrune >= 100) {
-      this.deliveriesSincePrune = 0;
-      this.statements.pruneDeliveries.run(this.limits.maxDeliveries);
-    }
-  }
-
-  private insertQuarantine(record: QuarantineRecord): number {
-    const result = this.statements.insertQuarantine.run({
-      ...record,
-      headers: record.headers ? JSON.stringify(record.headers) : null,
-      size: record.body.length,
-    });
-    for (;;) {
-      const totals = this.statements.quarantineTotals.get() as { n: number; bytes: number };
-      if (totals.n <= this.limits.maxQuarantined && totals.bytes <= this.limits.maxQuarantineBytes) break;
-      if (totals.n <= 1) break;
-      this.statements.dropOldestQuarantined.run();
-    }
-    return Number(result.lastInsertRowid);
   }
 }
 

@@ -8,6 +8,7 @@
  * only that job; a failed COMMIT fails every job in the batch.
  */
 import type { Db } from './database.js';
+import type { GroupCommitStats } from './types.js';
 
 export class CommitError extends Error {
   constructor(cause: unknown) {
@@ -31,11 +32,7 @@ interface Job<T> {
   reject: (error: unknown) => void;
 }
 
-export interface GroupCommitStats {
-  transactions: number;
-  jobs: number;
-  largestBatch: number;
-}
+export type { GroupCommitStats } from './types.js';
 
 export class GroupCommitter {
   private queue: Array<Job<unknown>> = [];

@@ -9,27 +9,31 @@
  * is projected exactly once. One that cannot be projected is marked -1 with the reason: it stays
  * stored and exported, and the app says so.
  */
-import type { KnownPayload } from '../../../shared/payload.js';
 import { checkPayload } from '../../../shared/payload.js';
 import { statement, type Db } from './database.js';
 import type { GroupCommitter } from './group-commit.js';
 import { projectEvent } from './projection.js';
+import type { ProjectedEvent } from './types.js';
 
-export interface ProjectedEvent {
-  sessionId: string;
-  event: string;
-  payload: KnownPayload;
-}
+export type { ProjectedEvent } from './types.js';
 
 /** Work per turn, and the pause before the next turn while webhooks are waiting. */
 const SLICE_MS = 6;
 const YIELD_MS = 12;
 const BATCH = 256;
+/**
+ * Indexing waits for a quiet moment (no webhook for QUIET_MS), so a burst is acknowledged at full
+ * speed and indexed right after it; but never longer than MAX_LAG_MS behind, or MAX_BACKLOG events.
+ */
+const QUIET_MS = 25;
+const MAX_LAG_MS = 30_000;
+const MAX_BACKLOG = 100_000;
 
 export class Projector {
   private scheduled = false;
   private running: Promise<void> | null = null;
   private stopped = false;
+  private lastIngestAt = 0;
 
   constructor(
     private readonly db: Db,
@@ -38,6 +42,12 @@ export class Projector {
   ) {
     // Events left waiting by a crash or a quick shutdown.
     if (this.waiting() > 0) this.wake();
+  }
+
+  /** A webhook was just stored: keep out of its way for a moment. */
+  noteIngest(): void {
+    this.lastIngestAt = Date.now();
+    this.wake();
   }
 
   wake(): void {
@@ -78,9 +88,21 @@ export class Projector {
     return (statement(this.db, 'SELECT count(*) AS n FROM events WHERE projected = 0').get() as { n: number }).n;
   }
 
+  private mustWait(): boolean {
+    if (Date.now() - this.lastIngestAt >= QUIET_MS) return false;
+    const oldest = statement(this.db, 'SELECT received_at FROM events WHERE projected = 0 ORDER BY id LIMIT 1').get() as { received_at: number } | undefined;
+    if (oldest && Date.now() - oldest.received_at > MAX_LAG_MS) return false;
+    return this.waiting() < MAX_BACKLOG;
+  }
+
   private turn(): void {
     this.scheduled = false;
     if (this.stopped || this.running) return;
+    if (this.mustWait()) {
+      this.scheduled = true;
+      setTimeout(() => this.turn(), QUIET_MS);
+      return;
+    }
     void this.runSlice(SLICE_MS).then(() => {
       if (this.waiting() > 0) this.wake();
     });

@@ -1,0 +1,162 @@
+/**
+ * Writes on the current thread: every write goes through the group committer, so a caller's
+ * promise resolves only once its rows are durable.
+ */
+import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Db } from './database.js';
+import { GroupCommitter } from './group-commit.js';
+import { projectEvent } from './projection.js';
+import { Projector } from './projector.js';
+import { deleteSession as deleteSessionRows } from './queries.js';
+import type { ArchiveLimits, DeliveryRecord, GroupCommitStats, IngestInput, IngestResult, ProjectedEvent, QuarantineRecord } from './types.js';
+import type { ArchiveWriter } from './writer.js';
+
+export class LocalWriter implements ArchiveWriter {
+  private readonly committer: GroupCommitter;
+  private readonly projector: Projector | null;
+  private readonly statements;
+  private deliveriesSincePrune = 0;
+  private readonly listeners: Array<(events: ProjectedEvent[]) => void> = [];
+
+  constructor(
+    private readonly db: Db,
+    private readonly limits: ArchiveLimits,
+    deferProjection: boolean,
+  ) {
+    this.committer = new GroupCommitter(db);
+    this.projector = deferProjection ? new Projector(db, this.committer, (events) => this.emitProjected(events)) : null;
+    this.statements = {
+      insertEvent: db.prepare(
+        `INSERT INTO events (session_id, event, event_at, received_at, source, body, body_sha256, projected)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, event) DO NOTHING`,
+      ),
+      insertDelivery: db.prepare(
+        `INSERT INTO deliveries (received_at, method, path, remote, event_header, event, session_id, outcome,
+           status_code, reason, size, latency_ms, headers, quarantine_id)
+         VALUES (@receivedAt, @method, @path, @remote, @eventHeader, @event, @sessionId, @outcome,
+           @statusCode, @reason, @size, @latencyMs, @headers, @quarantineId)`,
+      ),
+      pruneDeliveries: db.prepare(`DELETE FROM deliveries WHERE id <= (SELECT max(id) FROM deliveries) - ?`),
+      insertQuarantine: db.prepare(
+        `INSERT INTO quarantine (received_at, failure, reason, event_header, signature_header, event, session_id,
+           headers, body, size)
+         VALUES (@receivedAt, @failure, @reason, @eventHeader, @signatureHeader, @event, @sessionId, @headers, @body, @size)`,
+      ),
+      quarantineTotals: db.prepare(`SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM quarantine`),
+      dropOldestQuarantined: db.prepare(`DELETE FROM quarantine WHERE id = (SELECT min(id) FROM quarantine)`),
+    };
+  }
+
+  get stats(): GroupCommitStats {
+    return this.committer.stats;
+  }
+
+  onProjected(listener: (events: ProjectedEvent[]) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async ingest(input: IngestInput): Promise<IngestResult> {
+    const deferred = this.projector !== null;
+    const result = await this.committer.submit((db) => {
+      const { payload } = input;
+      const inserted = this.statements.insertEvent.run(
+        payload.sessionId,
+        payload.event,
+        payload.timestamp,
+        input.receivedAt,
+        input.source,
+        input.body,
+        createHash('sha256').update(input.body).digest('hex'),
+        deferred ? 0 : 1,
+      );
+      const duplicate = inserted.changes === 0;
+      if (!duplicate && !deferred) projectEvent(db, payload, input.receivedAt);
+      if (input.delivery) {
+        const { startedAt, ...delivery } = input.delivery;
+        this.insertDelivery({
+          ...delivery,
+          event: payload.event,
+          sessionId: payload.sessionId,
+          outcome: duplicate ? 'duplicate' : 'stored',
+          statusCode: 200,
+          latencyMs: performance.timeOrigin + performance.now() - startedAt,
+        });
+      }
+      return { duplicate };
+    });
+    if (!result.duplicate) {
+      if (this.projector) this.projector.noteIngest();
+      else this.emitProjected([{ sessionId: input.payload.sessionId, event: input.payload.event, payload: input.payload }]);
+    }
+    return result;
+  }
+
+  logDelivery(delivery: DeliveryRecord, quarantined?: QuarantineRecord): Promise<void> {
+    return this.committer.submit(() => {
+      const quarantineId = quarantined ? this.insertQuarantine(quarantined) : null;
+      this.insertDelivery(delivery, quarantineId);
+    });
+  }
+
+  deleteSession(sessionId: string): Promise<boolean> {
+    return this.committer.submit((db) => deleteSessionRows(db, sessionId));
+  }
+
+  releaseFromQuarantine(ids: number[]): Promise<void> {
+    return this.committer.submit((db) => {
+      const remove = db.prepare('DELETE FROM quarantine WHERE id = ?');
+      for (const id of ids) remove.run(id);
+    });
+  }
+
+  recordOutage(outage: { startedAt: number; endedAt: number; reason: string | null }): Promise<void> {
+    return this.committer.submit((db) => {
+      db.prepare('INSERT INTO tunnel_outages (started_at, ended_at, reason) VALUES (?, ?, ?)').run(outage.startedAt, outage.endedAt, outage.reason);
+      db.prepare('DELETE FROM tunnel_outages WHERE id <= (SELECT max(id) FROM tunnel_outages) - 1000').run();
+    });
+  }
+
+  async settled(): Promise<void> {
+    await this.projector?.drain();
+    await this.committer.drain();
+  }
+
+  /** Finishes pending commits and, for a few seconds, pending indexing (the rest waits for the next start). */
+  async close(): Promise<void> {
+    await this.projector?.stop(5_000);
+    await this.committer.close();
+  }
+
+  private emitProjected(events: ProjectedEvent[]): void {
+    for (const listener of this.listeners) listener(events);
+  }
+
+  private insertDelivery(delivery: DeliveryRecord, quarantineId: number | null = null): void {
+    this.statements.insertDelivery.run({
+      ...delivery,
+      headers: delivery.headers ? JSON.stringify(delivery.headers) : null,
+      quarantineId,
+    });
+    this.deliveriesSincePrune += 1;
+    if (this.deliveriesSincePrune >= 100) {
+      this.deliveriesSincePrune = 0;
+      this.statements.pruneDeliveries.run(this.limits.maxDeliveries);
+    }
+  }
+
+  private insertQuarantine(record: QuarantineRecord): number {
+    const result = this.statements.insertQuarantine.run({
+      ...record,
+      headers: record.headers ? JSON.stringify(record.headers) : null,
+      size: record.body.length,
+    });
+    for (;;) {
+      const totals = this.statements.quarantineTotals.get() as { n: number; bytes: number };
+      if (totals.n <= this.limits.maxQuarantined && totals.bytes <= this.limits.maxQuarantineBytes) break;
+      if (totals.n <= 1) break;
+      this.statements.dropOldestQuarantined.run();
+    }
+    return Number(result.lastInsertRowid);
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * Runs the archive's writer on a thread of its own (see writer.ts for why). Calls are messages;
+ * each reply settles one promise. A commit failure in the thread comes back as a CommitError, so
+ * the receiver still answers 503 and CallAIder retries. If the thread dies, every pending and
+ * later write fails the same way: nothing is acknowledged that was not committed.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { packageRoot } from '../paths.js';
+import { CommitError } from './group-commit.js';
+import type { ArchiveLimits, DeliveryRecord, GroupCommitStats, IngestInput, IngestResult, ProjectedEvent, QuarantineRecord } from './types.js';
+import type { ArchiveWriter } from './writer.js';
+
+export interface WriterWorkerData {
+  file: string;
+  limits: ArchiveLimits;
+  deferProjection: boolean;
+  nativeBinding?: string | undefined;
+}
+
+export type WriterRequest = { id: number; op: keyof WriterOps; args: unknown[] };
+export type WriterMessage =
+  | { type: 'reply'; id: number; ok: true; value: unknown; stats: GroupCommitStats }
+  | { type: 'reply'; id: number; ok: false; error: { message: string; commit: boolean; code?: string }; stats: GroupCommitStats }
+  | { type: 'projected'; events: ProjectedEvent[] }
+  | { type: 'ready' }
+  | { type: 'fatal'; message: string };
+
+type WriterOps = Omit<ArchiveWriter, 'stats' | 'onProjected'>;
+
+/** The compiled thread entry: beside this file when built, else in dist/ (tests run from source). */
+export function writerWorkerEntry(): string | null {
+  const beside = fileURLToPath(new URL('./writer-worker.js', import.meta.url));
+  if (existsSync(beside)) return beside;
+  const built = join(packageRoot(), 'dist', 'electron', 'core', 'archive', 'writer-worker.js');
+  return existsSync(built) ? built : null;
+}
+
+export class WorkerWriter implements ArchiveWriter {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
+  private readonly listeners: Array<(events: ProjectedEvent[]) => void> = [];
+  private dead: Error | null = null;
+  private closed = false;
+  stats: GroupCommitStats = { transactions: 0, jobs: 0, largestBatch: 0 };
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly deferProjection: boolean,
+  ) {
+    worker.on('message', (message: WriterMessage) => this.receive(message));
+    worker.on('error', (error) => this.fail(error));
+    worker.on('exit', (code) => {
+      if (!this.closed) this.fail(new Error(`the archive writer thread exited (code ${code})`));
+    });
+  }
+
+  static async start(entry: string, data: WriterWorkerData): Promise<WorkerWriter> {
+    const worker = new Worker(entry, { workerData: data });
+    await new Promise<void>((resolve, reject) => {
+      const onMessage = (message: WriterMessage) => {
+        if (message.type === 'ready') done(null);
+        else if (message.type === 'fatal') done(new Error(message.message));
+      };
+      const onError = (error: Error) => done(error);
+      const done = (error: Error | null) => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        if (error) reject(error);
+        else resolve();
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+    });
+    return new WorkerWriter(worker, data.deferProjection);
+  }
+
+  onProjected(listener: (events: ProjectedEvent[]) => void): void {
+    this.listeners.push(listener);
+  }
+
+  ingest(input: IngestInput): Promise<IngestResult> {
+    // Deferred projection re-reads the stored body; copying the parsed transcript to the thread
+    // would only cost this thread time.
+    const { event, sessionId, timestamp } = input.payload;
+    const slim = this.deferProjection ? { ...input, payload: { event, sessionId, timestamp } as IngestInput['payload'] } : input;
+    return this.call('ingest', slim) as Promise<IngestResult>;
+  }
+
+  logDelivery(delivery: DeliveryRecord, quarantined?: QuarantineRecord): Promise<void> {
+    return this.call('logDelivery', delivery, quarantined) as Promise<void>;
+  }
+
+  deleteSession(sessionId: string): Promise<boolean> {
+    return this.call('deleteSession', sessionId) as Promise<boolean>;
+  }
+
+  releaseFromQuarantine(ids: number[]): Promise<void> {
+    return this.call('releaseFromQuarantine', ids) as Promise<void>;
+  }
+
+  recordOutage(outage: { startedAt: number; endedAt: number; reason: string | null }): Promise<void> {
+    return this.call('recordOutage', outage) as Promise<void>;
+  }
+
+  settled(): Promise<void> {
+    return this.call('settled') as Promise<void>;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.call('close');
+    } finally {
+      this.closed = true;
+      await this.worker.terminate();
+    }
+  }
+
+  private call(op: keyof WriterOps, ...args: unknown[]): Promise<unknown> {
+    if (this.dead) return Promise.reject(new CommitError(this.dead));
+    if (this.closed) return Promise.reject(new CommitError(new Error('archive is closed')));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, op, args } satisfies WriterRequest);
+    });
+  }
+
+  private receive(message: WriterMessage): void {
+    if (message.type === 'projected') {
+      for (const listener of this.listeners) listener(message.events);
+      return;
+    }
+    if (message.type !== 'reply') return;
+    this.stats = message.stats;
+    const waiter = this.pending.get(message.id);
+    if (!waiter) return;
+    this.pending.delete(message.id);
+    if (message.ok) waiter.resolve(message.value);
+    else {
+      const error = message.error.commit ? new CommitError(new Error(message.error.message)) : Object.assign(new Error(message.error.message), { code: message.error.code });
+      waiter.reject(error);
+    }
+  }
+
+  private fail(error: Error): void {
+    this.dead = error;
+    for (const waiter of this.pending.values()) waiter.reject(new CommitError(error));
+    this.pending.clear();
+  }
+}
