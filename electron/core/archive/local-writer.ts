@@ -87,7 +87,7 @@ export class LocalWriter implements ArchiveWriter {
     });
     if (!result.duplicate) {
       if (this.projector) this.projector.noteIngest();
-      else this.emitProjected([{ sessionId: input.payload.sessionId, event: input.payload.event, payload: input.payload }]);
+      else this.emitProjected([{ sessionId: input.payload.sessionId, event: input.payload.event }]);
     }
     return result;
   }
@@ -129,7 +129,13 @@ export class LocalWriter implements ArchiveWriter {
   }
 
   private emitProjected(events: ProjectedEvent[]): void {
-    for (const listener of this.listeners) listener(events);
+    for (const listener of this.listeners) {
+      try {
+        listener(events);
+      } catch {
+        // A listener's failure must never disturb the writer.
+      }
+    }
   }
 
   private insertDelivery(delivery: DeliveryRecord, quarantineId: number | null = null): void {

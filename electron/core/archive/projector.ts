@@ -142,7 +142,7 @@ export class Projector {
     for (const row of rows) {
       try {
         const payload = projectOne(row);
-        done.push({ sessionId: payload.sessionId, event: payload.event, payload });
+        done.push({ sessionId: payload.sessionId, event: payload.event });
       } catch (error) {
         if (!db.inTransaction) throw error;
         statement(db, 'UPDATE events SET projected = -1, projection_error = ? WHERE id = ?').run(

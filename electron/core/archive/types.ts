@@ -81,10 +81,10 @@ export interface ArchiveCounts {
   quarantined: number;
 }
 
+/** Identity only: listeners read what they need from the archive (payloads can be huge or deeply nested). */
 export interface ProjectedEvent {
   sessionId: string;
   event: string;
-  payload: KnownPayload;
 }
 
 export interface GroupCommitStats {

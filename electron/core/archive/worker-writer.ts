@@ -42,39 +42,69 @@ export class WorkerWriter implements ArchiveWriter {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
   private readonly listeners: Array<(events: ProjectedEvent[]) => void> = [];
-  private dead: Error | null = null;
+  private worker: Worker | null = null;
+  private ready: Promise<void>;
   private closed = false;
+  private failures = 0;
   stats: GroupCommitStats = { transactions: 0, jobs: 0, largestBatch: 0 };
 
   private constructor(
-    private readonly worker: Worker,
-    private readonly deferProjection: boolean,
+    private readonly entry: string,
+    private readonly data: WriterWorkerData,
   ) {
-    worker.on('message', (message: WriterMessage) => this.receive(message));
-    worker.on('error', (error) => this.fail(error));
-    worker.on('exit', (code) => {
-      if (!this.closed) this.fail(new Error(`the archive writer thread exited (code ${code})`));
-    });
+    this.ready = this.spawn();
   }
 
   static async start(entry: string, data: WriterWorkerData): Promise<WorkerWriter> {
-    const worker = new Worker(entry, { workerData: data });
-    await new Promise<void>((resolve, reject) => {
-      const onMessage = (message: WriterMessage) => {
-        if (message.type === 'ready') done(null);
-        else if (message.type === 'fatal') done(new Error(message.message));
-      };
-      const onError = (error: Error) => done(error);
-      const done = (error: Error | null) => {
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-        if (error) reject(error);
-        else resolve();
-      };
-      worker.on('message', onMessage);
-      worker.on('error', onError);
+    const writer = new WorkerWriter(entry, data);
+    await writer.ready;
+    return writer;
+  }
+
+  /** Starts the thread; if it dies, pending writes fail (503: CallAIder retries) and a new one is started. */
+  private spawn(): Promise<void> {
+    const worker = new Worker(this.entry, { workerData: this.data });
+    return new Promise<void>((resolve, reject) => {
+      let started = false;
+      worker.on('message', (message: WriterMessage) => {
+        if (message.type === 'ready') {
+          started = true;
+          this.worker = worker;
+          this.failures = 0;
+          resolve();
+        } else if (message.type === 'fatal') {
+          reject(new Error(message.message));
+          void worker.terminate();
+        } else this.receive(message);
+      });
+      worker.on('error', (error) => {
+        if (!started) reject(error);
+        else this.fail(worker, error);
+      });
+      worker.on('exit', (code) => {
+        if (!started) reject(new Error(`the archive writer thread exited (code ${code})`));
+        else if (!this.closed) this.fail(worker, new Error(`the archive writer thread exited (code ${code})`));
+      });
     });
-    return new WorkerWriter(worker, data.deferProjection);
+  }
+
+  private fail(worker: Worker, error: Error): void {
+    if (this.worker !== worker) return;
+    this.worker = null;
+    for (const waiter of this.pending.values()) waiter.reject(new CommitError(error));
+    this.pending.clear();
+    if (!this.closed) this.respawn();
+  }
+
+  /** Starts a new thread after a pause that grows with each failure (0.1 s, 0.4 s, 1.6 s … 10 s). */
+  private respawn(): void {
+    this.failures += 1;
+    const delay = Math.min(10_000, 100 * 4 ** (this.failures - 1));
+    this.ready = new Promise<void>((resolve) => setTimeout(resolve, delay).unref()).then(() => this.spawn());
+    // Until a thread is up again, writes fail with a CommitError (503), never silently.
+    this.ready.catch(() => {
+      if (!this.closed) this.respawn();
+    });
   }
 
   onProjected(listener: (events: ProjectedEvent[]) => void): void {
@@ -85,7 +115,7 @@ export class WorkerWriter implements ArchiveWriter {
     // Deferred projection re-reads the stored body; copying the parsed transcript to the thread
     // would only cost this thread time.
     const { event, sessionId, timestamp } = input.payload;
-    const slim = this.deferProjection ? { ...input, payload: { event, sessionId, timestamp } as IngestInput['payload'] } : input;
+    const slim = this.data.deferProjection ? { ...input, payload: { event, sessionId, timestamp } as IngestInput['payload'] } : input;
     return this.call('ingest', slim) as Promise<IngestResult>;
   }
 
@@ -115,17 +145,28 @@ export class WorkerWriter implements ArchiveWriter {
       await this.call('close');
     } finally {
       this.closed = true;
-      await this.worker.terminate();
+      await this.worker?.terminate();
     }
   }
 
-  private call(op: keyof WriterOps, ...args: unknown[]): Promise<unknown> {
-    if (this.dead) return Promise.reject(new CommitError(this.dead));
-    if (this.closed) return Promise.reject(new CommitError(new Error('archive is closed')));
+  private async call(op: keyof WriterOps, ...args: unknown[]): Promise<unknown> {
+    if (this.closed) throw new CommitError(new Error('archive is closed'));
+    try {
+      await this.ready;
+    } catch (error) {
+      throw new CommitError(error);
+    }
+    const worker = this.worker;
+    if (!worker) throw new CommitError(new Error('the archive writer thread is restarting'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, op, args } satisfies WriterRequest);
+      try {
+        worker.postMessage({ id, op, args } satisfies WriterRequest);
+      } catch (error) {
+        this.pending.delete(id);
+        reject(error);
+      }
     });
   }
 
@@ -146,9 +187,4 @@ export class WorkerWriter implements ArchiveWriter {
     }
   }
 
-  private fail(error: Error): void {
-    this.dead = error;
-    for (const waiter of this.pending.values()) waiter.reject(new CommitError(error));
-    this.pending.clear();
-  }
 }

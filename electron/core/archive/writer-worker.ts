@@ -13,6 +13,8 @@ try {
   const db = openDatabase(data.file, { nativeBinding: data.nativeBinding });
   const writer = new LocalWriter(db, data.limits, data.deferProjection);
   writer.onProjected((events) => port.postMessage({ type: 'projected', events } satisfies WriterMessage));
+  // An unexpected error here must not take the archive's writes down: report it, keep running.
+  process.on('uncaughtException', (error) => console.error('archive writer thread:', error));
   const run = async (request: WriterRequest): Promise<unknown> => {
     if (request.op !== 'close') return (writer[request.op] as (...args: unknown[]) => Promise<unknown>).apply(writer, revive(request.args));
     // The main thread terminates this thread after the reply: close the connection cleanly first.
