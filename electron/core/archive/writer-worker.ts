@@ -14,7 +14,7 @@ try {
   const writer = new LocalWriter(db, data.limits, data.deferProjection);
   writer.onProjected((events) => port.postMessage({ type: 'projected', events } satisfies WriterMessage));
   // An unexpected error here must not take the archive's writes down: report it, keep running.
-  process.on('uncaughtException', (error) => console.error('archive writer thread:', error));
+  process.on('uncaughtException', (error) => process.stderr.write(`archive writer thread: ${error.stack ?? error.message}\n`));
   const run = async (request: WriterRequest): Promise<unknown> => {
     if (request.op !== 'close') return (writer[request.op] as (...args: unknown[]) => Promise<unknown>).apply(writer, revive(request.args));
     // The main thread terminates this thread after the reply: close the connection cleanly first.
