@@ -60,20 +60,46 @@ export class ArchiveService {
   private readonly handlers: Handlers;
   private lastSelfTest: ArchiveStatus['lastSelfTest'] = null;
 
-  constructor(
-    private readonly engine: Engine,
-    private readonly options: ServiceOptions,
-  ) {
-    engine.on('projected', (events) => {
+  private engine: Engine;
+  private readonly engineListeners = {
+    projected: (events: Array<{ sessionId: string; event: string }>) => {
       for (const { sessionId, event } of events) this.emit({ type: 'session', sessionId, event, duplicate: false });
-    });
-    engine.on('delivery', () => this.emit({ type: 'delivery' }));
-    engine.on('tunnel', () => this.emit({ type: 'status' }));
-    engine.on('selfTest', (result) => {
+    },
+    delivery: () => this.emit({ type: 'delivery' }),
+    tunnel: () => this.emit({ type: 'status' }),
+    selfTest: (result: { ok: boolean; message: string }) => {
       this.lastSelfTest = { ok: result.ok, message: result.message, at: Date.now() };
       this.emit({ type: 'status' });
-    });
+    },
+  };
+
+  constructor(
+    engine: Engine,
+    private readonly options: ServiceOptions,
+  ) {
+    this.engine = engine;
+    this.listen(engine);
     this.handlers = this.createHandlers();
+  }
+
+  /** Serves another engine from now on (the desktop app restarts its engine when settings change). */
+  attach(engine: Engine): void {
+    const previous = this.engine;
+    previous.off('projected', this.engineListeners.projected);
+    previous.off('delivery', this.engineListeners.delivery);
+    previous.off('tunnel', this.engineListeners.tunnel);
+    previous.off('selfTest', this.engineListeners.selfTest);
+    this.engine = engine;
+    this.listen(engine);
+    this.emit({ type: 'status' });
+    this.emit({ type: 'sessions-changed' });
+  }
+
+  private listen(engine: Engine): void {
+    engine.on('projected', this.engineListeners.projected);
+    engine.on('delivery', this.engineListeners.delivery);
+    engine.on('tunnel', this.engineListeners.tunnel);
+    engine.on('selfTest', this.engineListeners.selfTest);
   }
 
   /** Validates `rawArgs` for `method` and runs it. Throws ApiError for anything the caller did wrong. */
@@ -191,8 +217,8 @@ export class ArchiveService {
   }
 
   private createHandlers(): Handlers {
-    const { engine } = this;
-    const db = () => engine.archive.db;
+    // Read through `this.engine` at call time: the engine can be replaced (attach).
+    const db = () => this.engine.archive.db;
     return {
       status: () => this.status(),
       facets: () => getFacets(db()),
@@ -213,7 +239,7 @@ export class ArchiveService {
           : { filename: `${base}.json`, mimeType: 'application/json', content: `${JSON.stringify({ sessions: [session] }, null, 2)}\n` };
       },
       deleteSession: async ({ sessionId }) => {
-        const deleted = await engine.archive.deleteSession(sessionId);
+        const deleted = await this.engine.archive.deleteSession(sessionId);
         if (deleted) this.emit({ type: 'sessions-changed' });
         return { deleted };
       },
@@ -224,16 +250,16 @@ export class ArchiveService {
         return delivery;
       },
       reverifyQuarantine: async ({ secret, ids }) => {
-        const result = await reverifyQuarantine(engine.archive, secret, { ids });
-        await engine.archive.settled();
+        const result = await reverifyQuarantine(this.engine.archive, secret, { ids });
+        await this.engine.archive.settled();
         if (result.stored > 0 || result.duplicates > 0) this.emit({ type: 'sessions-changed' });
         this.emit({ type: 'status' });
         return result;
       },
-      revealSecret: () => ({ secret: engine.config.secret ?? null }),
+      revealSecret: () => ({ secret: this.engine.config.secret ?? null }),
       sendTestEvent: async () => {
-        const result = await engine.sendSelfTest();
-        await engine.archive.settled();
+        const result = await this.engine.sendSelfTest();
+        await this.engine.archive.settled();
         this.emit({ type: 'sessions-changed' });
         return result;
       },
@@ -252,8 +278,8 @@ export class ArchiveService {
         }
       },
       loadDemoData: async ({ sessions }) => {
-        await loadDemoData(engine.archive, { sessions });
-        await engine.archive.settled();
+        await loadDemoData(this.engine.archive, { sessions });
+        await this.engine.archive.settled();
         this.emit({ type: 'sessions-changed' });
         return { sessions };
       },

@@ -5,9 +5,15 @@
 import type { ApiErrorBody, ArchiveApi, ArchiveChange, ArchiveMethod, ArchiveResults } from '../../../shared/api';
 import { ARCHIVE_METHODS } from '../../../shared/api';
 
+/** What the Electron preload exposes: results and errors cross as data. */
+export interface ArchiveBridge {
+  invoke(method: string, args: unknown): Promise<{ ok: true; value: unknown } | { ok: false; error: string; code: ApiErrorBody['code'] }>;
+  onChange(listener: (change: ArchiveChange) => void): () => void;
+}
+
 declare global {
   interface Window {
-    archive?: ArchiveApi;
+    archiveBridge?: ArchiveBridge;
   }
 }
 
@@ -58,10 +64,22 @@ export function createHttpApi(base = ''): ArchiveApi {
   return api;
 }
 
+/** The ArchiveApi over the Electron preload's bridge (IPC). */
+export function createBridgeApi(bridge: ArchiveBridge): ArchiveApi {
+  const call = async (method: ArchiveMethod, args: unknown) => {
+    const result = await bridge.invoke(method, args ?? {});
+    if (!result.ok) throw new ApiCallError(result.error, result.code, null);
+    return result.value;
+  };
+  const api = Object.fromEntries(ARCHIVE_METHODS.map((method) => [method, (args: unknown) => call(method, args)])) as unknown as ArchiveApi;
+  api.subscribe = (listener) => bridge.onChange(listener);
+  return api;
+}
+
 let instance: ArchiveApi | null = null;
 
 export function getApi(): ArchiveApi {
-  instance ??= window.archive ?? createHttpApi();
+  instance ??= window.archiveBridge ? createBridgeApi(window.archiveBridge) : createHttpApi();
   return instance;
 }
 
