@@ -52,7 +52,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['tests/**/*.ts', 'bench/**/*.ts', 'bin/**', '*.config.*'],
+    files: ['tests/**/*.ts', 'bench/**/*.ts', 'bin/**', 'build/**', '*.config.*'],
     rules: { 'no-console': 'off' },
   },
 );

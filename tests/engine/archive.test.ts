@@ -109,12 +109,14 @@ describe('archive', () => {
     );
     await ingest(archive, ended);
     const search = (query: string) =>
-      (archive.db.prepare('SELECT m.session_id FROM messages_fts f JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?').all(query) as Array<{ session_id: string }>).map((r) => r.session_id);
+      (archive.db.prepare('SELECT s.session_id FROM session_search f JOIN sessions s ON s.rowid = f.rowid WHERE session_search MATCH ?').all(query) as Array<{ session_id: string }>).map((r) => r.session_id);
     expect(search('sabado')).toEqual([ended.sessionId]); // diacritics folded
     expect(search('reschedule_visit')).toEqual([ended.sessionId]);
-    expect(search('tool_error:exploded')).toEqual([ended.sessionId]);
+    expect(search('exploded')).toEqual([ended.sessionId]);
     expect(search('Zoe')).toEqual([ended.sessionId]);
     expect(search('nonexistentword')).toEqual([]);
+    await archive.deleteSession(ended.sessionId);
+    expect(search('sabado')).toEqual([]); // deleting a session removes it from the index
   });
 
   it('records tool errors and files on the session and its messages', async () => {

@@ -65,6 +65,21 @@ describe('migrations', () => {
     v4.close();
   });
 
+  it('migration 5 queues events for projection; migration 6 indexes each session as one document', () => {
+    const file = join(tempDir(), 'a.sqlite');
+    const v5 = openDatabase(file, { migrateTo: 5 });
+    v5.prepare(`INSERT INTO sessions (session_id, status, sort_at_ms, metadata, reason, first_seen_at, updated_at) VALUES ('s1', 'ended', 0, '{"business":"Trattoria Nonna"}', 'user_ended', 0, 0)`).run();
+    v5.prepare("INSERT INTO messages (session_id, seq, role, content, tool_name, tool_error) VALUES ('s1', 0, 'tool', 'booking', 'create_reservation', 'fully booked')").run();
+    v5.prepare("INSERT INTO events (session_id, event, received_at, source, body, body_sha256) VALUES ('s1', 'session.ended', 0, 'webhook', x'7b7d', '')").run();
+    expect(v5.prepare('SELECT projected FROM events').get()).toEqual({ projected: 1 });
+    v5.close();
+    const v6 = openDatabase(file, { migrateTo: 6 });
+    const find = (q: string) => v6.prepare('SELECT rowid FROM session_search WHERE session_search MATCH ?').all(q).length;
+    expect([find('Trattoria'), find('create_reservation'), find('booked'), find('user_ended'), find('nothing')]).toEqual([1, 1, 1, 1, 0]);
+    expect(v6.prepare("SELECT name FROM sqlite_schema WHERE name IN ('messages_fts', 'sessions_fts')").all()).toEqual([]);
+    v6.close();
+  });
+
   it('is idempotent: reopening applies nothing twice', () => {
     const file = join(tempDir(), 'a.sqlite');
     openDatabase(file).close();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { listSessions, toFtsQuery } from '../../electron/core/archive/queries.js';
+import { highlight, listSessions, toFtsQuery } from '../../electron/core/archive/queries.js';
 import { loadDemoData } from '../../electron/core/demo.js';
 import { HIGHLIGHT_END, HIGHLIGHT_START, type SessionFilters } from '../../shared/api.js';
 import { tempArchive } from '../support/fixtures.js';
@@ -13,7 +13,7 @@ async function demoArchive(sessions = 200) {
   return archive;
 }
 
-function allPages(archive: Awaited<ReturnType<typeof demoArchive>>, options: { query?: string; filters?: SessionFilters; limit?: number; broadSearchHits?: number }) {
+function allPages(archive: Awaited<ReturnType<typeof demoArchive>>, options: { query?: string; filters?: SessionFilters; limit?: number }) {
   const ids: string[] = [];
   let cursor: string | undefined;
   let pages = 0;
@@ -50,13 +50,20 @@ describe('session queries', () => {
     expect(listSessions(archive.db, { query: 'zzzznotaword', filters: {}, limit: 5, staleAfterMs: STALE, now: NOW })).toEqual({ items: [], nextCursor: null, total: 0 });
   });
 
-  it('the broad-search strategy returns exactly what the narrow one does', async () => {
+  it('pages search results newest first, each matching session exactly once', async () => {
     const archive = await demoArchive();
     for (const query of ['calendar', 'appointment', 'Zoë', 'the']) {
-      const narrow = allPages(archive, { query, broadSearchHits: 1_000_000 });
-      const broad = allPages(archive, { query, broadSearchHits: 0 });
-      expect(broad, query).toEqual(narrow);
+      const ids = allPages(archive, { query });
+      expect(new Set(ids).size, query).toBe(ids.length);
+      const matching = archive.db.prepare('SELECT s.session_id FROM session_search JOIN sessions s ON s.rowid = session_search.rowid WHERE session_search MATCH ? ORDER BY s.rowid DESC').all(toFtsQuery(query)) as Array<{ session_id: string }>;
+      expect(ids, query).toEqual(matching.map((r) => r.session_id));
     }
+  });
+
+  it('highlights every searched word in the snippet, ignoring case and accents', () => {
+    expect(highlight('Mi cita es el sábado por la mañana', ['sabado', 'manana'])).toBe(`Mi cita es el ${HIGHLIGHT_START}sábado${HIGHLIGHT_END} por la ${HIGHLIGHT_START}mañana${HIGHLIGHT_END}`);
+    expect(highlight('nothing here', ['dentist'])).toBeNull();
+    expect(highlight('a '.repeat(200) + 'needle', ['needle'])!.startsWith('…')).toBe(true);
   });
 
   it('treats what people type as text, never as FTS5 syntax', async () => {

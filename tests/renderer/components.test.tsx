@@ -8,6 +8,7 @@ import { App } from '../../renderer/src/App';
 import { Highlighted } from '../../renderer/src/components/common';
 import { FilterBar } from '../../renderer/src/views/FilterBar';
 import { SessionList } from '../../renderer/src/views/SessionList';
+import { SettingsCard } from '../../renderer/src/views/SettingsCard';
 import { SetupView } from '../../renderer/src/views/SetupView';
 import { fakeApi, session, status } from './fake-api';
 
@@ -142,5 +143,28 @@ describe('SetupView', () => {
     render(<SetupView status={status({ publicWebhookUrl: null, secretConfigured: false })} onChanged={() => undefined} />);
     expect(screen.getByText(/Not reachable from the internet yet/)).toBeTruthy();
     expect(screen.getByText(/No secret is set/)).toBeTruthy();
+  });
+});
+
+describe('SettingsCard', () => {
+  it('saves changed settings and only the secrets that were typed', async () => {
+    const updateSettings = vi.fn((update: unknown) => fakeApi().getSettings({}).then((view) => ({ ...view, settings: { ...view.settings, ...(update as { settings: object }).settings } })));
+    setApi(fakeApi({ updateSettings: updateSettings as never }));
+    render(<SettingsCard onSaved={() => undefined} />);
+    fireEvent.click(await screen.findByLabelText('When a call starts'));
+    fireEvent.change(screen.getByPlaceholderText('From dashboard.ngrok.com'), { target: { value: 'tok_123' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save settings' }));
+    expect((await screen.findByRole('status')).textContent).toContain('Saved.');
+    const sent = updateSettings.mock.calls[0]![0] as { settings: { notifyOnStarted: boolean }; secrets: Record<string, string> };
+    expect(sent.settings.notifyOnStarted).toBe(true);
+    expect(sent.secrets).toEqual({ ngrokAuthtoken: 'tok_123' });
+  });
+
+  it('is read-only in headless mode', async () => {
+    const api = fakeApi();
+    setApi(fakeApi({ getSettings: () => api.getSettings({}).then((view) => ({ ...view, editable: false })) }));
+    render(<SettingsCard onSaved={() => undefined} />);
+    expect(await screen.findByText(/these are the options/)).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Save settings' })).toBeNull();
   });
 });

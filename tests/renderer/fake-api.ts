@@ -60,6 +60,15 @@ export function fakeApi(overrides: Partial<ArchiveApi> = {}): ArchiveApi & { emi
     revealSecret: () => Promise.resolve({ secret: 'the-secret' }),
     sendTestEvent: notImplemented('sendTestEvent'),
     loadDemoData: notImplemented('loadDemoData'),
+    getSettings: () =>
+      Promise.resolve({
+        settings: { port: 4318, tunnel: 'ngrok', ngrokDomain: null, publicUrl: null, requiredHeaderName: null, notifyOnEnded: true, notifyOnStarted: false, notificationsPaused: false, startAtLogin: false, staleAfterMinutes: 120 },
+        secretsSet: { webhookSecret: true, previousSecret: false, ngrokAuthtoken: false, requiredHeaderValue: false },
+        secretProtection: { kind: 'os', warning: null },
+        dataDir: '/data',
+        editable: true,
+      }),
+    updateSettings: notImplemented('updateSettings'),
     subscribe: (listener: (change: ArchiveChange) => void) => {
       listeners.add(listener);
       return () => listeners.delete(listener);

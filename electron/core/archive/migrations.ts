@@ -192,6 +192,34 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX events_waiting ON events (id) WHERE projected = 0;
     `,
   },
+  {
+    version: 6,
+    name: 'search by session: one full-text document per session, newest-first without scanning',
+    sql: `
+      -- One contentless document per session (its metadata, reason and every message with its tool
+      -- call), rowid = sessions.rowid. FTS5 walks a term's matches newest-first and stops after a
+      -- page, where a per-message index had to read a common term's whole list for every session.
+      CREATE VIRTUAL TABLE session_search USING fts5 (
+        text, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2'
+      );
+      INSERT INTO session_search (rowid, text)
+        SELECT s.rowid,
+               s.session_id || ' ' || coalesce(s.metadata, '') || ' ' || coalesce(s.reason, '') || ' ' ||
+               coalesce((SELECT group_concat(m.content || ' ' || coalesce(m.tool_name, '') || ' ' || coalesce(m.tool_arguments, '') || ' ' ||
+                                             coalesce(m.tool_result, '') || ' ' || coalesce(m.tool_error, ''), ' ')
+                         FROM messages m WHERE m.session_id = s.session_id), '')
+        FROM sessions s;
+      CREATE TRIGGER session_search_delete AFTER DELETE ON sessions BEGIN
+        DELETE FROM session_search WHERE rowid = old.rowid;
+      END;
+      DROP TRIGGER messages_fts_delete;
+      DROP TABLE messages_fts;
+      DROP TRIGGER sessions_fts_insert;
+      DROP TRIGGER sessions_fts_delete;
+      DROP TRIGGER sessions_fts_update;
+      DROP TABLE sessions_fts;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length === 0 ? 0 : MIGRATIONS[MIGRATIONS.length - 1]!.version;

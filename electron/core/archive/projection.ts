@@ -11,6 +11,24 @@ const FIRST_LINE_MAX = 240;
 export function projectEvent(db: Db, payload: KnownPayload, receivedAt: number): void {
   if (payload.event === 'session.started') projectStarted(db, payload, receivedAt);
   else projectEnded(db, payload, receivedAt);
+  reindexSession(db, payload.sessionId);
+}
+
+/** Rewrites the session's search document from its current rows (see migration 6). */
+function reindexSession(db: Db, sessionId: string): void {
+  const row = statement(db, 'SELECT rowid FROM sessions WHERE session_id = ?').get(sessionId) as { rowid: number } | undefined;
+  if (!row) return;
+  statement(db, 'DELETE FROM session_search WHERE rowid = ?').run(row.rowid);
+  statement(
+    db,
+    `INSERT INTO session_search (rowid, text)
+     SELECT s.rowid,
+            s.session_id || ' ' || coalesce(s.metadata, '') || ' ' || coalesce(s.reason, '') || ' ' ||
+            coalesce((SELECT group_concat(m.content || ' ' || coalesce(m.tool_name, '') || ' ' || coalesce(m.tool_arguments, '') || ' ' ||
+                                          coalesce(m.tool_result, '') || ' ' || coalesce(m.tool_error, ''), ' ')
+                      FROM messages m WHERE m.session_id = s.session_id), '')
+     FROM sessions s WHERE s.rowid = ?`,
+  ).run(row.rowid);
 }
 
 function projectStarted(db: Db, payload: SessionStartedPayload, receivedAt: number): void {
@@ -114,12 +132,6 @@ function projectEnded(db: Db, payload: SessionEndedPayload, receivedAt: number):
   });
   if (firstId !== null) {
     statement(db, 'UPDATE sessions SET first_message_id = ?, last_message_id = ? WHERE session_id = ?').run(firstId, lastId, payload.sessionId);
-    // One statement for the whole transcript: a per-row trigger costs three times as much.
-    statement(
-      db,
-      `INSERT INTO messages_fts (rowid, content, tool_name, tool_arguments, tool_result, tool_error)
-       SELECT id, content, tool_name, tool_arguments, tool_result, tool_error FROM messages WHERE id BETWEEN ? AND ?`,
-    ).run(firstId, lastId);
   }
 }
 

@@ -25,8 +25,6 @@ export interface ListOptions {
   limit: number;
   now?: number;
   staleAfterMs: number;
-  /** Matching messages above which a search walks sessions instead of collecting hits (tests lower it). */
-  broadSearchHits?: number;
 }
 
 interface SessionRow {
@@ -55,8 +53,10 @@ const SESSION_COLUMNS = `s.rowid, s.session_id, s.assistant_id, s.status, s.star
   s.reason, s.duration_seconds, s.mode, s.metadata, s.first_user_line, s.message_count, s.tool_call_count,
   s.tool_error_count, s.file_count, s.first_message_id, s.last_message_id`;
 
-/** Above this many matching messages a search is "broad": scanning sessions newest-first is faster. */
-const BROAD_SEARCH_HITS = 2_000;
+/** Matches fetched from the index per step while filling a page of search results. */
+const SEARCH_STEP = 400;
+/** Beyond this many matching sessions the count says "10,000+" instead of counting on. */
+const SEARCH_COUNT_CAP = 10_000;
 
 /**
  * Turns what a person types into a safe FTS5 query: every word quoted (so punctuation, UUIDs and
@@ -118,13 +118,15 @@ function filterClause(filters: SessionFilters, now: number, staleAfterMs: number
   return { sql: parts.length ? parts.join(' AND ') : '1', params };
 }
 
+/** Lists page by (start time, id); searches page by arrival order (the index's rowid). */
 interface Cursor {
   sortAt: number;
   sessionId: string;
+  rowid: number;
 }
 
 function encodeCursor(row: SessionRow): string {
-  return Buffer.from(JSON.stringify([row.sort_at_ms, row.session_id])).toString('base64url');
+  return Buffer.from(JSON.stringify([row.sort_at_ms, row.session_id, row.rowid])).toString('base64url');
 }
 
 export class BadCursorError extends Error {}
@@ -132,8 +134,8 @@ export class BadCursorError extends Error {}
 function decodeCursor(cursor: string | undefined): Cursor | null {
   if (!cursor) return null;
   try {
-    const [sortAt, sessionId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof sortAt === 'number' && typeof sessionId === 'string') return { sortAt, sessionId };
+    const [sortAt, sessionId, rowid] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown, unknown];
+    if (typeof sortAt === 'number' && typeof sessionId === 'string' && typeof rowid === 'number') return { sortAt, sessionId, rowid };
   } catch {
     // fall through
   }
@@ -157,44 +159,120 @@ export function listSessions(db: Db, options: ListOptions): SessionPage {
       .all(...filter.params, ...keysetParams, limit + 1) as SessionRow[];
     total = cursor ? null : (db.prepare(`SELECT count(*) AS n FROM sessions s WHERE ${filter.sql}`).get(...filter.params) as { n: number }).n;
   } else {
-    const metadataHits = `SELECT rowid FROM sessions_fts WHERE sessions_fts MATCH ?`;
-    const threshold = options.broadSearchHits ?? BROAD_SEARCH_HITS;
-    const messageHits = (statement(db, `SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?`).all(fts, threshold + 1) as Array<{ rowid: number }>).length;
-    if (messageHits <= threshold) {
-      // Narrow: collect the matching sessions, then filter and order them.
-      const matching = `s.session_id IN (SELECT m.session_id FROM messages_fts f JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?)
-        OR s.rowid IN (${metadataHits})`;
-      rows = db
-        .prepare(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE (${matching}) AND ${filter.sql} AND ${keyset} ORDER BY s.sort_at_ms DESC, s.session_id DESC LIMIT ?`)
-        .all(fts, fts, ...filter.params, ...keysetParams, limit + 1) as SessionRow[];
-      total = cursor ? null : (db.prepare(`SELECT count(*) AS n FROM sessions s WHERE (${matching}) AND ${filter.sql}`).get(fts, fts, ...filter.params) as { n: number }).n;
-    } else {
-      // Broad: walk sessions newest-first and probe each one's message-id range; stops after a page.
-      const probe = `EXISTS (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? AND rowid BETWEEN s.first_message_id AND s.last_message_id)
-        OR s.rowid IN (${metadataHits})`;
-      rows = db
-        .prepare(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE (${probe}) AND ${filter.sql} AND ${keyset} ORDER BY s.sort_at_ms DESC, s.session_id DESC LIMIT ?`)
-        .all(fts, fts, ...filter.params, ...keysetParams, limit + 1) as SessionRow[];
-      total = null;
-    }
+    rows = searchSessions(db, fts, filter, cursor?.rowid ?? null, limit + 1);
+    total = cursor || filter.sql !== '1' ? null : countMatches(db, fts);
   }
   const hasMore = rows.length > limit;
   const page = rows.slice(0, limit);
   const items = page.map((row) => toSummary(row, now, options.staleAfterMs));
   if (fts) {
-    const snippetOf = statement(
-      db,
-      `SELECT snippet(messages_fts, -1, '${HIGHLIGHT_START}', '${HIGHLIGHT_END}', '…', 14) AS text FROM messages_fts
-       WHERE messages_fts MATCH ? AND rowid BETWEEN ? AND ? LIMIT 1`,
-    );
-    const metadataSnippet = statement(db, `SELECT snippet(sessions_fts, -1, '${HIGHLIGHT_START}', '${HIGHLIGHT_END}', '…', 14) AS text FROM sessions_fts WHERE sessions_fts MATCH ? AND rowid = ?`);
+    const terms = searchTerms(options.query ?? '');
     page.forEach((row, i) => {
-      const hit =
-        row.first_message_id !== null ? (snippetOf.get(fts, row.first_message_id, row.last_message_id) as { text: string } | undefined) : undefined;
-      items[i]!.snippet = hit?.text ?? (metadataSnippet.get(fts, row.rowid) as { text: string } | undefined)?.text ?? null;
+      items[i]!.snippet = snippetFor(db, row, terms);
     });
   }
   return { items, nextCursor: hasMore && page.length > 0 ? encodeCursor(page[page.length - 1]!) : null, total };
+}
+
+/**
+ * Walks the index newest-first (by arrival) in steps, keeping sessions that pass the filters,
+ * and stops as soon as a page is full: the cost follows the page, not the number of matches.
+ */
+function searchSessions(db: Db, fts: string, filter: { sql: string; params: unknown[] }, beforeRowid: number | null, wanted: number): SessionRow[] {
+  const step = statement(db, 'SELECT rowid FROM session_search WHERE session_search MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?');
+  const found: SessionRow[] = [];
+  let before = beforeRowid ?? Number.MAX_SAFE_INTEGER;
+  for (;;) {
+    const ids = (step.all(fts, before, SEARCH_STEP) as Array<{ rowid: number }>).map((r) => r.rowid);
+    if (ids.length === 0) return found;
+    const rows = db
+      .prepare(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.rowid IN (${ids.map(() => '?').join(',')}) AND ${filter.sql} ORDER BY s.rowid DESC`)
+      .all(...ids, ...filter.params) as SessionRow[];
+    for (const row of rows) {
+      found.push(row);
+      if (found.length >= wanted) return found;
+    }
+    before = ids[ids.length - 1]!;
+    if (ids.length < SEARCH_STEP) return found;
+  }
+}
+
+function countMatches(db: Db, fts: string): number | null {
+  const n = (statement(db, 'SELECT count(*) AS n FROM (SELECT rowid FROM session_search WHERE session_search MATCH ? LIMIT ?)').get(fts, SEARCH_COUNT_CAP + 1) as { n: number }).n;
+  return n > SEARCH_COUNT_CAP ? null : n;
+}
+
+/** Lower case, accents removed: how the index compares words, so snippets find what it found. */
+function fold(text: string): string {
+  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+}
+
+function searchTerms(query: string): string[] {
+  return query
+    .split(/\s+/)
+    .flatMap((word) => fold(word).split(/[^\p{L}\p{N}_]+/u))
+    .filter((word) => word.length > 0)
+    .slice(0, 16);
+}
+
+const SNIPPET_CONTEXT = 60;
+const SNIPPET_SCAN = 400;
+
+/**
+ * The first message (or metadata) where a searched word appears, cut around it, with every
+ * searched word between HIGHLIGHT_START and HIGHLIGHT_END.
+ */
+function snippetFor(db: Db, row: SessionRow, terms: string[]): string | null {
+  if (terms.length === 0) return null;
+  const texts = (
+    statement(
+      db,
+      `SELECT content, coalesce(tool_name, '') || ' ' || coalesce(tool_error, '') || ' ' || coalesce(tool_arguments, '') || ' ' || coalesce(tool_result, '') AS tool
+       FROM messages WHERE session_id = ? ORDER BY seq LIMIT ?`,
+    ).all(row.session_id, SNIPPET_SCAN) as Array<{ content: string; tool: string }>
+  ).flatMap((m) => [m.content, m.tool]);
+  if (row.metadata) texts.push(row.metadata);
+  for (const text of texts) {
+    const snippet = highlight(text, terms);
+    if (snippet) return snippet;
+  }
+  return null;
+}
+
+export function highlight(text: string, terms: string[]): string | null {
+  // Fold character by character so positions in the folded text map back to the original.
+  const map: number[] = [];
+  let folded = '';
+  for (let i = 0; i < text.length; i += 1) {
+    const f = fold(text[i]!);
+    for (let k = 0; k < f.length; k += 1) map.push(i);
+    folded += f;
+  }
+  const spans: Array<[number, number]> = [];
+  for (const term of terms) {
+    let from = 0;
+    for (;;) {
+      const at = folded.indexOf(term, from);
+      if (at < 0) break;
+      const startsWord = at === 0 || !/[\p{L}\p{N}_]/u.test(folded[at - 1]!);
+      if (startsWord) spans.push([map[at]!, map[at + term.length - 1]! + 1]);
+      from = at + term.length;
+    }
+  }
+  if (spans.length === 0) return null;
+  spans.sort((a, b) => a[0] - b[0]);
+  const first = spans[0]![0];
+  const start = Math.max(0, first - SNIPPET_CONTEXT);
+  const end = Math.min(text.length, first + SNIPPET_CONTEXT * 2);
+  let out = start > 0 ? '…' : '';
+  let at = start;
+  for (const [s, e] of spans) {
+    if (s < at || s >= end) continue;
+    out += text.slice(at, s) + HIGHLIGHT_START + text.slice(s, Math.min(e, end)) + HIGHLIGHT_END;
+    at = Math.min(e, end);
+  }
+  out += text.slice(at, end) + (end < text.length ? '…' : '');
+  return out.replace(/\s+/g, ' ');
 }
 
 function toSummary(row: SessionRow, now: number, staleAfterMs: number): SessionSummary {

@@ -106,7 +106,7 @@ export function buildProgram(): Command {
     async (flags: ServeFlags) => serve(configFrom(flags), { uiPort: flags.ui ? flags.uiPort : null, uiToken: flags.uiToken }),
   );
 
-  addServeOptions(program.command('start').description('what `npm start` runs: the engine with default settings (the tray app is not in this build)')).action(
+  addServeOptions(program.command('start').description('what `npm start` falls back to where the desktop app cannot start: the engine with default settings')).action(
     async (flags: ServeFlags) => serve(configFrom(flags), { uiPort: flags.ui ? flags.uiPort : null, uiToken: flags.uiToken, headlessNotice: true }),
   );
 

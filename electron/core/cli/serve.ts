@@ -16,7 +16,7 @@ export interface ServeOptions {
 export async function serve(config: EngineConfig, options: ServeOptions): Promise<void> {
   const log = consoleLogger();
   if (options.headlessNotice) {
-    log.info('the desktop tray app is not part of this build yet: running the engine headless (callaider-archive serve) with default settings');
+    log.info('running the engine headless (as `callaider-archive serve`) with default settings; the archive window is the link below');
   }
   const engine = await Engine.start(config, { log });
   let ui: UiServer | null = null;

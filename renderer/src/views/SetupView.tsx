@@ -3,6 +3,7 @@ import type { ArchiveStatus, SendTestResult } from '../../../shared/api';
 import { getApi } from '../api/client';
 import { Badge, CopyButton } from '../components/common';
 import { formatCount, localDateTime, utcTitle } from '../format';
+import { SettingsCard } from './SettingsCard';
 
 export function SetupView({ status, onChanged }: { status: ArchiveStatus; onChanged: () => void }) {
   const api = getApi();
@@ -130,6 +131,8 @@ export function SetupView({ status, onChanged }: { status: ArchiveStatus; onChan
             : 'Change these in the tray menu’s settings.'}
         </p>
       </section>
+
+      <SettingsCard onSaved={onChanged} />
 
       <section className="card" aria-labelledby="demo-title">
         <h2 id="demo-title">Try it with demo data</h2>

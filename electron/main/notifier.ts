@@ -1,0 +1,60 @@
+/**
+ * Native notifications: "a call ended" (on by default) and "a call started" (off by default),
+ * both silenced by Pause. Clicking one opens that session's transcript.
+ */
+import type { Notification as NotificationType, NotificationConstructorOptions } from 'electron';
+import { formatDuration } from '../../shared/export-format.js';
+import type { SessionDetail } from '../../shared/api.js';
+
+export interface NotifierDeps {
+  Notification: (new (options: NotificationConstructorOptions) => NotificationType) & { isSupported(): boolean };
+  preferences: () => { notifyOnEnded: boolean; notifyOnStarted: boolean; notificationsPaused: boolean };
+  getSession: (sessionId: string) => Promise<SessionDetail | null>;
+  openSession: (sessionId: string) => void;
+}
+
+const BODY_MAX = 140;
+
+export class Notifier {
+  /** Shown notifications must stay referenced, or their click handlers can be collected. */
+  private readonly shown = new Set<NotificationType>();
+
+  constructor(private readonly deps: NotifierDeps) {}
+
+  async onProjected(events: Array<{ sessionId: string; event: string }>): Promise<void> {
+    const prefs = this.deps.preferences();
+    if (prefs.notificationsPaused || !this.deps.Notification.isSupported()) return;
+    for (const { sessionId, event } of events) {
+      if (event === 'session.ended' && prefs.notifyOnEnded) await this.show(sessionId, 'ended');
+      if (event === 'session.started' && prefs.notifyOnStarted) await this.show(sessionId, 'started');
+    }
+  }
+
+  private async show(sessionId: string, kind: 'ended' | 'started'): Promise<void> {
+    const session = await this.deps.getSession(sessionId);
+    if (!session) return;
+    const notification = new this.deps.Notification(kind === 'ended' ? endedContent(session) : startedContent(session));
+    this.shown.add(notification);
+    notification.on('click', () => this.deps.openSession(sessionId));
+    notification.on('close', () => this.shown.delete(notification));
+    notification.show();
+  }
+}
+
+export function endedContent(session: SessionDetail): NotificationConstructorOptions {
+  const what = session.mode === 'text' ? 'Chat ended' : 'Call ended';
+  const reason = session.reason ? session.reason.replace(/_/g, ' ') : 'no reason given';
+  const errors = session.toolErrorCount > 0 ? ` · ${session.toolErrorCount} tool error${session.toolErrorCount === 1 ? '' : 's'}` : '';
+  return {
+    title: `${what} · ${formatDuration(session.durationSeconds)} · ${reason}${errors}`,
+    body: truncate(session.firstUserLine ?? 'The caller said nothing.', BODY_MAX),
+  };
+}
+
+export function startedContent(session: SessionDetail): NotificationConstructorOptions {
+  return { title: session.mode === 'text' ? 'A chat started' : 'A call started', body: 'Its transcript arrives when it ends.' };
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,86 @@
+/**
+ * The tray icon: its picture and tooltip follow the engine's state (light and dark variants),
+ * and its menu holds what the owner does without opening the window.
+ */
+import type { Menu as MenuType, MenuItemConstructorOptions, NativeImage, Tray as TrayType } from 'electron';
+import type { ArchiveStatus } from '../../shared/api.js';
+import { trayStateFrom, trayTooltip, type TrayState } from './tray-state.js';
+
+export interface TrayActions {
+  openArchive(): void;
+  copyWebhookUrl(): void;
+  sendTestEvent(): void;
+  setNotificationsPaused(paused: boolean): void;
+  setStartAtLogin(enabled: boolean): void;
+  openDataFolder(): void;
+  quit(): void;
+}
+
+export interface TrayDeps {
+  Tray: new (image: NativeImage) => TrayType;
+  Menu: { buildFromTemplate(template: MenuItemConstructorOptions[]): MenuType };
+  nativeImage: { createFromPath(path: string): NativeImage };
+  /** Whether the menu bar / panel is dark (picks the icon variant). */
+  darkTheme: () => boolean;
+  iconPath: (state: TrayState, dark: boolean) => string;
+  actions: TrayActions;
+}
+
+export interface TrayView {
+  status: ArchiveStatus | null;
+  failure: string | null;
+  notificationsPaused: boolean;
+  startAtLogin: boolean;
+}
+
+export class TrayController {
+  private readonly tray: TrayType;
+  private state: TrayState = 'error';
+  private view: TrayView = { status: null, failure: null, notificationsPaused: false, startAtLogin: false };
+
+  constructor(private readonly deps: TrayDeps) {
+    this.tray = new deps.Tray(deps.nativeImage.createFromPath(deps.iconPath('error', deps.darkTheme())));
+    this.tray.on('click', () => deps.actions.openArchive());
+    this.render();
+  }
+
+  get currentState(): TrayState {
+    return this.state;
+  }
+
+  update(view: Partial<TrayView>): void {
+    this.view = { ...this.view, ...view };
+    this.render();
+  }
+
+  /** The OS switched between light and dark. */
+  themeChanged(): void {
+    this.render();
+  }
+
+  private render(): void {
+    const { status, failure } = this.view;
+    this.state = trayStateFrom(status, failure);
+    this.tray.setImage(this.deps.nativeImage.createFromPath(this.deps.iconPath(this.state, this.deps.darkTheme())));
+    this.tray.setToolTip(trayTooltip(this.state, status, failure));
+    this.tray.setContextMenu(this.deps.Menu.buildFromTemplate(this.menu()));
+  }
+
+  private menu(): MenuItemConstructorOptions[] {
+    const { actions } = this.deps;
+    const { status } = this.view;
+    return [
+      { label: trayTooltip(this.state, status, this.view.failure).replace('CallAIder Archive: ', ''), enabled: false },
+      { type: 'separator' },
+      { label: 'Open archive', click: () => actions.openArchive() },
+      { label: 'Copy webhook URL', enabled: Boolean(status?.publicWebhookUrl), click: () => actions.copyWebhookUrl() },
+      { label: 'Send test event', enabled: status !== null, click: () => actions.sendTestEvent() },
+      { type: 'separator' },
+      { label: 'Pause notifications', type: 'checkbox', checked: this.view.notificationsPaused, click: (item) => actions.setNotificationsPaused(item.checked) },
+      { label: 'Start at login', type: 'checkbox', checked: this.view.startAtLogin, click: (item) => actions.setStartAtLogin(item.checked) },
+      { label: 'Open data folder', click: () => actions.openDataFolder() },
+      { type: 'separator' },
+      { label: 'Quit CallAIder Archive', click: () => actions.quit() },
+    ];
+  }
+}

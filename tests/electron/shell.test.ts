@@ -1,0 +1,193 @@
+/**
+ * The Electron layer with the `electron` module replaced by a recording fake. What is tested is
+ * our code's use of Electron (tray states, notifications, IPC checks, security handlers); the
+ * archive behind the IPC handlers is real.
+ */
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
+import { ArchiveService } from '../../electron/core/archive-service.js';
+import { defaultConfig } from '../../electron/core/config.js';
+import { Engine } from '../../electron/core/engine.js';
+import { deliver } from '../../electron/core/send-test.js';
+import { resolveInside } from '../../electron/main/app-protocol.js';
+import { CHANGE_CHANNEL, isTrustedSender, registerArchiveIpc } from '../../electron/main/ipc.js';
+import { endedContent, Notifier } from '../../electron/main/notifier.js';
+import { APP_ORIGIN, originOf } from '../../electron/main/origin.js';
+import { guardContents, installSecurityGuards, isAllowedExternal } from '../../electron/main/security.js';
+import { TrayController } from '../../electron/main/tray.js';
+import { trayStateFrom } from '../../electron/main/tray-state.js';
+import { WINDOW_WEB_PREFERENCES } from '../../electron/main/window.js';
+import { ARCHIVE_METHODS, type ArchiveChange } from '../../shared/api.js';
+import { onCleanup, SECRET, sessionPair, tempDir } from '../support/fixtures.js';
+import { FakeNotification, FakeTray, fakeIpcMain, ipcEvent, Menu, nativeImage, status } from './fake-electron.js';
+
+async function realService() {
+  const engine = await Engine.start(defaultConfig({ dataDir: tempDir(), port: 0, secret: SECRET }));
+  onCleanup(() => engine.stop());
+  return { engine, service: new ArchiveService(engine, { host: 'electron' }) };
+}
+
+describe('tray', () => {
+  const actions = { openArchive: vi.fn(), copyWebhookUrl: vi.fn(), sendTestEvent: vi.fn(), setNotificationsPaused: vi.fn(), setStartAtLogin: vi.fn(), openDataFolder: vi.fn(), quit: vi.fn() };
+  const make = (dark = false) =>
+    new TrayController({ Tray: FakeTray as never, Menu: Menu as never, nativeImage: nativeImage as never, darkTheme: () => dark, iconPath: (state, isDark) => `${state}-${isDark ? 'dark' : 'light'}.png`, actions });
+
+  it('shows receiving, tunnel down, no secret and error, with light and dark icons', () => {
+    const tray = make();
+    const icon = () => (FakeTray.instances.at(-1)!.image as { path: string }).path;
+    expect(tray.currentState).toBe('error');
+    tray.update({ status: status() });
+    expect([tray.currentState, icon()]).toEqual(['receiving', 'receiving-light.png']);
+    tray.update({ status: status({ tunnel: { mode: 'ngrok', state: 'error', error: 'offline' } }) });
+    expect(tray.currentState).toBe('tunnel-down');
+    expect(FakeTray.instances.at(-1)!.tooltip).toContain('offline');
+    tray.update({ status: status({ secretConfigured: false }) });
+    expect(tray.currentState).toBe('no-secret');
+    tray.update({ failure: 'port 4318 is in use' });
+    expect([tray.currentState, FakeTray.instances.at(-1)!.tooltip]).toEqual(['error', 'CallAIder Archive: not receiving (port 4318 is in use)']);
+    const darkTray = make(true);
+    darkTray.update({ status: status() });
+    expect(icon()).toBe('receiving-dark.png');
+  });
+
+  it('has the menu a tray user expects, wired to its actions', () => {
+    const tray = make();
+    tray.update({ status: status(), notificationsPaused: true });
+    const menu = FakeTray.instances.at(-1)!.menu;
+    const labels = menu.filter((item) => item.label).map((item) => item.label);
+    expect(labels.slice(1)).toEqual(['Open archive', 'Copy webhook URL', 'Send test event', 'Pause notifications', 'Start at login', 'Open data folder', 'Quit CallAIder Archive']);
+    const item = (label: string) => menu.find((i) => i.label === label)!;
+    expect(item('Pause notifications').checked).toBe(true);
+    (item('Pause notifications').click as (i: { checked: boolean }) => void)({ checked: false });
+    expect(actions.setNotificationsPaused).toHaveBeenCalledWith(false);
+    (item('Open archive').click as () => void)();
+    expect(actions.openArchive).toHaveBeenCalled();
+    tray.update({ status: status({ publicWebhookUrl: null }) });
+    expect(FakeTray.instances.at(-1)!.menu.find((i) => i.label === 'Copy webhook URL')!.enabled).toBe(false);
+  });
+
+  it('derives its state from status alone', () => {
+    expect(trayStateFrom(null)).toBe('error');
+    expect(trayStateFrom(status({ tunnel: { mode: 'none', state: 'off', error: null } }))).toBe('receiving');
+  });
+});
+
+describe('notifications', () => {
+  it('on session.ended: duration and reason in the title, the first words in the body; a click opens that session', async () => {
+    const { engine, service } = await realService();
+    const opened: string[] = [];
+    FakeNotification.shown = [];
+    const prefs = { notifyOnEnded: true, notifyOnStarted: false, notificationsPaused: false };
+    const notifier = new Notifier({
+      Notification: FakeNotification as never,
+      preferences: () => prefs,
+      getSession: async (sessionId) => (await service.call('getSession', { sessionId })) as never,
+      openSession: (id) => opened.push(id),
+    });
+    engine.on('projected', (events) => void notifier.onProjected(events));
+    const { started, ended } = sessionPair({ messages: 10 });
+    await deliver(engine.localWebhookUrl, started, { secret: SECRET });
+    await deliver(engine.localWebhookUrl, ended, { secret: SECRET });
+    await engine.archive.settled();
+    await vi.waitFor(() => expect(FakeNotification.shown).toHaveLength(1));
+    const note = FakeNotification.shown[0]!;
+    expect(note.options.title).toMatch(/^(Call|Chat) ended · \d+:\d\d · /);
+    expect(note.options.body).toBe(ended.data.transcript!.find((m) => m.role === 'user')!.content.slice(0, 140).replace(/\s+/g, ' ').trim().slice(0, 140));
+    note.emit('click');
+    expect(opened).toEqual([ended.sessionId]);
+
+    prefs.notificationsPaused = true;
+    const other = sessionPair();
+    await deliver(engine.localWebhookUrl, other.ended, { secret: SECRET });
+    await engine.archive.settled();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(FakeNotification.shown).toHaveLength(1);
+  });
+
+  it('truncates long first lines and counts tool errors in the title', () => {
+    const content = endedContent({ ...status(), ...{ sessionId: 's', assistantId: '1', status: 'ended', stale: false, startedAt: null, endedAt: null, sortAt: 0, durationSeconds: 75, reason: 'user_ended', mode: 'voice', firstUserLine: 'x'.repeat(300), messageCount: 3, toolCallCount: 2, toolErrorCount: 2, fileCount: 0, metadata: null, receivedStartedAt: null, receivedEndedAt: null } } as never);
+    expect(content.title).toBe('Call ended · 1:15 · user ended · 2 tool errors');
+    expect(content.body).toHaveLength(140);
+  });
+});
+
+describe('IPC', () => {
+  it('registers one handler per contract method, and the preload exposes exactly those', () => {
+    const ipcMain = fakeIpcMain();
+    registerArchiveIpc({ ipcMain, service: { call: vi.fn(), subscribe: () => () => undefined } as never, trustedOrigin: APP_ORIGIN, windows: () => [] });
+    expect([...ipcMain.handlers.keys()].sort()).toEqual(ARCHIVE_METHODS.map((m) => `archive:${m}`).sort());
+    const preload = readFileSync(new URL('../../electron/preload/index.cts', import.meta.url), 'utf8');
+    const listed = /const METHODS = \[([^\]]+)\]/.exec(preload)![1]!.match(/'([a-zA-Z]+)'/g)!.map((m) => m.slice(1, -1));
+    expect(listed.sort()).toEqual([...ARCHIVE_METHODS].sort());
+  });
+
+  it('answers the archive window, validates its arguments, and refuses other senders', async () => {
+    const { service } = await realService();
+    const ipcMain = fakeIpcMain();
+    const sent: ArchiveChange[] = [];
+    const dispose = registerArchiveIpc({ ipcMain, service, trustedOrigin: APP_ORIGIN, windows: () => [{ webContents: { send: (_c: string, change: ArchiveChange) => sent.push(change), isDestroyed: () => false } }] });
+    onCleanup(dispose);
+    const invoke = (channel: string, event: unknown, args: unknown) => ipcMain.handlers.get(channel)!(event, args) as Promise<{ ok: boolean; error?: string; code?: string; value?: unknown }>;
+    const fromWindow = ipcEvent(`${APP_ORIGIN}/index.html#/sessions`);
+    expect(await invoke('archive:status', fromWindow, {})).toMatchObject({ ok: true, value: { host: 'electron' } });
+    expect(await invoke('archive:listSessions', fromWindow, { limit: -1 })).toMatchObject({ ok: false, code: 'bad-request' });
+    expect(await invoke('archive:status', ipcEvent('https://evil.example/'), {})).toEqual({ ok: false, error: 'refused: this page may not use the archive', code: 'unauthorized' });
+    expect(await invoke('archive:status', ipcEvent(`${APP_ORIGIN}/index.html`, true), {})).toMatchObject({ ok: false, code: 'unauthorized' });
+    expect(await invoke('archive:status', ipcEvent('file:///etc/passwd'), {})).toMatchObject({ ok: false, code: 'unauthorized' });
+    await service.call('loadDemoData', { sessions: 2 });
+    expect(sent.map((c) => c.type)).toContain('sessions-changed');
+    expect(CHANGE_CHANNEL).toBe('archive:changed');
+  });
+
+  it('compares origins of the custom scheme by scheme and host', () => {
+    expect(originOf('app://archive/index.html')).toBe('app://archive');
+    expect(originOf('app://archive.evil/index.html')).toBe('app://archive.evil');
+    expect(isTrustedSender({ senderFrame: null } as never, APP_ORIGIN)).toBe(false);
+  });
+});
+
+describe('security', () => {
+  it('denies permissions, navigation, new windows and webviews; opens only allowlisted https links outside', () => {
+    const app = new (class extends EventEmitter {})();
+    const session = { setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() };
+    const shell = { openExternal: vi.fn(async () => undefined) };
+    installSecurityGuards({ app: app as never, session: session as never, shell: shell as never, appOrigin: APP_ORIGIN });
+    const answer = vi.fn();
+    (session.setPermissionRequestHandler.mock.calls[0]![0] as (a: unknown, b: string, c: (ok: boolean) => void) => void)(null, 'media', answer);
+    expect(answer).toHaveBeenCalledWith(false);
+    expect((session.setPermissionCheckHandler.mock.calls[0]![0] as () => boolean)()).toBe(false);
+
+    const contents = new (class extends EventEmitter {
+      openHandler: ((details: { url: string }) => { action: string }) | null = null;
+      setWindowOpenHandler(handler: (details: { url: string }) => { action: string }) {
+        this.openHandler = handler;
+      }
+    })();
+    app.emit('web-contents-created', {}, contents);
+    const navigate = (url: string) => {
+      const event = { preventDefault: vi.fn() };
+      contents.emit('will-navigate', event, url);
+      return event.preventDefault.mock.calls.length > 0;
+    };
+    expect(navigate('https://evil.example/')).toBe(true);
+    expect(navigate(`${APP_ORIGIN}/index.html#/setup`)).toBe(false);
+    const webview = { preventDefault: vi.fn() };
+    contents.emit('will-attach-webview', webview);
+    expect(webview.preventDefault).toHaveBeenCalled();
+    expect(contents.openHandler!({ url: 'https://console.cloud.google.com/storage/browser/_details/b/o' })).toEqual({ action: 'deny' });
+    expect(shell.openExternal).toHaveBeenCalledWith('https://console.cloud.google.com/storage/browser/_details/b/o');
+    expect(contents.openHandler!({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
+    expect(shell.openExternal).toHaveBeenCalledTimes(1);
+    expect(isAllowedExternal('http://console.cloud.google.com/')).toBe(false);
+    expect(guardContents).toBeTypeOf('function');
+  });
+
+  it('locks the window down and serves only files inside the renderer folder', () => {
+    expect(WINDOW_WEB_PREFERENCES).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false });
+    expect(resolveInside('/app/renderer', '/index.html')).toBe('/app/renderer/index.html');
+    expect(resolveInside('/app/renderer', '/')).toBe('/app/renderer/index.html');
+    expect(resolveInside('/app/renderer', '/../../etc/passwd')).toBeNull();
+    expect(resolveInside('/app/renderer', '/%2e%2e/%2e%2e/etc/passwd')).toBeNull();
+  });
+});
