@@ -116,10 +116,11 @@ async function main(): Promise<void> {
   const openMs = performance.now() - openStarted;
   const transcript = page.getByRole('log', { name: 'Transcript' });
   const transcriptNodes: number[] = [];
-  for (let i = 0; i < 80; i += 1) {
-    await transcript.evaluate((el) => el.scrollBy(0, 6000));
+  for (let i = 0; i < 300; i += 1) {
+    await transcript.evaluate((el) => el.scrollBy(0, 8000));
     await page.waitForTimeout(25);
     transcriptNodes.push(await domCount());
+    if (await transcript.evaluate((el) => el.scrollTop + el.clientHeight >= el.scrollHeight - 5)) break;
   }
   const transcriptEnd = await transcript.evaluate((el) => el.scrollTop + el.clientHeight >= el.scrollHeight - 5);
   await browser.close();
