@@ -2,7 +2,7 @@
 // `npm start`: the desktop tray app, or, where Electron cannot start (no display, binary not
 // installed), the same engine headless with a one-line reason and the archive window's URL.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, cpSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,13 +11,13 @@ import { fileURLToPath } from 'node:url';
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const require = createRequire(import.meta.url);
 
+/** Finds Electron's binary without require('electron'), which would try to download it. */
 function electronBinary() {
-  try {
-    const path = require('electron'); // the package exports the binary's path
-    return typeof path === 'string' && existsSync(path) ? { path } : { reason: 'the Electron binary is not installed (installed with ELECTRON_SKIP_BINARY_DOWNLOAD?)' };
-  } catch (error) {
-    return { reason: `Electron is not installed (${error.message.split('\n')[0]})` };
-  }
+  const pkg = join(root, 'node_modules', 'electron');
+  const pathFile = join(pkg, 'path.txt');
+  if (!existsSync(pathFile)) return { reason: 'the Electron binary is not installed (it was installed with ELECTRON_SKIP_BINARY_DOWNLOAD, or its download failed)' };
+  const binary = join(pkg, 'dist', readFileSync(pathFile, 'utf8').trim());
+  return existsSync(binary) ? { path: binary } : { reason: `the Electron binary is missing (${binary}); reinstall with npm install` };
 }
 
 function noDisplay() {
@@ -60,7 +60,7 @@ async function headless(reason) {
 }
 
 const binary = electronBinary();
-const reason = binary.reason ?? noDisplay();
+const reason = noDisplay() ?? binary.reason;
 if (reason) {
   await headless(reason);
 } else {

@@ -197,6 +197,10 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
       if (change.type === 'status' || change.type === 'session') refreshTray();
     });
     electron.powerMonitor.on('resume', () => void engine?.handleResume());
+    // The self-test after a resume: only a failure is worth interrupting the owner for.
+    engine.on('selfTest', (result) => {
+      if (!result.ok) new electron.Notification({ title: 'CallAIder may not reach the archive', body: result.message }).show();
+    });
     refreshTray();
     // First run: show where to paste the webhook URL and the generated secret.
     if (store.firstRun) window.show('#/setup');

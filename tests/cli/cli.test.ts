@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../support/fixtures.js';
 import { assertBuilt, freePort, runCli, startServe } from '../support/cli.js';
 
@@ -34,6 +34,29 @@ describe('callaider-archive CLI', () => {
     serve.child.kill('SIGTERM');
     expect(await serve.exited).toBe(0);
     expect(serve.stderr()).toContain('engine stopped; archive closed cleanly');
+  });
+
+  it('npm start runs the archive headless, with one line saying why, where the desktop app cannot start', async () => {
+    const { spawn } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const launcher = fileURLToPath(new URL('../../bin/start-desktop.mjs', import.meta.url));
+    const port = await freePort();
+    const child = spawn(process.execPath, [launcher, '--data-dir', tempDir(), '--port', String(port), '--ui-port', '0', '--secret', 's'], {
+      env: { ...process.env, DISPLAY: '', WAYLAND_DISPLAY: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    try {
+      await vi.waitFor(() => expect(out).toContain('Stop with Ctrl+C'), { timeout: 15_000, interval: 100 });
+      expect(err).toMatch(/The desktop app cannot start here: (the Electron binary is not installed|there is no display)/);
+      expect(out).toContain(`Listening on    http://127.0.0.1:${port}/webhook`);
+      expect(out).toMatch(/Archive window {2}http:\/\/127\.0\.0\.1:\d+\/\?token=/);
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 
   it('warns loudly when no secret is configured', async () => {
