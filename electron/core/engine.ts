@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import type { SendTestResult } from '../../shared/api.js';
 import { Archive } from './archive/archive.js';
 import type { ProjectedEvent } from './archive/projector.js';
 import type { EngineConfig } from './config.js';
@@ -29,14 +30,8 @@ export interface EngineEvents {
   projected: [ProjectedEvent[]];
 }
 
-export interface SelfTestResult {
-  ok: boolean;
-  url: string;
-  statusCode: number | null;
-  latencyMs: number;
-  sessionId: string;
-  message: string;
-}
+/** The same shape the archive window shows for "Send test event". */
+export type SelfTestResult = SendTestResult;
 
 export interface EngineDeps {
   log?: Logger;

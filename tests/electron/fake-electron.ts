@@ -3,28 +3,7 @@
  * it. Only the Electron API is faked; everything below it (engine, archive, IPC handlers) is real.
  */
 import { EventEmitter } from 'node:events';
-import type { ArchiveStatus } from '../../shared/api.js';
-
-export function status(overrides: Partial<ArchiveStatus> = {}): ArchiveStatus {
-  return {
-    version: '0.1.0',
-    host: 'electron',
-    dataDir: '/data',
-    archiveFile: '/data/archive.sqlite',
-    localWebhookUrl: 'http://127.0.0.1:4318/webhook',
-    publicWebhookUrl: 'https://calm-otter.example.app/webhook',
-    tunnel: { mode: 'ngrok', state: 'online', error: null },
-    secretConfigured: true,
-    requiredHeaderName: null,
-    counts: { sessions: 0, activeSessions: 0, staleSessions: 0, messages: 0, deliveries: 0, quarantined: 0 },
-    staleAfterMinutes: 120,
-    recentOutages: [],
-    indexing: 0,
-    lastSelfTest: null,
-    warnings: [],
-    ...overrides,
-  };
-}
+export { status } from '../support/archive-status.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- matches Electron's own handler type
 type Handler = (event: any, ...args: any[]) => unknown;
