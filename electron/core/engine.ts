@@ -115,7 +115,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     let archive: Archive | null = null;
     let receiver: FastifyInstance | null = null;
     try {
-      archive = await Archive.openWithWriterThread(archivePath(config.dataDir), { nativeBinding: deps.nativeBinding, deferProjection: true });
+      archive = await Archive.openWithWriterThread(archivePath(config.dataDir), {
+        nativeBinding: deps.nativeBinding,
+        deferProjection: true,
+        onFallback: (reason) => log.warn(`the archive writer thread could not start (${reason}); writing on the main thread instead`),
+      });
       let engine: Engine | null = null;
       receiver = createReceiver({
         archive,

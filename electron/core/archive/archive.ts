@@ -51,22 +51,25 @@ export class Archive extends EventEmitter<ArchiveEvents> {
    * thread never waits for a commit. Falls back to this thread when the compiled writer thread is
    * not available (running from source without a build).
    */
-  static async openWithWriterThread(file: string, options: ArchiveOptions = {}): Promise<Archive> {
+  static async openWithWriterThread(file: string, options: ArchiveOptions & { onFallback?: (reason: string) => void } = {}): Promise<Archive> {
     const entry = writerWorkerEntry();
     if (!entry) return Archive.open(file, options);
     const db = openDatabase(file, options); // migrates before the writer thread opens its connection
+    let writer: WorkerWriter;
     try {
-      const writer = await WorkerWriter.start(entry, {
+      writer = await WorkerWriter.start(entry, {
         file,
         limits: { ...DEFAULT_LIMITS, ...options.limits },
         deferProjection: options.deferProjection ?? false,
         nativeBinding: options.nativeBinding,
       });
-      return new Archive(db, writer);
     } catch (error) {
-      db.close();
-      throw error;
+      // A thread that cannot start (a packaging that hides its files, say) must not stop the
+      // archive: the same writer runs on this thread instead, slower under load but just as safe.
+      options.onFallback?.(error instanceof Error ? error.message : String(error));
+      return new Archive(db, new LocalWriter(db, { ...DEFAULT_LIMITS, ...options.limits }, options.deferProjection ?? false));
     }
+    return new Archive(db, writer);
   }
 
   private readonly writer: ArchiveWriter | null;
