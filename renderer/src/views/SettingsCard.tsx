@@ -106,19 +106,23 @@ export function SettingsCard({ onSaved }: { onSaved: () => void }) {
           )}
         </fieldset>
         <fieldset disabled={!editable}>
-          <legend>Notifications and start-up</legend>
-          <label className="check">
-            <input type="checkbox" checked={draft.notifyOnEnded} onChange={(e) => set('notifyOnEnded', e.target.checked)} /> When a call ends
-          </label>
-          <label className="check">
-            <input type="checkbox" checked={draft.notifyOnStarted} onChange={(e) => set('notifyOnStarted', e.target.checked)} /> When a call starts
-          </label>
-          <label className="check">
-            <input type="checkbox" checked={draft.notificationsPaused} onChange={(e) => set('notificationsPaused', e.target.checked)} /> Pause all notifications
-          </label>
-          <label className="check">
-            <input type="checkbox" checked={draft.startAtLogin} onChange={(e) => set('startAtLogin', e.target.checked)} /> Start at login
-          </label>
+          <legend>{editable ? 'Notifications and start-up' : 'Calls with no end'}</legend>
+          {editable && (
+            <>
+              <label className="check">
+                <input type="checkbox" checked={draft.notifyOnEnded} onChange={(e) => set('notifyOnEnded', e.target.checked)} /> When a call ends
+              </label>
+              <label className="check">
+                <input type="checkbox" checked={draft.notifyOnStarted} onChange={(e) => set('notifyOnStarted', e.target.checked)} /> When a call starts
+              </label>
+              <label className="check">
+                <input type="checkbox" checked={draft.notificationsPaused} onChange={(e) => set('notificationsPaused', e.target.checked)} /> Pause all notifications
+              </label>
+              <label className="check">
+                <input type="checkbox" checked={draft.startAtLogin} onChange={(e) => set('startAtLogin', e.target.checked)} /> Start at login
+              </label>
+            </>
+          )}
           <label className="setting">
             <span>Flag calls with no end after (minutes)</span>
             <input type="number" min={5} max={10080} value={draft.staleAfterMinutes} onChange={(e) => set('staleAfterMinutes', Number(e.target.value))} />

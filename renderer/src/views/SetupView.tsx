@@ -125,11 +125,6 @@ export function SetupView({ status, onChanged }: { status: ArchiveStatus; onChan
             </ul>
           </div>
         )}
-        <p className="muted">
-          {status.host === 'serve'
-            ? 'In headless mode the settings are the options of `callaider-archive serve` (see its --help); restart it to change them.'
-            : 'Change these in the tray menu’s settings.'}
-        </p>
       </section>
 
       <SettingsCard onSaved={onChanged} />
