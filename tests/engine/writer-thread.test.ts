@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { Archive } from '../../electron/core/archive/archive.js';
 import { CommitError } from '../../electron/core/archive/group-commit.js';
-import { writerWorkerEntry } from '../../electron/core/archive/worker-writer.js';
+import { WorkerWriter, writerWorkerEntry } from '../../electron/core/archive/worker-writer.js';
 import { onCleanup, sessionPair, tempDir } from '../support/fixtures.js';
 
 const ingest = (archive: Archive, payload: { event: string; sessionId: string }) =>
@@ -28,6 +28,19 @@ describe('writer thread', () => {
     await archive.settled();
     expect(archive.counts()).toMatchObject({ events: 2, sessions: 1, messages: 15 });
     expect(archive.commitStats.jobs).toBeGreaterThanOrEqual(3);
+  });
+
+  it('if the thread cannot start, the archive writes on this thread instead and says so', async () => {
+    const failing = vi.spyOn(WorkerWriter, 'start').mockRejectedValueOnce(new Error('cannot load the writer from the package'));
+    const reasons: string[] = [];
+    const archive = await Archive.openWithWriterThread(join(tempDir(), 'archive.sqlite'), { deferProjection: true, onFallback: (reason) => reasons.push(reason) });
+    onCleanup(() => archive.close());
+    failing.mockRestore();
+    expect(reasons).toEqual(['cannot load the writer from the package']);
+    const { ended } = sessionPair({ messages: 4 });
+    await expect(ingest(archive, ended)).resolves.toEqual({ duplicate: false });
+    await archive.settled();
+    expect(archive.counts()).toMatchObject({ events: 1, sessions: 1, messages: 4 });
   });
 
   it('when the thread dies, waiting writes fail as commit failures (503) and a new thread takes over', async () => {
