@@ -26,5 +26,3 @@ const bridge = {
 };
 
 contextBridge.exposeInMainWorld('archiveBridge', bridge);
-
-export const PRELOAD_METHODS = METHODS;
