@@ -55,10 +55,11 @@ function resolveDataDir(dir: string | undefined): string {
   return resolve(dir ?? defaultDataDir());
 }
 
-function openExistingArchive(dataDir: string): Archive {
+/** The archive file in `dataDir`, or a clear error when nothing was ever stored there. */
+function existingArchivePath(dataDir: string): string {
   const file = archivePath(dataDir);
   if (!existsSync(file)) throw new ConfigError(`no archive in ${dataDir} yet (nothing has been received or imported there)`);
-  return Archive.open(file);
+  return file;
 }
 
 export function buildProgram(): Command {
@@ -119,9 +120,7 @@ export function buildProgram(): Command {
     .option('--out <file>', 'write to a file (default: standard output)')
     .action(async (flags: { dataDir?: string; format: ExportFormat; session?: string; out?: string }) => {
       const dataDir = resolveDataDir(flags.dataDir);
-      const file = archivePath(dataDir);
-      if (!existsSync(file)) throw new ConfigError(`no archive in ${dataDir} yet (nothing has been received or imported there)`);
-      const db = openDatabase(file, { readonly: true });
+      const db = openDatabase(existingArchivePath(dataDir), { readonly: true });
       try {
         if (!flags.out) {
           const count = await writeExport(db, process.stdout, { format: flags.format, sessionId: flags.session });
@@ -177,7 +176,7 @@ export function buildProgram(): Command {
     .addOption(dataDirOption())
     .addOption(new Option('--secret <secret>', 'the webhook secret to check against').env(SECRET_ENV).makeOptionMandatory())
     .action(async (flags: { dataDir?: string; secret: string }) => {
-      const archive = openExistingArchive(resolveDataDir(flags.dataDir));
+      const archive = Archive.open(existingArchivePath(resolveDataDir(flags.dataDir)));
       try {
         const summary = await reverifyQuarantine(archive, flags.secret);
         process.stderr.write(
