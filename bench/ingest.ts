@@ -16,7 +16,7 @@
  * from the engine or an acknowledged event that is not in the archive afterwards.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -60,6 +60,8 @@ interface PoolReady {
   minBytes: number;
   maxBytes: number;
   generationMs: number;
+  /** The load generator thread's kernel thread id (Linux), to split CPU time by thread. */
+  tid: number | null;
 }
 
 interface RunRequest {
@@ -122,7 +124,7 @@ function generatePool(size: number, secret: string): { pool: PoolItem[]; ready: 
   }
   return {
     pool,
-    ready: { type: 'ready', size, meanBytes: total / size, minBytes, maxBytes, generationMs: performance.now() - started },
+    ready: { type: 'ready', size, meanBytes: total / size, minBytes, maxBytes, generationMs: performance.now() - started, tid: currentTid() },
   };
 }
 
@@ -378,6 +380,62 @@ async function sendLarge(url: string, session: SessionEndedPayload, label: strin
   };
 }
 
+/** CPU time (user + system, ms) of every thread of this process, from /proc (Linux only; empty elsewhere). */
+function threadCpuMs(): Map<number, number> {
+  const result = new Map<number, number>();
+  try {
+    const ticksPerMs = 100 / 1000; // USER_HZ is 100 on every Linux this runs on
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      result.set(Number(tid), (Number(fields[11]) + Number(fields[12])) / ticksPerMs);
+    }
+  } catch {
+    // Not Linux: the report leaves the CPU split out.
+  }
+  return result;
+}
+
+/** This thread's id as the kernel knows it (Linux), so its CPU time can be told apart from the others'. */
+function currentTid(): number | null {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop());
+  } catch {
+    return null;
+  }
+}
+
+interface CpuSplit {
+  server: number;
+  loadGenerator: number;
+  others: number;
+  wallMs: number;
+}
+
+function cpuSplit(before: Map<number, number>, after: Map<number, number>, wallMs: number, loadTid: number | null): CpuSplit {
+  const split: CpuSplit = { server: 0, loadGenerator: 0, others: 0, wallMs };
+  for (const [tid, ms] of after) {
+    const used = ms - (before.get(tid) ?? 0);
+    if (tid === process.pid) split.server += used;
+    else if (tid === loadTid) split.loadGenerator += used;
+    else split.others += used;
+  }
+  return split;
+}
+
+/** Report rows: CPU time per acknowledged request, by thread, and how much of the 2 cores was used. */
+function cpuRows(base: CpuSplit, baseAcks: number, engine: CpuSplit, engineAcks: number): string[] {
+  if (base.server + engine.server === 0) return [];
+  const per = (ms: number, acks: number) => fmt((ms * 1000) / Math.max(acks, 1));
+  const cores = (split: CpuSplit) => fmt((split.server + split.loadGenerator + split.others) / split.wallMs, 2);
+  return [
+    `| CPU per acknowledged request (µs): server listener thread | ${per(base.server, baseAcks)} | ${per(engine.server, engineAcks)} |`,
+    `| CPU per acknowledged request (µs): other server threads (writer, GC, libuv) | ${per(base.others, baseAcks)} | ${per(engine.others, engineAcks)} |`,
+    `| CPU per acknowledged request (µs): load generator | ${per(base.loadGenerator, baseAcks)} | ${per(engine.loadGenerator, engineAcks)} |`,
+    `| cores in use (of ${os.cpus().length}) | ${cores(base)} | ${cores(engine)} |`,
+  ];
+}
+
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
@@ -479,7 +537,10 @@ async function main(): Promise<void> {
     console.log(`bench: baseline ${base.url}: ${WARMUP_SECONDS} s warm-up, then ${seconds} s measured`);
     assertClean('baseline warm-up', await generator.run({ url: base.url, seconds: WARMUP_SECONDS, bodies: 'cycle', resetCursor: true, track: false }));
     const baseLoop = performance.eventLoopUtilization();
+    const baseCpu = threadCpuMs();
+    const baseWall = performance.now();
     const baseRun = await generator.run({ url: base.url, seconds, bodies: 'cycle', resetCursor: false, track: false });
+    const baseSplit = cpuSplit(baseCpu, threadCpuMs(), performance.now() - baseWall, pool.tid);
     const baseBusy = performance.eventLoopUtilization(baseLoop).utilization;
     assertClean('baseline', baseRun);
     await baseline.close();
@@ -507,7 +568,10 @@ async function main(): Promise<void> {
     await settle(running);
     const statsBefore = { ...running.archive.commitStats };
     const engineLoop = performance.eventLoopUtilization();
+    const engineCpu = threadCpuMs();
+    const engineWall = performance.now();
     const engineRun = await generator.run({ url, seconds, bodies: 'unique', resetCursor: false, track: true });
+    const engineSplit = cpuSplit(engineCpu, threadCpuMs(), performance.now() - engineWall, pool.tid);
     const engineBusy = performance.eventLoopUtilization(engineLoop).utilization;
     assertClean('engine', engineRun);
     await settle(running);
@@ -602,6 +666,7 @@ async function main(): Promise<void> {
       `| non-2xx / errors | ${baseRun.non2xx} / ${baseRun.errors} | ${engineRun.non2xx} / ${engineRun.errors} |`,
       `| server event loop busy (utilization) | ${fmt(baseBusy * 100)} % | ${fmt(engineBusy * 100)} % |`,
       `| server main-thread time per acknowledged request (µs) | ${fmt((baseBusy * baseRun.durationSeconds * 1e6) / baseRun.twoXx)} | ${fmt((engineBusy * engineRun.durationSeconds * 1e6) / engineRun.twoXx)} |`,
+      ...cpuRows(baseSplit, baseRun.twoXx, engineSplit, engineRun.twoXx),
       '',
       `- Ratio engine / baseline: **${fmt(ratio, 3)}**`,
       `- Group commit during the measured run: ${fmt(transactions)} transactions, ${fmt(jobs)} jobs, ` +
