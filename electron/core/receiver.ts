@@ -132,7 +132,7 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
           reason,
           size,
           latencyMs: preciseNow() - context.startedAt,
-          headers,
+          headersJson: JSON.stringify(headers),
         },
         extra.quarantine && {
           receivedAt: context.receivedAt,
@@ -250,7 +250,7 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
             eventHeader,
             reason: options.secret ? null : 'unsigned (no webhook secret configured)',
             size: body.length,
-            headers: describeHeaders(request, maskedHeaders),
+            headersJson: JSON.stringify(describeHeaders(request, maskedHeaders)),
           },
         });
         options.onIngested?.({ payload, duplicate });

@@ -136,7 +136,7 @@ describe('archive', () => {
 
   it('keeps the delivery log and the quarantine bounded, oldest first out', async () => {
     const { archive } = tempArchive({ limits: { maxDeliveries: 150, maxQuarantined: 5, maxQuarantineBytes: 1_000_000 } });
-    const delivery = { receivedAt: 0, method: 'POST', path: '/webhook', remote: null, eventHeader: null, event: null, sessionId: null, outcome: 'rejected' as const, statusCode: 401, reason: 'x', size: 1, latencyMs: 1, headers: null };
+    const delivery = { receivedAt: 0, method: 'POST', path: '/webhook', remote: null, eventHeader: null, event: null, sessionId: null, outcome: 'rejected' as const, statusCode: 401, reason: 'x', size: 1, latencyMs: 1, headersJson: null };
     for (let i = 0; i < 400; i += 1) {
       await archive.logDelivery(
         { ...delivery, receivedAt: i },

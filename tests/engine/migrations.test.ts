@@ -80,6 +80,20 @@ describe('migrations', () => {
     v6.close();
   });
 
+  it('migration 7 drops the two unread indexes, and lookups by session still use an index', () => {
+    const file = join(tempDir(), 'a.sqlite');
+    const v6 = openDatabase(file, { migrateTo: 6 });
+    const indexes = (db: typeof v6) =>
+      db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name IN ('events_by_session', 'deliveries_by_time')").pluck().all();
+    expect(indexes(v6)).toEqual(['deliveries_by_time', 'events_by_session']);
+    v6.close();
+    const v7 = openDatabase(file, { migrateTo: 7 });
+    expect(indexes(v7)).toEqual([]);
+    const plan = v7.prepare("EXPLAIN QUERY PLAN SELECT event FROM events WHERE session_id = 's1'").all() as Array<{ detail: string }>;
+    expect(plan.map((step) => step.detail).join(' ')).toMatch(/USING (COVERING )?INDEX sqlite_autoindex_events_1/);
+    v7.close();
+  });
+
   it('is idempotent: reopening applies nothing twice', () => {
     const file = join(tempDir(), 'a.sqlite');
     openDatabase(file).close();

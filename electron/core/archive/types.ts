@@ -18,7 +18,8 @@ export interface DeliveryRecord {
   reason: string | null;
   size: number | null;
   latencyMs: number | null;
-  headers: Record<string, string> | null;
+  /** The request headers as JSON, secrets masked (serialized by the receiver, stored as is). */
+  headersJson: string | null;
 }
 
 /** A delivery whose outcome is decided inside the ingest transaction. */

@@ -21,9 +21,12 @@ export interface WriterWorkerData {
 }
 
 export type WriterRequest = { id: number; op: keyof WriterOps; args: unknown[] };
+export type WriterReply =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: { message: string; commit: boolean; code?: string } };
 export type WriterMessage =
-  | { type: 'reply'; id: number; ok: true; value: unknown; stats: GroupCommitStats }
-  | { type: 'reply'; id: number; ok: false; error: { message: string; commit: boolean; code?: string }; stats: GroupCommitStats }
+  /** Replies travel together: one message per commit rather than one per write. */
+  | { type: 'replies'; replies: WriterReply[]; stats: GroupCommitStats }
   | { type: 'projected'; events: ProjectedEvent[] }
   | { type: 'ready' }
   | { type: 'fatal'; message: string };
@@ -175,16 +178,17 @@ export class WorkerWriter implements ArchiveWriter {
       for (const listener of this.listeners) listener(message.events);
       return;
     }
-    if (message.type !== 'reply') return;
+    if (message.type !== 'replies') return;
     this.stats = message.stats;
-    const waiter = this.pending.get(message.id);
-    if (!waiter) return;
-    this.pending.delete(message.id);
-    if (message.ok) waiter.resolve(message.value);
-    else {
-      const error = message.error.commit ? new CommitError(new Error(message.error.message)) : Object.assign(new Error(message.error.message), { code: message.error.code });
-      waiter.reject(error);
+    for (const reply of message.replies) {
+      const waiter = this.pending.get(reply.id);
+      if (!waiter) continue;
+      this.pending.delete(reply.id);
+      if (reply.ok) waiter.resolve(reply.value);
+      else {
+        const error = reply.error.commit ? new CommitError(new Error(reply.error.message)) : Object.assign(new Error(reply.error.message), { code: reply.error.code });
+        waiter.reject(error);
+      }
     }
   }
-
 }

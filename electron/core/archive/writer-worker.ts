@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from './database.js';
 import { CommitError } from './group-commit.js';
 import { LocalWriter } from './local-writer.js';
-import type { WriterMessage, WriterRequest, WriterWorkerData } from './worker-writer.js';
+import type { WriterMessage, WriterReply, WriterRequest, WriterWorkerData } from './worker-writer.js';
 
 const port = parentPort;
 if (!port) throw new Error('writer-worker must run as a worker thread');
@@ -25,12 +25,21 @@ try {
     }
     return undefined;
   };
+  // The writes of one commit settle together; their replies leave together, after it.
+  let replies: WriterReply[] = [];
+  const flushReplies = () => {
+    const batch = replies;
+    replies = [];
+    port.postMessage({ type: 'replies', replies: batch, stats: { ...writer.stats } } satisfies WriterMessage);
+  };
+  const reply = (message: WriterReply) => {
+    if (replies.push(message) === 1) setImmediate(flushReplies);
+  };
   port.on('message', (request: WriterRequest) => {
     run(request).then(
-      (value) => port.postMessage({ type: 'reply', id: request.id, ok: true, value, stats: { ...writer.stats } } satisfies WriterMessage),
+      (value) => reply({ id: request.id, ok: true, value }),
       (error: unknown) =>
-        port.postMessage({
-          type: 'reply',
+        reply({
           id: request.id,
           ok: false,
           error: {
@@ -38,8 +47,7 @@ try {
             commit: error instanceof CommitError,
             ...(typeof (error as { code?: unknown }).code === 'string' ? { code: (error as { code: string }).code } : {}),
           },
-          stats: { ...writer.stats },
-        } satisfies WriterMessage),
+        }),
     );
   });
   port.postMessage({ type: 'ready' } satisfies WriterMessage);
