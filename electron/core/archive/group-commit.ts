@@ -4,8 +4,11 @@
  * fsync; sharing it among concurrent requests is what makes durable ingest fast. Durability is
  * never traded for speed: no job's promise resolves before the transaction holding it committed.
  *
- * Each job runs in its own SAVEPOINT, so one job's failure (a constraint, a bad value) rolls back
- * only that job; a failed COMMIT fails every job in the batch.
+ * A batch first runs as one plain transaction. If a job throws (a constraint, a bad value), that
+ * attempt is rolled back and the batch runs again with each job in its own SAVEPOINT, so the
+ * failure rolls back only that job. Failures are rare and a savepoint per job costs about as much
+ * as the job's own inserts, so the common case does not pay for them. A failed COMMIT fails every
+ * job in the batch.
  */
 import type { Db } from './database.js';
 import type { GroupCommitStats } from './types.js';
@@ -90,22 +93,9 @@ export class GroupCommitter {
   }
 
   private commit(batch: Array<Job<unknown>>): void {
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
-    const runOne = this.db.transaction((job: Job<unknown>) => job.work(this.db));
-    const runAll = this.db.transaction(() => {
-      for (const job of batch) {
-        try {
-          outcomes.push({ ok: true, value: runOne(job) });
-        } catch (error) {
-          // SQLite aborts the whole transaction on I/O errors, disk full and the like; then
-          // nothing in this batch can commit and the outer transaction must fail too.
-          if (!this.db.inTransaction) throw error;
-          outcomes.push({ ok: false, error: isStorageFailure(error) ? new CommitError(error) : error });
-        }
-      }
-    });
+    let outcomes: Outcome[];
     try {
-      runAll.immediate();
+      outcomes = this.runTogether(batch) ?? this.runIsolated(batch);
     } catch (error) {
       const failure = error instanceof CommitError ? error : new CommitError(error);
       for (const job of batch) job.reject(failure);
@@ -120,4 +110,52 @@ export class GroupCommitter {
       else job.reject(outcome.error);
     });
   }
+
+  /** The whole batch in one transaction; null (rolled back) if any job threw. */
+  private runTogether(batch: Array<Job<unknown>>): Outcome[] | null {
+    const values: unknown[] = [];
+    const jobFailed = new Error('a job failed');
+    try {
+      this.db
+        .transaction(() => {
+          for (const job of batch) {
+            try {
+              values.push(job.work(this.db));
+            } catch (error) {
+              // A storage failure fails the batch as a whole; anything else is retried job by job.
+              if (!this.db.inTransaction || isStorageFailure(error)) throw error;
+              throw jobFailed;
+            }
+          }
+        })
+        .immediate();
+    } catch (error) {
+      if (error === jobFailed) return null;
+      throw error;
+    }
+    return values.map((value) => ({ ok: true, value }));
+  }
+
+  /** Each job in its own savepoint: one job's failure rolls back only that job. */
+  private runIsolated(batch: Array<Job<unknown>>): Outcome[] {
+    const outcomes: Outcome[] = [];
+    const runOne = this.db.transaction((job: Job<unknown>) => job.work(this.db));
+    this.db
+      .transaction(() => {
+        for (const job of batch) {
+          try {
+            outcomes.push({ ok: true, value: runOne(job) });
+          } catch (error) {
+            // SQLite aborts the whole transaction on I/O errors, disk full and the like; then
+            // nothing in this batch can commit and the outer transaction must fail too.
+            if (!this.db.inTransaction) throw error;
+            outcomes.push({ ok: false, error: isStorageFailure(error) ? new CommitError(error) : error });
+          }
+        }
+      })
+      .immediate();
+    return outcomes;
+  }
 }
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
