@@ -95,7 +95,9 @@ describe('App', () => {
     setApi(fakeApi({ listSessions: () => Promise.resolve({ items, nextCursor: null, total: 2 }) }));
     render(<App />);
     expect(await screen.findByText('2 tool errors')).toBeTruthy();
-    expect(screen.getByText('📎 3')).toBeTruthy();
+    const files = screen.getByTitle('3 file(s)');
+    expect(files.textContent?.trim()).toBe('3');
+    expect(files.querySelector('svg[aria-hidden="true"]')).toBeTruthy(); // drawn, not an emoji a font may lack
     expect(screen.getByText('no end')).toBeTruthy();
   });
 });

@@ -54,6 +54,25 @@ export function Badge({ tone, children, title }: { tone: 'error' | 'info' | 'war
   );
 }
 
+/**
+ * A paperclip drawn inline: the 📎 emoji rendered as an empty box where no emoji font is
+ * installed (Debian's Chromium, some Linux desktops).
+ */
+export function PaperclipIcon() {
+  return (
+    <svg className="icon" viewBox="0 0 16 16" width="1em" height="1em" aria-hidden="true" focusable="false">
+      <path
+        d="M10.5 4.5 5.6 9.4a1.5 1.5 0 0 0 2.1 2.1l5-5a3 3 0 0 0-4.2-4.2l-5 5a4.5 4.5 0 0 0 6.4 6.4L14 9.6"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="1.4"
+        strokeLinecap="round"
+        strokeLinejoin="round"
+      />
+    </svg>
+  );
+}
+
 export function EmptyState({ title, children }: { title: string; children?: ReactNode }) {
   return (
     <div className="state empty-state" role="status">

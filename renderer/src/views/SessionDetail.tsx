@@ -3,7 +3,7 @@ import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { MessageView, SessionDetail } from '../../../shared/api';
 import { gcsConsoleUrl } from '../../../shared/gcs';
 import { getApi } from '../api/client';
-import { Badge, ConfirmDialog, CopyButton, downloadText, ErrorState, Loading } from '../components/common';
+import { Badge, ConfirmDialog, CopyButton, downloadText, ErrorState, Loading, PaperclipIcon } from '../components/common';
 import { formatDuration, formatOffset, humanReason, localDateTime, prettyJson, utcTitle } from '../format';
 import { useArchiveChanges } from '../hooks';
 
@@ -218,7 +218,7 @@ function Message({ message, startMs, matcher }: { message: MessageView; startMs:
             const consoleUrl = gcsConsoleUrl(file.gcsUri);
             return (
               <li key={i} className="file">
-                <span className="file-name">📎 {file.filename ?? file.gcsUri.split('/').pop()}</span>
+                <span className="file-name"><PaperclipIcon /> {file.filename ?? file.gcsUri.split('/').pop()}</span>
                 {file.mimeType && <span className="file-type">{file.mimeType}</span>}
                 <code className="file-uri">{file.gcsUri}</code>
                 <CopyButton value={file.gcsUri} label={`Copy ${file.filename ?? 'file'} gs:// URI`} />

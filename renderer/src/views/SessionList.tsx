@@ -1,7 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, type KeyboardEvent } from 'react';
 import type { SessionSummary } from '../../../shared/api';
-import { Badge, Highlighted } from '../components/common';
+import { Badge, Highlighted, PaperclipIcon } from '../components/common';
 import { formatDuration, humanReason, listTime, utcTitle } from '../format';
 
 interface Props {
@@ -108,7 +108,7 @@ function SessionRow({ id, session, active, open, onClick }: { id: string; sessio
             <Badge tone="info" title="The call is still going on">live</Badge>
           ) : null}
           {session.toolErrorCount > 0 && <Badge tone="error" title={`${session.toolErrorCount} failed tool call(s)`}>{session.toolErrorCount} tool error{session.toolErrorCount === 1 ? '' : 's'}</Badge>}
-          {session.fileCount > 0 && <Badge tone="muted" title={`${session.fileCount} file(s)`}>📎 {session.fileCount}</Badge>}
+          {session.fileCount > 0 && <Badge tone="muted" title={`${session.fileCount} file(s)`}><PaperclipIcon /> {session.fileCount}</Badge>}
         </span>
       </div>
       <div className="row-line">{line}</div>
