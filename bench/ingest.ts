@@ -483,20 +483,13 @@ const fmt = (value: number, digits = 0) =>
   Number.isFinite(value) ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : 'n/a';
 const verdict = (ok: boolean) => (ok ? '**pass**' : '**FAIL**');
 
-function readSeconds(): number {
-  const text = process.env.BENCH_SECONDS;
-  if (text === undefined || text === '') return 5;
-  const seconds = Number(text);
-  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 600) throw new Error(`BENCH_SECONDS="${text}" is not a whole number of seconds (1-600)`);
-  return seconds;
-}
-
-function readPoolSize(): number {
-  const text = process.env.BENCH_POOL;
-  if (text === undefined || text === '') return 100_000;
-  const size = Number(text);
-  if (!Number.isInteger(size) || size < 100) throw new Error(`BENCH_POOL="${text}" is not a whole number >= 100`);
-  return size;
+/** A whole-number setting from the environment, or its default when unset. */
+function readSetting(name: string, fallback: number, min: number, max: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name}="${text}" is not a whole number from ${min} to ${max}`);
+  return value;
 }
 
 interface Measured {
@@ -598,19 +591,11 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-function readRounds(): number {
-  const text = process.env.BENCH_ROUNDS;
-  if (text === undefined || text === '') return 3;
-  const rounds = Number(text);
-  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new Error(`BENCH_ROUNDS="${text}" is not a whole number of rounds (1-20)`);
-  return rounds;
-}
-
 async function main(): Promise<void> {
   const startedAt = new Date();
-  const seconds = readSeconds();
-  const rounds = readRounds();
-  const poolSize = readPoolSize();
+  const seconds = readSetting('BENCH_SECONDS', 5, 1, 600);
+  const rounds = readSetting('BENCH_ROUNDS', 3, 1, 20);
+  const poolSize = readSetting('BENCH_POOL', 100_000, 100, 10_000_000);
   // If anything hangs, stop by ourselves instead of holding the machine.
   const watchdogSeconds = 300 + 4 * rounds * (3 * seconds + WARMUP_SECONDS + 10) + poolSize / 1000;
   setTimeout(() => {
