@@ -106,6 +106,8 @@ export interface SessionPage {
   nextCursor: string | null;
   /** Sessions matching in all; null when a broad search would be costly to count exactly. */
   total: number | null;
+  /** A word about how the search was read (e.g. a short last word matched as a whole word). */
+  hint?: string | null;
 }
 
 export interface SessionDetail extends SessionSummary {

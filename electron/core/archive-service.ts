@@ -15,11 +15,9 @@ import {
   type ArchiveStatus,
   type ApiErrorBody,
 } from '../../shared/api.js';
-import { renderMarkdown } from '../../shared/export-render.js';
 import { SECRET_NAMES, type SettingsUpdate, type SettingsView } from '../../shared/settings.js';
-import { BadCursorError, countStale, getDelivery, getFacets, getMessages, getSession, listDeliveries, listSessions } from './archive/queries.js';
+import { BadCursorError } from './archive/errors.js';
 import type { Engine } from './engine.js';
-import { exportedSessions } from './export.js';
 import { archivePath } from './paths.js';
 import { reverifyQuarantine } from './quarantine.js';
 import { loadDemoData } from './demo.js';
@@ -136,10 +134,14 @@ export class ArchiveService {
     return this.engine.config.staleAfterMinutes * 60_000;
   }
 
-  status(): ArchiveStatus {
+  async status(): Promise<ArchiveStatus> {
     const { engine } = this;
-    const counts = engine.archive.counts();
-    const staleSessions = countStale(engine.archive.db, this.staleAfterMs);
+    const now = Date.now();
+    const [counts, outages] = await Promise.all([
+      engine.archive.counts({ staleBefore: now - this.staleAfterMs }),
+      engine.archive.recentOutages({ since: now - 7 * 86_400_000, limit: 5 }),
+    ]);
+    const { staleSessions } = counts;
     const tunnel = engine.tunnelStatus;
     const warnings: ArchiveStatus['warnings'] = [];
     if (!engine.config.secret) {
@@ -150,13 +152,12 @@ export class ArchiveService {
     if (staleSessions > 0) {
       warnings.push({ code: 'stale-sessions', message: `${staleSessions} session${staleSessions === 1 ? '' : 's'} started but never ended: their session.ended may have been missed.` });
     }
-    const outages = engine.archive.recentOutages(Date.now() - 7 * 86_400_000);
     if (outages.length > 0) {
       warnings.push({ code: 'missed-window', message: `The public URL was down ${outages.length === 1 ? 'once' : `${outages.length} times`} in the last 7 days: calls in those windows may have been missed (see Setup).` });
     }
-    const backlog = engine.archive.projectionBacklog();
-    if (backlog.failed > 0) {
-      warnings.push({ code: 'unindexed', message: `${backlog.failed} stored event${backlog.failed === 1 ? '' : 's'} could not be indexed: ${backlog.failed === 1 ? 'it is' : 'they are'} safe in the archive and included in exports, but not shown in the list.` });
+    const failed = counts.unindexed;
+    if (failed > 0) {
+      warnings.push({ code: 'unindexed', message: `${failed} stored event${failed === 1 ? '' : 's'} could not be indexed: ${failed === 1 ? 'it is' : 'they are'} safe in the archive and included in exports, but not shown in the list.` });
     }
     if (counts.quarantined > 0) {
       warnings.push({ code: 'quarantine', message: `${counts.quarantined} deliver${counts.quarantined === 1 ? 'y was' : 'ies were'} refused and kept in quarantine. If the secret was mistyped, re-verify them with the right one.` });
@@ -173,7 +174,7 @@ export class ArchiveService {
       requiredHeaderName: engine.config.requiredHeader?.name ?? null,
       counts: {
         sessions: counts.sessions,
-        activeSessions: counts.activeSessions - staleSessions,
+        activeSessions: counts.activeSessions,
         staleSessions,
         messages: counts.messages,
         deliveries: counts.deliveries,
@@ -181,7 +182,7 @@ export class ArchiveService {
       },
       staleAfterMinutes: engine.config.staleAfterMinutes,
       recentOutages: outages,
-      indexing: backlog.waiting,
+      indexing: counts.indexing,
       lastSelfTest: this.lastSelfTest,
       warnings,
     };
@@ -218,34 +219,33 @@ export class ArchiveService {
 
   private createHandlers(): Handlers {
     // Read through `this.engine` at call time: the engine can be replaced (attach).
-    const db = () => this.engine.archive.db;
+    const store = () => this.engine.archive;
     return {
       status: () => this.status(),
-      facets: () => getFacets(db()),
-      listSessions: (args) => listSessions(db(), { ...args, staleAfterMs: this.staleAfterMs }),
-      getSession: ({ sessionId }) => {
-        const session = getSession(db(), sessionId, this.staleAfterMs);
+      facets: () => store().facets(),
+      listSessions: (args) => store().listSessions({ ...args, staleAfterMs: this.staleAfterMs }),
+      getSession: async ({ sessionId }) => {
+        const session = await store().getSession(sessionId, this.staleAfterMs);
         if (!session) throw new ApiError('not-found', `no session "${sessionId}" in the archive`);
         return session;
       },
-      getMessages: ({ sessionId, offset, limit }) => getMessages(db(), sessionId, offset, limit),
-      exportSession: ({ sessionId, format }) => {
-        // Spread, not .next(): an unfinished iterator would keep the connection busy.
-        const [session] = [...exportedSessions(db(), sessionId)];
-        if (!session) throw new ApiError('not-found', `no session "${sessionId}" in the archive`);
+      getMessages: ({ sessionId, offset, limit }) => store().getMessages(sessionId, offset, limit),
+      exportSession: async ({ sessionId, format }) => {
+        const { items } = await store().exportSessions({ format, sessionId, limit: 1, pretty: true });
+        if (items.length === 0) throw new ApiError('not-found', `no session "${sessionId}" in the archive`);
         const base = `callaider-session-${sessionId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80)}`;
         return format === 'md'
-          ? { filename: `${base}.md`, mimeType: 'text/markdown', content: renderMarkdown(session) }
-          : { filename: `${base}.json`, mimeType: 'application/json', content: `${JSON.stringify({ sessions: [session] }, null, 2)}\n` };
+          ? { filename: `${base}.md`, mimeType: 'text/markdown', content: items[0]! }
+          : { filename: `${base}.json`, mimeType: 'application/json', content: `{"sessions": [${items[0]!}]}\n` };
       },
       deleteSession: async ({ sessionId }) => {
         const deleted = await this.engine.archive.deleteSession(sessionId);
         if (deleted) this.emit({ type: 'sessions-changed' });
         return { deleted };
       },
-      listDeliveries: (args) => listDeliveries(db(), args),
-      getDelivery: ({ id }) => {
-        const delivery = getDelivery(db(), id);
+      listDeliveries: (args) => store().listDeliveries(args),
+      getDelivery: async ({ id }) => {
+        const delivery = await store().getDelivery(id);
         if (!delivery) throw new ApiError('not-found', `no delivery ${id} in the log (it may have been pruned)`);
         return delivery;
       },

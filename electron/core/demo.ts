@@ -3,7 +3,7 @@
  * they are validated, deduplicated and indexed like real ones). Used by `callaider-archive demo`,
  * the "Load demo data" button, the end-to-end tests and the benchmarks.
  */
-import type { Archive } from './archive/archive.js';
+import type { ArchiveStore } from './archive/store.js';
 import { simulateSessions } from './simulator.js';
 
 export interface DemoOptions {
@@ -18,7 +18,7 @@ export interface DemoOptions {
 
 const CHUNK = 500;
 
-export async function loadDemoData(archive: Archive, options: DemoOptions): Promise<number> {
+export async function loadDemoData(archive: ArchiveStore, options: DemoOptions): Promise<number> {
   let done = 0;
   let pending: Array<Promise<unknown>> = [];
   for (const pair of simulateSessions(options.sessions, {

@@ -7,10 +7,10 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { SendTestResult } from '../../shared/api.js';
-import { Archive } from './archive/archive.js';
-import type { ProjectedEvent } from './archive/projector.js';
+import { EngineLock } from './archive/engine-lock.js';
+import { SqliteStore } from './archive/sqlite/sqlite-store.js';
+import type { ArchiveStore, ProjectedEvent } from './archive/store.js';
 import type { EngineConfig } from './config.js';
-import { EngineLock } from './engine-lock.js';
 import { silentLogger, type Logger } from './log.js';
 import { archivePath } from './paths.js';
 import { createReceiver, WEBHOOK_PATH, type IngestedEvent } from './receiver.js';
@@ -46,7 +46,7 @@ export class PortInUseError extends Error {}
 export class Engine extends EventEmitter<EngineEvents> {
   private constructor(
     readonly config: EngineConfig,
-    readonly archive: Archive,
+    readonly archive: ArchiveStore,
     private readonly receiver: FastifyInstance,
     private readonly lock: EngineLock,
     private readonly log: Logger,
@@ -92,8 +92,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     const options = { secret: this.config.secret, header: this.config.requiredHeader, timeoutMs: 10_000 };
     const first = await deliver(url, started, options);
     const second = first.ok ? await deliver(url, ended, options) : first;
-    const archived = (this.archive.db.prepare('SELECT count(*) AS n FROM events WHERE session_id = ?').get(started.sessionId) as { n: number }).n;
-    const stored = first.ok && second.ok && archived === 2;
+    const archived = first.ok && second.ok ? await this.archive.storedEvents(started.sessionId) : [];
+    const stored = archived.length === 2;
     const result: SelfTestResult = {
       ok: stored,
       url,
@@ -112,13 +112,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     const log = deps.log ?? silentLogger;
     mkdirSync(config.dataDir, { recursive: true });
     const lock = EngineLock.acquire(config.dataDir, { pid: process.pid, startedAt: new Date().toISOString() });
-    let archive: Archive | null = null;
+    let archive: ArchiveStore | null = null;
     let receiver: FastifyInstance | null = null;
     try {
-      archive = await Archive.openWithWriterThread(archivePath(config.dataDir), {
+      archive = await SqliteStore.open(archivePath(config.dataDir), {
+        threads: true,
         nativeBinding: deps.nativeBinding,
         deferProjection: true,
-        onFallback: (reason) => log.warn(`the archive writer thread could not start (${reason}); writing on the main thread instead`),
+        onFallback: (reason) => log.warn(reason),
       });
       let engine: Engine | null = null;
       receiver = createReceiver({

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { checkPayload } from '../../shared/payload.js';
-import type { Archive } from './archive/archive.js';
+import type { ArchiveStore } from './archive/store.js';
 import { parseJsonSafely } from './safe-json.js';
 
 export interface ImportProblem {
@@ -31,7 +31,7 @@ interface Candidate {
 
 const BATCH = 500;
 
-export async function importFiles(archive: Archive, files: string[]): Promise<ImportSummary> {
+export async function importFiles(archive: ArchiveStore, files: string[]): Promise<ImportSummary> {
   const summary: ImportSummary = { payloads: 0, stored: 0, duplicates: 0, ignored: 0, invalid: [] };
   for (const file of files) {
     let text: string;
@@ -49,7 +49,7 @@ export async function importFiles(archive: Archive, files: string[]): Promise<Im
   return summary;
 }
 
-async function importOne(archive: Archive, candidate: Candidate, summary: ImportSummary): Promise<void> {
+async function importOne(archive: ArchiveStore, candidate: Candidate, summary: ImportSummary): Promise<void> {
   summary.payloads += 1;
   const checked = checkPayload(candidate.value);
   if (checked.kind === 'invalid') {

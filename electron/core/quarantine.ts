@@ -3,7 +3,7 @@
  * one, and every quarantined body whose signature matches it is stored as if it had just arrived.
  */
 import { checkPayload } from '../../shared/payload.js';
-import type { Archive } from './archive/archive.js';
+import type { ArchiveStore } from './archive/store.js';
 import { parseJsonSafely } from './safe-json.js';
 import { verifySignature } from './signature.js';
 
@@ -15,11 +15,14 @@ export interface ReverifySummary {
   kept: number;
 }
 
-export async function reverifyQuarantine(archive: Archive, secret: string, options: { ids?: number[] } = {}): Promise<ReverifySummary> {
+/** Quarantined bodies read per page: they can be megabytes each. */
+const PAGE = 20;
+
+export async function reverifyQuarantine(store: ArchiveStore, secret: string, options: { ids?: number[] } = {}): Promise<ReverifySummary> {
   const summary: ReverifySummary = { checked: 0, stored: 0, duplicates: 0, kept: 0 };
   const released: number[] = [];
   const wanted = options.ids ? new Set(options.ids) : null;
-  for (const entry of archive.listQuarantine()) {
+  for await (const entry of quarantined(store)) {
     if (wanted && !wanted.has(entry.id)) continue;
     if (entry.failure !== 'signature') continue;
     summary.checked += 1;
@@ -30,11 +33,21 @@ export async function reverifyQuarantine(archive: Archive, secret: string, optio
       summary.kept += 1;
       continue;
     }
-    const { duplicate } = await archive.ingest({ payload: checked.payload, body: entry.body, source: 'reverify', receivedAt: entry.receivedAt });
+    const { duplicate } = await store.ingest({ payload: checked.payload, body: entry.body, source: 'reverify', receivedAt: entry.receivedAt });
     if (duplicate) summary.duplicates += 1;
     else summary.stored += 1;
     released.push(entry.id);
   }
-  if (released.length > 0) await archive.releaseFromQuarantine(released);
+  if (released.length > 0) await store.releaseFromQuarantine(released);
   return summary;
+}
+
+async function* quarantined(store: ArchiveStore) {
+  let afterId = 0;
+  for (;;) {
+    const page = await store.listQuarantine({ afterId, limit: PAGE });
+    yield* page;
+    if (page.length < PAGE) return;
+    afterId = page[page.length - 1]!.id;
+  }
 }

@@ -13,8 +13,8 @@ import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { checkPayload, type KnownPayload } from '../../shared/payload.js';
-import type { Archive, DeliveryOutcome, QuarantineFailure } from './archive/archive.js';
-import { CommitError } from './archive/group-commit.js';
+import { CommitError } from './archive/errors.js';
+import type { ArchiveStore, DeliveryOutcome, PendingDelivery, QuarantineFailure } from './archive/store.js';
 import { FailureLimiter } from './failure-limiter.js';
 import { silentLogger, type Logger } from './log.js';
 import { parseJsonSafely } from './safe-json.js';
@@ -35,7 +35,7 @@ export interface RequiredHeader {
 }
 
 export interface ReceiverOptions {
-  archive: Archive;
+  archive: ArchiveStore;
   secret?: string | undefined;
   previousSecret?: string | undefined;
   requiredHeader?: RequiredHeader | undefined;
@@ -106,6 +106,22 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
+  /** The one place a request becomes a delivery-log record; the outcome is added where it is decided. */
+  const draft = (request: FastifyRequest, reason: string | null): PendingDelivery => {
+    const context = request.archiveContext ?? { startedAt: preciseNow(), receivedAt: Date.now() };
+    return {
+      receivedAt: context.receivedAt,
+      startedAt: context.startedAt,
+      method: request.method,
+      path: request.url.slice(0, 500),
+      remote: clientKey(request),
+      eventHeader: singleHeader(request.headers[EVENT_HEADER]),
+      reason,
+      size: sizeOf(request),
+      headersJson: JSON.stringify(describeHeaders(request, maskedHeaders)),
+    };
+  };
+
   const record = (
     request: FastifyRequest,
     outcome: DeliveryOutcome,
@@ -113,32 +129,22 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
     reason: string | null,
     extra: { event?: string | null; sessionId?: string | null; quarantine?: QuarantineDraft } = {},
   ): void => {
-    const context = request.archiveContext ?? { startedAt: preciseNow(), receivedAt: Date.now() };
-    const headers = describeHeaders(request, maskedHeaders);
-    const eventHeader = singleHeader(request.headers[EVENT_HEADER]);
-    const size = sizeOf(request);
+    const delivery = draft(request, reason);
     archive
       .logDelivery(
         {
-          receivedAt: context.receivedAt,
-          method: request.method,
-          path: request.url.slice(0, 500),
-          remote: clientKey(request),
-          eventHeader,
+          ...delivery,
           event: extra.event ?? null,
           sessionId: extra.sessionId ?? null,
           outcome,
           statusCode,
-          reason,
-          size,
-          latencyMs: preciseNow() - context.startedAt,
-          headersJson: JSON.stringify(headers),
+          latencyMs: preciseNow() - delivery.startedAt,
         },
         extra.quarantine && {
-          receivedAt: context.receivedAt,
+          receivedAt: delivery.receivedAt,
           failure: extra.quarantine.failure,
           reason: reason ?? extra.quarantine.failure,
-          eventHeader,
+          eventHeader: delivery.eventHeader,
           signatureHeader: singleHeader(request.headers[SIGNATURE_HEADER]),
           event: extra.event ?? null,
           sessionId: extra.sessionId ?? null,
@@ -241,17 +247,7 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
           body,
           source: 'webhook',
           receivedAt: request.archiveContext.receivedAt,
-          delivery: {
-            receivedAt: request.archiveContext.receivedAt,
-            startedAt: request.archiveContext.startedAt,
-            method: request.method,
-            path: request.url.slice(0, 500),
-            remote: clientKey(request),
-            eventHeader,
-            reason: options.secret ? null : 'unsigned (no webhook secret configured)',
-            size: body.length,
-            headersJson: JSON.stringify(describeHeaders(request, maskedHeaders)),
-          },
+          delivery: draft(request, options.secret ? null : 'unsigned (no webhook secret configured)'),
         });
         options.onIngested?.({ payload, duplicate });
         options.onDelivery?.();

@@ -82,13 +82,29 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
     void stopping.stop().finally(() => app.quit());
   });
 
-  const refreshTray = () => {
+  // The status is read from the archive's reader thread; refreshes that overlap share one read.
+  let refreshing: Promise<void> | null = null;
+  let refreshAgain = false;
+  const refreshTray = (): void => {
     if (!tray) return;
-    tray.update({
-      status: service && engine ? service.status() : null,
-      failure,
-      notificationsPaused: store?.settings.notificationsPaused ?? false,
-      startAtLogin: store?.settings.startAtLogin ?? false,
+    if (refreshing) {
+      refreshAgain = true;
+      return;
+    }
+    refreshing = (async () => {
+      const status = service && engine ? await service.status().catch(() => null) : null;
+      tray?.update({
+        status,
+        failure,
+        notificationsPaused: store?.settings.notificationsPaused ?? false,
+        startAtLogin: store?.settings.startAtLogin ?? false,
+      });
+    })().finally(() => {
+      refreshing = null;
+      if (refreshAgain) {
+        refreshAgain = false;
+        refreshTray();
+      }
     });
   };
 
@@ -120,8 +136,7 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
         engine = await startEngine();
         failure = null;
         service?.attach(engine);
-        engine.on('projected', (events) => void notifier.onProjected(events));
-        engine.on('tunnel', refreshTray);
+        listenToEngine(engine);
       } catch (error) {
         failure = error instanceof Error ? error.message : String(error);
         log.error(`could not restart the engine with the new settings: ${failure}`);
@@ -129,6 +144,16 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
     }
     refreshTray();
     return settingsView();
+  };
+
+  /** Everything the shell hears from an engine, attached the same way at start and after a restart. */
+  const listenToEngine = (running: Engine): void => {
+    running.on('projected', (events) => void notifier.onProjected(events));
+    running.on('tunnel', refreshTray);
+    // The self-test after a resume: only a failure is worth interrupting the owner for.
+    running.on('selfTest', (result) => {
+      if (!result.ok) new electron.Notification({ title: 'CallAIder may not reach the archive', body: result.message }).show();
+    });
   };
 
   const notifier = new Notifier({
@@ -191,16 +216,11 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
       windows: () => (window.current ? [window.current] : []),
       log: (message) => log.warn(message),
     });
-    engine.on('projected', (events) => void notifier.onProjected(events));
-    engine.on('tunnel', refreshTray);
+    listenToEngine(engine);
     service.subscribe((change) => {
       if (change.type === 'status' || change.type === 'session') refreshTray();
     });
     electron.powerMonitor.on('resume', () => void engine?.handleResume());
-    // The self-test after a resume: only a failure is worth interrupting the owner for.
-    engine.on('selfTest', (result) => {
-      if (!result.ok) new electron.Notification({ title: 'CallAIder may not reach the archive', body: result.message }).show();
-    });
     refreshTray();
     // First run: show where to paste the webhook URL and the generated secret.
     if (store.firstRun) window.show('#/setup');

@@ -1,4 +1,6 @@
-/** The archive's record types, shared by the archive, its writers and the writer thread. */
+/** The archive's record types: what goes into an ArchiveStore and what comes out of it. */
+import type { SessionFilters } from '../../../shared/api.js';
+import type { ExportFormat } from '../../../shared/export-format.js';
 import type { KnownPayload } from '../../../shared/payload.js';
 
 export type EventSource = 'webhook' | 'import' | 'reverify';
@@ -75,11 +77,52 @@ export const DEFAULT_LIMITS: ArchiveLimits = {
 
 export interface ArchiveCounts {
   sessions: number;
+  /** Started, not ended, and not yet stale. */
   activeSessions: number;
+  /** Started, never ended, older than the stale threshold. */
+  staleSessions: number;
   messages: number;
   events: number;
   deliveries: number;
   quarantined: number;
+  quarantinedBytes: number;
+  /** Stored events waiting to be indexed. */
+  indexing: number;
+  /** Stored events that could not be indexed (kept and exported). */
+  unindexed: number;
+}
+
+export interface Outage {
+  startedAt: number;
+  endedAt: number;
+  reason: string | null;
+}
+
+export interface ListOptions {
+  query?: string | undefined;
+  filters: SessionFilters;
+  cursor?: string | undefined;
+  limit: number;
+  now?: number;
+  staleAfterMs: number;
+}
+
+export interface ExportOptions {
+  format: ExportFormat;
+  /** One session only. */
+  sessionId?: string | undefined;
+  /** Continue after this page cursor (ExportPage.nextAfterId). */
+  afterId?: number | undefined;
+  /** Sessions per page (a page also stops at a few megabytes). */
+  limit: number;
+  /** Indented JSON (a single session saved from the window). */
+  pretty?: boolean;
+}
+
+/** Each session rendered in the export format, without separators. */
+export interface ExportPage {
+  items: string[];
+  nextAfterId: number | null;
 }
 
 /** Identity only: listeners read what they need from the archive (payloads can be huge or deeply nested). */

@@ -7,8 +7,9 @@ import { dirname, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { EXPORT_FORMATS, type ExportFormat } from '../../../shared/export-format.js';
-import { Archive } from '../archive/archive.js';
-import { ArchiveVersionError, openDatabase } from '../archive/database.js';
+import { ArchiveLockedError } from '../archive/engine-lock.js';
+import { ArchiveVersionError } from '../archive/errors.js';
+import { SqliteStore } from '../archive/sqlite/sqlite-store.js';
 import {
   ConfigError,
   DEFAULTS,
@@ -20,7 +21,6 @@ import {
   parseTunnelMode,
   type EngineConfig,
 } from '../config.js';
-import { ArchiveLockedError } from '../engine-lock.js';
 import { PortInUseError } from '../engine.js';
 import { SessionNotFoundError, writeExport } from '../export.js';
 import { importFiles } from '../import.js';
@@ -120,10 +120,10 @@ export function buildProgram(): Command {
     .option('--out <file>', 'write to a file (default: standard output)')
     .action(async (flags: { dataDir?: string; format: ExportFormat; session?: string; out?: string }) => {
       const dataDir = resolveDataDir(flags.dataDir);
-      const db = openDatabase(existingArchivePath(dataDir), { readonly: true });
+      const store = await SqliteStore.open(existingArchivePath(dataDir), { readonly: true });
       try {
         if (!flags.out) {
-          const count = await writeExport(db, process.stdout, { format: flags.format, sessionId: flags.session });
+          const count = await writeExport(store, process.stdout, { format: flags.format, sessionId: flags.session });
           process.stderr.write(`exported ${count} session${count === 1 ? '' : 's'}\n`);
           return;
         }
@@ -133,7 +133,7 @@ export function buildProgram(): Command {
         const partial = `${target}.partial-${process.pid}`;
         const out = createWriteStream(partial);
         try {
-          const count = await writeExport(db, out, { format: flags.format, sessionId: flags.session });
+          const count = await writeExport(store, out, { format: flags.format, sessionId: flags.session });
           out.end();
           await finished(out);
           renameSync(partial, target);
@@ -144,7 +144,7 @@ export function buildProgram(): Command {
           throw error;
         }
       } finally {
-        db.close();
+        await store.close();
       }
     });
 
@@ -156,7 +156,7 @@ export function buildProgram(): Command {
     .action(async (files: string[], flags: { dataDir?: string }) => {
       const dataDir = resolveDataDir(flags.dataDir);
       mkdirSync(dataDir, { recursive: true });
-      const archive = Archive.open(archivePath(dataDir));
+      const archive = await SqliteStore.open(archivePath(dataDir));
       try {
         const summary = await importFiles(archive, files);
         process.stderr.write(
@@ -176,7 +176,7 @@ export function buildProgram(): Command {
     .addOption(dataDirOption())
     .addOption(new Option('--secret <secret>', 'the webhook secret to check against').env(SECRET_ENV).makeOptionMandatory())
     .action(async (flags: { dataDir?: string; secret: string }) => {
-      const archive = Archive.open(existingArchivePath(resolveDataDir(flags.dataDir)));
+      const archive = await SqliteStore.open(existingArchivePath(resolveDataDir(flags.dataDir)));
       try {
         const summary = await reverifyQuarantine(archive, flags.secret);
         process.stderr.write(
@@ -197,7 +197,7 @@ export function buildProgram(): Command {
     .action(async (flags: { dataDir?: string; sessions: number; seed?: number; longEvery: number }) => {
       const dataDir = resolveDataDir(flags.dataDir);
       mkdirSync(dataDir, { recursive: true });
-      const archive = Archive.open(archivePath(dataDir));
+      const archive = await SqliteStore.open(archivePath(dataDir));
       try {
         const started = Date.now();
         let lastReport = 0;
@@ -212,7 +212,7 @@ export function buildProgram(): Command {
             }
           },
         });
-        const counts = archive.counts();
+        const counts = await archive.counts({ staleBefore: 0 });
         process.stderr.write(`added ${flags.sessions} demo sessions in ${((Date.now() - started) / 1000).toFixed(1)} s; the archive in ${dataDir} now holds ${counts.sessions} sessions, ${counts.messages} messages\n`);
       } finally {
         await archive.close();

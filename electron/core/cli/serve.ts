@@ -1,4 +1,5 @@
 /** `serve`: runs the engine until SIGINT/SIGTERM and tells the user what to paste into CallAIder. */
+import type { ArchiveCounts } from '../archive/store.js';
 import type { EngineConfig } from '../config.js';
 import { Engine } from '../engine.js';
 import { consoleLogger } from '../log.js';
@@ -36,7 +37,7 @@ export async function serve(config: EngineConfig, options: ServeOptions): Promis
     const detail = payload.event === 'session.ended' ? ` (${payload.data.transcript?.length ?? 0} messages, ${payload.data.reason ?? 'no reason given'})` : '';
     log.info(`archived ${payload.event} for session ${payload.sessionId}${detail}`);
   });
-  process.stdout.write(banner(engine, ui));
+  process.stdout.write(banner(engine, ui, await engine.archive.counts({ staleBefore: 0 })));
 
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -60,9 +61,8 @@ export async function serve(config: EngineConfig, options: ServeOptions): Promis
   });
 }
 
-function banner(engine: Engine, ui: UiServer | null): string {
+function banner(engine: Engine, ui: UiServer | null, counts: ArchiveCounts): string {
   const { config } = engine;
-  const counts = engine.archive.counts();
   const publicUrl = engine.publicWebhookUrl;
   const lines = [
     '',

@@ -10,14 +10,10 @@
  * as the job's own inserts, so the common case does not pay for them. A failed COMMIT fails every
  * job in the batch.
  */
-import type { Db } from './database.js';
-import type { GroupCommitStats } from './types.js';
+import { CommitError } from '../../errors.js';
+import type { GroupCommitStats } from '../../types.js';
+import type { WritableDB } from '../database.js';
 
-export class CommitError extends Error {
-  constructor(cause: unknown) {
-    super(`archive could not commit: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-  }
-}
 
 /**
  * Errors that mean "the archive cannot write right now" (disk full, I/O error, locked, read-only)
@@ -30,12 +26,11 @@ export function isStorageFailure(error: unknown): boolean {
 }
 
 interface Job<T> {
-  work: (db: Db) => T;
+  work: (db: WritableDB) => T;
   resolve: (value: T) => void;
   reject: (error: unknown) => void;
 }
 
-export type { GroupCommitStats } from './types.js';
 
 export class GroupCommitter {
   private queue: Array<Job<unknown>> = [];
@@ -45,7 +40,7 @@ export class GroupCommitter {
   readonly stats: GroupCommitStats = { transactions: 0, jobs: 0, largestBatch: 0 };
 
   constructor(
-    private readonly db: Db,
+    private readonly db: WritableDB,
     private readonly maxBatch = 512,
   ) {}
 
@@ -54,7 +49,7 @@ export class GroupCommitter {
     return this.queue.length;
   }
 
-  submit<T>(work: (db: Db) => T): Promise<T> {
+  submit<T>(work: (db: WritableDB) => T): Promise<T> {
     if (this.closed) return Promise.reject(new CommitError(new Error('archive is closed')));
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve, reject } as Job<unknown>);

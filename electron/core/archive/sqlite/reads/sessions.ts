@@ -1,13 +1,10 @@
 /**
- * Read queries behind the archive window: newest-first session pages (keyset pagination, so page
- * 1,000 costs what page 1 costs), full-text search, one session's messages, the delivery log.
+ * Session reads behind the archive window: newest-first pages (keyset pagination, so page 1,000
+ * costs what page 1 costs), full-text search, one session, its messages, the filter lists.
  */
 import {
   HIGHLIGHT_END,
   HIGHLIGHT_START,
-  type DeliveryDetail,
-  type DeliveryPage,
-  type DeliverySummary,
   type Facets,
   type MessagePage,
   type MessageView,
@@ -15,17 +12,10 @@ import {
   type SessionFilters,
   type SessionPage,
   type SessionSummary,
-} from '../../../shared/api.js';
-import { statement, type Db } from './database.js';
-
-export interface ListOptions {
-  query?: string | undefined;
-  filters: SessionFilters;
-  cursor?: string | undefined;
-  limit: number;
-  now?: number;
-  staleAfterMs: number;
-}
+} from '../../../../../shared/api.js';
+import { BadCursorError } from '../../errors.js';
+import type { ListOptions } from '../../types.js';
+import { statement, type ReadableDB } from '../database.js';
 
 interface SessionRow {
   rowid: number;
@@ -60,8 +50,14 @@ const SEARCH_COUNT_CAP = 10_000;
 
 /**
  * Turns what a person types into a safe FTS5 query: every word quoted (so punctuation, UUIDs and
- * FTS5 operators are just text), all words required, the last one as a prefix (search as you type).
+ * FTS5 operators are just text), all words required, the last one as a prefix (search as you type)
+ * once it has PREFIX_MIN characters. A shorter prefix would make FTS5 merge the lists of every word
+ * starting with it (293 ms for "a" on 100,000 sessions); as a whole word it costs a page, like any
+ * common word. The list says so (PREFIX_HINT) while it applies.
  */
+export const PREFIX_MIN = 3;
+export const PREFIX_HINT = `Words shorter than ${PREFIX_MIN} letters match whole words; type one more letter to find words that start with it.`;
+
 export function toFtsQuery(input: string): string | null {
   const words = input
     .split(/\s+/)
@@ -70,7 +66,17 @@ export function toFtsQuery(input: string): string | null {
     .filter((word) => word.length > 0)
     .slice(0, 16);
   if (words.length === 0) return null;
-  return words.map((word, i) => `"${word}"${i === words.length - 1 ? ' *' : ''}`).join(' ');
+  return words.map((word, i) => `"${word}"${i === words.length - 1 && isPrefix(word) ? ' *' : ''}`).join(' ');
+}
+
+function isPrefix(word: string): boolean {
+  return [...word].length >= PREFIX_MIN;
+}
+
+function lastWordTooShort(query: string): boolean {
+  const words = query.trim().split(/\s+/);
+  const last = words[words.length - 1] ?? '';
+  return last !== '' && !isPrefix(last);
 }
 
 function filterClause(filters: SessionFilters, now: number, staleAfterMs: number): { sql: string; params: unknown[] } {
@@ -129,8 +135,6 @@ function encodeCursor(row: SessionRow): string {
   return Buffer.from(JSON.stringify([row.sort_at_ms, row.session_id, row.rowid])).toString('base64url');
 }
 
-export class BadCursorError extends Error {}
-
 function decodeCursor(cursor: string | undefined): Cursor | null {
   if (!cursor) return null;
   try {
@@ -142,7 +146,7 @@ function decodeCursor(cursor: string | undefined): Cursor | null {
   throw new BadCursorError('invalid page cursor');
 }
 
-export function listSessions(db: Db, options: ListOptions): SessionPage {
+export function listSessions(db: ReadableDB, options: ListOptions): SessionPage {
   const now = options.now ?? Date.now();
   const filter = filterClause(options.filters, now, options.staleAfterMs);
   const cursor = decodeCursor(options.cursor);
@@ -154,10 +158,9 @@ export function listSessions(db: Db, options: ListOptions): SessionPage {
   let rows: SessionRow[];
   let total: number | null;
   if (!fts) {
-    rows = db
-      .prepare(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE ${filter.sql} AND ${keyset} ORDER BY s.sort_at_ms DESC, s.session_id DESC LIMIT ?`)
+    rows = statement(db, `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE ${filter.sql} AND ${keyset} ORDER BY s.sort_at_ms DESC, s.session_id DESC LIMIT ?`)
       .all(...filter.params, ...keysetParams, limit + 1) as SessionRow[];
-    total = cursor ? null : (db.prepare(`SELECT count(*) AS n FROM sessions s WHERE ${filter.sql}`).get(...filter.params) as { n: number }).n;
+    total = cursor ? null : countSessions(db, filter);
   } else {
     rows = searchSessions(db, fts, filter, cursor?.rowid ?? null, limit + 1);
     total = cursor || filter.sql !== '1' ? null : countMatches(db, fts);
@@ -171,22 +174,32 @@ export function listSessions(db: Db, options: ListOptions): SessionPage {
       items[i]!.snippet = snippetFor(db, row, terms);
     });
   }
-  return { items, nextCursor: hasMore && page.length > 0 ? encodeCursor(page[page.length - 1]!) : null, total };
+  return {
+    items,
+    nextCursor: hasMore && page.length > 0 ? encodeCursor(page[page.length - 1]!) : null,
+    total,
+    hint: fts && lastWordTooShort(options.query ?? '') ? PREFIX_HINT : null,
+  };
+}
+
+/** Without filters the kept counter answers; with them, the filtered rows are counted. */
+function countSessions(db: ReadableDB, filter: { sql: string; params: unknown[] }): number {
+  if (filter.sql === '1') return (statement(db, "SELECT value AS n FROM counters WHERE name = 'sessions'").get() as { n: number }).n;
+  return (statement(db, `SELECT count(*) AS n FROM sessions s WHERE ${filter.sql}`).get(...filter.params) as { n: number }).n;
 }
 
 /**
  * Walks the index newest-first (by arrival) in steps, keeping sessions that pass the filters,
  * and stops as soon as a page is full: the cost follows the page, not the number of matches.
  */
-function searchSessions(db: Db, fts: string, filter: { sql: string; params: unknown[] }, beforeRowid: number | null, wanted: number): SessionRow[] {
+function searchSessions(db: ReadableDB, fts: string, filter: { sql: string; params: unknown[] }, beforeRowid: number | null, wanted: number): SessionRow[] {
   const step = statement(db, 'SELECT rowid FROM session_search WHERE session_search MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?');
   const found: SessionRow[] = [];
   let before = beforeRowid ?? Number.MAX_SAFE_INTEGER;
   for (;;) {
     const ids = (step.all(fts, before, SEARCH_STEP) as Array<{ rowid: number }>).map((r) => r.rowid);
     if (ids.length === 0) return found;
-    const rows = db
-      .prepare(`SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.rowid IN (${ids.map(() => '?').join(',')}) AND ${filter.sql} ORDER BY s.rowid DESC`)
+    const rows = statement(db, `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.rowid IN (${ids.map(() => '?').join(',')}) AND ${filter.sql} ORDER BY s.rowid DESC`)
       .all(...ids, ...filter.params) as SessionRow[];
     for (const row of rows) {
       found.push(row);
@@ -197,7 +210,7 @@ function searchSessions(db: Db, fts: string, filter: { sql: string; params: unkn
   }
 }
 
-function countMatches(db: Db, fts: string): number | null {
+function countMatches(db: ReadableDB, fts: string): number | null {
   const n = (statement(db, 'SELECT count(*) AS n FROM (SELECT rowid FROM session_search WHERE session_search MATCH ? LIMIT ?)').get(fts, SEARCH_COUNT_CAP + 1) as { n: number }).n;
   return n > SEARCH_COUNT_CAP ? null : n;
 }
@@ -222,7 +235,7 @@ const SNIPPET_SCAN = 400;
  * The first message (or metadata) where a searched word appears, cut around it, with every
  * searched word between HIGHLIGHT_START and HIGHLIGHT_END.
  */
-function snippetFor(db: Db, row: SessionRow, terms: string[]): string | null {
+function snippetFor(db: ReadableDB, row: SessionRow, terms: string[]): string | null {
   if (terms.length === 0) return null;
   const texts = (
     statement(
@@ -295,7 +308,7 @@ function toSummary(row: SessionRow, now: number, staleAfterMs: number): SessionS
   };
 }
 
-export function getSession(db: Db, sessionId: string, staleAfterMs: number, now = Date.now()): SessionDetail | null {
+export function getSession(db: ReadableDB, sessionId: string, staleAfterMs: number, now = Date.now()): SessionDetail | null {
   const row = statement(db, `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.session_id = ?`).get(sessionId) as SessionRow | undefined;
   if (!row) return null;
   const received = statement(db, 'SELECT event, received_at FROM events WHERE session_id = ?').all(sessionId) as Array<{ event: string; received_at: number }>;
@@ -312,7 +325,7 @@ export function getSession(db: Db, sessionId: string, staleAfterMs: number, now 
   };
 }
 
-export function getMessages(db: Db, sessionId: string, offset: number, limit: number): MessagePage {
+export function getMessages(db: ReadableDB, sessionId: string, offset: number, limit: number): MessagePage {
   const rows = statement(
     db,
     `SELECT seq, role, content, timestamp_ms, tool_name, tool_arguments, tool_result, tool_error, file_count
@@ -349,94 +362,10 @@ export function getMessages(db: Db, sessionId: string, offset: number, limit: nu
   };
 }
 
-export function getFacets(db: Db): Facets {
-  const reasons = (db.prepare('SELECT DISTINCT reason FROM sessions WHERE reason IS NOT NULL ORDER BY reason LIMIT 200').all() as Array<{ reason: string }>).map((r) => r.reason);
-  const assistants = (db.prepare('SELECT DISTINCT CAST(assistant_id AS TEXT) AS a FROM sessions WHERE assistant_id IS NOT NULL ORDER BY a LIMIT 200').all() as Array<{ a: string }>).map((r) => r.a);
-  const range = db.prepare('SELECT min(sort_at_ms) AS oldest, max(sort_at_ms) AS newest FROM sessions').get() as { oldest: number | null; newest: number | null };
+export function getFacets(db: ReadableDB): Facets {
+  const reasons = (statement(db, 'SELECT DISTINCT reason FROM sessions WHERE reason IS NOT NULL ORDER BY reason LIMIT 200').all() as Array<{ reason: string }>).map((r) => r.reason);
+  const assistants = (statement(db, 'SELECT DISTINCT CAST(assistant_id AS TEXT) AS a FROM sessions WHERE assistant_id IS NOT NULL ORDER BY a LIMIT 200').all() as Array<{ a: string }>).map((r) => r.a);
+  const range = statement(db, 'SELECT min(sort_at_ms) AS oldest, max(sort_at_ms) AS newest FROM sessions').get() as { oldest: number | null; newest: number | null };
   return { reasons, assistants, oldestSortAt: range.oldest, newestSortAt: range.newest };
 }
 
-export function countStale(db: Db, staleAfterMs: number, now = Date.now()): number {
-  return (statement(db, "SELECT count(*) AS n FROM sessions WHERE status = 'active' AND sort_at_ms < ?").get(now - staleAfterMs) as { n: number }).n;
-}
-
-interface DeliveryRow {
-  id: number; received_at: number; method: string; path: string; remote: string | null; event_header: string | null;
-  event: string | null; session_id: string | null; outcome: DeliverySummary['outcome']; status_code: number; reason: string | null;
-  size: number | null; latency_ms: number | null; headers: string | null; quarantine_id: number | null;
-}
-
-function toDeliverySummary(row: DeliveryRow): DeliverySummary {
-  return {
-    id: row.id, receivedAt: row.received_at, method: row.method, path: row.path, eventHeader: row.event_header, event: row.event,
-    sessionId: row.session_id, outcome: row.outcome, statusCode: row.status_code, reason: row.reason, size: row.size,
-    latencyMs: row.latency_ms, quarantineId: row.quarantine_id,
-  };
-}
-
-export function listDeliveries(db: Db, options: { beforeId?: number | undefined; limit: number; outcome?: DeliverySummary['outcome'] | undefined }): DeliveryPage {
-  const where = ['1'];
-  const params: unknown[] = [];
-  if (options.beforeId !== undefined) {
-    where.push('id < ?');
-    params.push(options.beforeId);
-  }
-  if (options.outcome) {
-    where.push('outcome = ?');
-    params.push(options.outcome);
-  }
-  const rows = db.prepare(`SELECT * FROM deliveries WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`).all(...params, options.limit + 1) as DeliveryRow[];
-  const page = rows.slice(0, options.limit);
-  return { items: page.map(toDeliverySummary), nextBeforeId: rows.length > options.limit ? page[page.length - 1]!.id : null };
-}
-
-const BODY_PREVIEW_BYTES = 512 * 1024;
-
-export function getDelivery(db: Db, id: number): DeliveryDetail | null {
-  const row = db.prepare('SELECT * FROM deliveries WHERE id = ?').get(id) as DeliveryRow | undefined;
-  if (!row) return null;
-  let body: Buffer | null = null;
-  let bodyNote: string | null;
-  let reverifiable = false;
-  const archived =
-    row.session_id && row.event
-      ? (db.prepare('SELECT body, source FROM events WHERE session_id = ? AND event = ?').get(row.session_id, row.event) as { body: Buffer; source: string } | undefined)
-      : undefined;
-  if (row.quarantine_id !== null) {
-    const q = db.prepare('SELECT body, failure FROM quarantine WHERE id = ?').get(row.quarantine_id) as { body: Buffer; failure: string } | undefined;
-    if (q) {
-      body = q.body;
-      reverifiable = q.failure === 'signature';
-      bodyNote = reverifiable ? 'kept in quarantine: re-verify it with the right secret to store it' : 'kept in quarantine';
-    } else if (archived) {
-      body = archived.body;
-      bodyNote = archived.source === 'reverify' ? 'stored after re-verification with the right secret' : 'this event was archived from another delivery';
-    } else {
-      bodyNote = 'was quarantined, and has since been dropped (the quarantine keeps the newest bodies only)';
-    }
-  } else if (row.outcome === 'stored' || row.outcome === 'duplicate') {
-    body = archived?.body ?? null;
-    bodyNote = archived ? (row.outcome === 'duplicate' ? 'the archived copy of this event (the repeat was not stored again)' : 'as archived') : 'the session has been deleted';
-  } else {
-    bodyNote = row.outcome === 'ignored' ? 'not kept: unknown event types are acknowledged, not stored' : 'not kept: only bodies that look like CallAIder deliveries are quarantined';
-  }
-  const truncated = body !== null && body.length > BODY_PREVIEW_BYTES;
-  return {
-    ...toDeliverySummary(row),
-    remote: row.remote,
-    headers: row.headers ? (JSON.parse(row.headers) as Record<string, string>) : null,
-    body: body === null ? null : body.subarray(0, BODY_PREVIEW_BYTES).toString('utf8'),
-    bodyTruncated: truncated,
-    bodyNote,
-    reverifiable,
-    sessionArchived: archived !== undefined,
-  };
-}
-
-/** Deletes a session with its events, messages, files and index entries. */
-export function deleteSession(db: Db, sessionId: string): boolean {
-  return db.transaction(() => {
-    db.prepare('DELETE FROM events WHERE session_id = ?').run(sessionId);
-    return db.prepare('DELETE FROM sessions WHERE session_id = ?').run(sessionId).changes > 0;
-  })();
-}

@@ -3,19 +3,19 @@
  * index follows messages by trigger). Either event may arrive first: each one fills in its own
  * columns and leaves the other's alone, so both orders end in the same row.
  */
-import type { KnownPayload, SessionEndedPayload, SessionStartedPayload, TranscriptItem } from '../../../shared/payload.js';
-import { statement, type Db } from './database.js';
+import type { KnownPayload, SessionEndedPayload, SessionStartedPayload, TranscriptItem } from '../../../../../shared/payload.js';
+import { statement, type WritableDB } from '../database.js';
 
 const FIRST_LINE_MAX = 240;
 
-export function projectEvent(db: Db, payload: KnownPayload, receivedAt: number): void {
+export function projectEvent(db: WritableDB, payload: KnownPayload, receivedAt: number): void {
   if (payload.event === 'session.started') projectStarted(db, payload, receivedAt);
   else projectEnded(db, payload, receivedAt);
   reindexSession(db, payload.sessionId);
 }
 
 /** Rewrites the session's search document from its current rows (see migration 6). */
-function reindexSession(db: Db, sessionId: string): void {
+function reindexSession(db: WritableDB, sessionId: string): void {
   const row = statement(db, 'SELECT rowid FROM sessions WHERE session_id = ?').get(sessionId) as { rowid: number } | undefined;
   if (!row) return;
   statement(db, 'DELETE FROM session_search WHERE rowid = ?').run(row.rowid);
@@ -31,7 +31,7 @@ function reindexSession(db: Db, sessionId: string): void {
   ).run(row.rowid);
 }
 
-function projectStarted(db: Db, payload: SessionStartedPayload, receivedAt: number): void {
+function projectStarted(db: WritableDB, payload: SessionStartedPayload, receivedAt: number): void {
   const startedMs = Date.parse(payload.timestamp);
   const metadata = payload.data.metadata;
   statement(db, 
@@ -57,7 +57,7 @@ function projectStarted(db: Db, payload: SessionStartedPayload, receivedAt: numb
   });
 }
 
-function projectEnded(db: Db, payload: SessionEndedPayload, receivedAt: number): void {
+function projectEnded(db: WritableDB, payload: SessionEndedPayload, receivedAt: number): void {
   const endedMs = Date.parse(payload.timestamp);
   const duration = payload.data.durationSeconds ?? null;
   const transcript = payload.data.transcript ?? [];

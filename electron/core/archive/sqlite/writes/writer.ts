@@ -1,18 +1,18 @@
 /**
- * Writes on the current thread: every write goes through the group committer, so a caller's
- * promise resolves only once its rows are durable.
+ * The archive's one writer: every write goes through the group committer, so a caller's promise
+ * resolves only once its rows are durable. It runs on the writer thread (sqlite/threads), or on
+ * the calling thread for tests, the CLI, and when a thread cannot start.
  */
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { Db } from './database.js';
+import type { StoreWrites } from '../../store.js';
+import type { ArchiveLimits, DeliveryRecord, GroupCommitStats, IngestInput, IngestResult, Outage, ProjectedEvent, QuarantineRecord } from '../../types.js';
+import { statement, type WritableDB } from '../database.js';
 import { GroupCommitter } from './group-commit.js';
 import { projectEvent } from './projection.js';
 import { Projector } from './projector.js';
-import { deleteSession as deleteSessionRows } from './queries.js';
-import type { ArchiveLimits, DeliveryRecord, GroupCommitStats, IngestInput, IngestResult, ProjectedEvent, QuarantineRecord } from './types.js';
-import type { ArchiveWriter } from './writer.js';
 
-export class LocalWriter implements ArchiveWriter {
+export class SqliteWriter implements StoreWrites {
   private readonly committer: GroupCommitter;
   private readonly projector: Projector | null;
   private readonly statements;
@@ -20,7 +20,7 @@ export class LocalWriter implements ArchiveWriter {
   private readonly listeners: Array<(events: ProjectedEvent[]) => void> = [];
 
   constructor(
-    private readonly db: Db,
+    private readonly db: WritableDB,
     private readonly limits: ArchiveLimits,
     deferProjection: boolean,
   ) {
@@ -43,13 +43,13 @@ export class LocalWriter implements ArchiveWriter {
            headers, body, size)
          VALUES (@receivedAt, @failure, @reason, @eventHeader, @signatureHeader, @event, @sessionId, @headers, @body, @size)`,
       ),
-      quarantineTotals: db.prepare(`SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM quarantine`),
+      quarantineTotals: db.prepare(`SELECT (SELECT value FROM counters WHERE name = 'quarantined') AS n, (SELECT value FROM counters WHERE name = 'quarantined_bytes') AS bytes`),
       dropOldestQuarantined: db.prepare(`DELETE FROM quarantine WHERE id = (SELECT min(id) FROM quarantine)`),
     };
   }
 
-  get stats(): GroupCommitStats {
-    return this.committer.stats;
+  async commitStats(): Promise<GroupCommitStats> {
+    return { ...this.committer.stats };
   }
 
   onProjected(listener: (events: ProjectedEvent[]) => void): void {
@@ -106,21 +106,25 @@ export class LocalWriter implements ArchiveWriter {
     });
   }
 
+  /** Events first (the source of truth), then the session; its messages, files and search entry follow it. */
   deleteSession(sessionId: string): Promise<boolean> {
-    return this.committer.submit((db) => deleteSessionRows(db, sessionId));
+    return this.committer.submit((db) => {
+      statement(db, 'DELETE FROM events WHERE session_id = ?').run(sessionId);
+      return statement(db, 'DELETE FROM sessions WHERE session_id = ?').run(sessionId).changes > 0;
+    });
   }
 
   releaseFromQuarantine(ids: number[]): Promise<void> {
     return this.committer.submit((db) => {
-      const remove = db.prepare('DELETE FROM quarantine WHERE id = ?');
+      const remove = statement(db, 'DELETE FROM quarantine WHERE id = ?');
       for (const id of ids) remove.run(id);
     });
   }
 
-  recordOutage(outage: { startedAt: number; endedAt: number; reason: string | null }): Promise<void> {
+  recordOutage(outage: Outage): Promise<void> {
     return this.committer.submit((db) => {
-      db.prepare('INSERT INTO tunnel_outages (started_at, ended_at, reason) VALUES (?, ?, ?)').run(outage.startedAt, outage.endedAt, outage.reason);
-      db.prepare('DELETE FROM tunnel_outages WHERE id <= (SELECT max(id) FROM tunnel_outages) - 1000').run();
+      statement(db, 'INSERT INTO tunnel_outages (started_at, ended_at, reason) VALUES (?, ?, ?)').run(outage.startedAt, outage.endedAt, outage.reason);
+      statement(db, 'DELETE FROM tunnel_outages WHERE id <= (SELECT max(id) FROM tunnel_outages) - 1000').run();
     });
   }
 

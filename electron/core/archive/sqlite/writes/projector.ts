@@ -9,13 +9,11 @@
  * is projected exactly once. One that cannot be projected is marked -1 with the reason: it stays
  * stored and exported, and the app says so.
  */
-import { checkPayload } from '../../../shared/payload.js';
-import { statement, type Db } from './database.js';
+import { checkPayload } from '../../../../../shared/payload.js';
+import type { ProjectedEvent } from '../../types.js';
+import { statement, type WritableDB } from '../database.js';
 import type { GroupCommitter } from './group-commit.js';
 import { projectEvent } from './projection.js';
-import type { ProjectedEvent } from './types.js';
-
-export type { ProjectedEvent } from './types.js';
 
 /** Work per turn, and the pause before the next turn while webhooks are waiting. */
 const SLICE_MS = 6;
@@ -36,7 +34,7 @@ export class Projector {
   private lastIngestAt = 0;
 
   constructor(
-    private readonly db: Db,
+    private readonly db: WritableDB,
     private readonly committer: GroupCommitter,
     private readonly onProjected: (events: ProjectedEvent[]) => void,
   ) {
@@ -85,7 +83,7 @@ export class Projector {
   }
 
   private waiting(): number {
-    return (statement(this.db, 'SELECT count(*) AS n FROM events WHERE projected = 0').get() as { n: number }).n;
+    return (statement(this.db, "SELECT value AS n FROM counters WHERE name = 'events_waiting'").get() as { n: number }).n;
   }
 
   private mustWait(): boolean {
@@ -130,7 +128,7 @@ export class Projector {
     return slice;
   }
 
-  private projectSome(db: Db, budgetMs: number): ProjectedEvent[] {
+  private projectSome(db: WritableDB, budgetMs: number): ProjectedEvent[] {
     const started = performance.now();
     const rows = statement(db, 'SELECT id, body, received_at FROM events WHERE projected = 0 ORDER BY id LIMIT ?').all(BATCH) as Array<{
       id: number;

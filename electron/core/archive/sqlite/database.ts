@@ -1,11 +1,28 @@
 /**
  * Opens the archive database with the settings the durability promise depends on
  * (WAL + synchronous=FULL: a COMMIT that returned is on disk) and brings its schema up to date.
+ *
+ * Two connection types: the writer's WritableDB (everything better-sqlite3 offers) and a reader's
+ * ReadableDB, which can only prepare statements and read from them. Read modules take a
+ * ReadableDB, so a read that tries to write does not compile (and the reader's connection is
+ * opened read-only, so it would fail at run time too).
  */
 import Database from 'better-sqlite3';
+import { ArchiveVersionError } from '../errors.js';
 import { LATEST_VERSION, MIGRATIONS, type Migration } from './migrations.js';
 
-export type Db = Database.Database;
+export type WritableDB = Database.Database;
+
+export interface ReadStatement {
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+  iterate(...params: unknown[]): IterableIterator<unknown>;
+}
+
+export interface ReadableDB {
+  readonly name: string;
+  prepare(sql: string): ReadStatement;
+}
 
 export interface OpenOptions {
   readonly?: boolean;
@@ -15,9 +32,16 @@ export interface OpenOptions {
   nativeBinding?: string | undefined;
 }
 
-export class ArchiveVersionError extends Error {}
 
-export function openDatabase(file: string, options: OpenOptions = {}): Db {
+/** A read-only connection for a reader thread: WAL lets it read while the writer commits. */
+export function openReader(file: string, options: Pick<OpenOptions, 'nativeBinding'> = {}): ReadableDB {
+  const db = openDatabase(file, { ...options, readonly: true });
+  // Readers may walk big indexes (search, exports): give them room so a page is not read twice.
+  db.pragma('cache_size = -32768');
+  return db;
+}
+
+export function openDatabase(file: string, options: OpenOptions = {}): WritableDB {
   const db = new Database(file, {
     readonly: options.readonly ?? false,
     fileMustExist: options.readonly ?? false,
@@ -41,7 +65,14 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   }
 }
 
-export function userVersion(db: Db): number {
+/** A clean close: the WAL folded into the archive file and truncated. */
+export function closeWritable(db: WritableDB): void {
+  if (!db.open) return;
+  if (!db.readonly) db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+}
+
+export function userVersion(db: WritableDB): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
@@ -49,7 +80,7 @@ export function userVersion(db: Db): number {
  * Applies pending migrations, each in its own IMMEDIATE transaction so that two processes
  * opening a new archive at once cannot both apply the same step.
  */
-export function migrate(db: Db, target: number = LATEST_VERSION, migrations: readonly Migration[] = MIGRATIONS): void {
+export function migrate(db: WritableDB, target: number = LATEST_VERSION, migrations: readonly Migration[] = MIGRATIONS): void {
   for (const migration of migrations) {
     if (migration.version > target) break;
     const step = db.transaction(() => {
@@ -74,10 +105,12 @@ function tooNew(file: string, version: number, known = LATEST_VERSION): ArchiveV
   );
 }
 
-const statementCache = new WeakMap<Db, Map<string, Database.Statement>>();
+const statementCache = new WeakMap<object, Map<string, Database.Statement>>();
 
-/** Prepares `sql` once per connection: hot paths call this instead of db.prepare. */
-export function statement(db: Db, sql: string): Database.Statement {
+/** Prepares `sql` once per connection: every read and write goes through this. */
+export function statement(db: WritableDB, sql: string): Database.Statement;
+export function statement(db: ReadableDB, sql: string): ReadStatement;
+export function statement(db: WritableDB | ReadableDB, sql: string): Database.Statement | ReadStatement {
   let cache = statementCache.get(db);
   if (!cache) {
     cache = new Map();
@@ -85,7 +118,9 @@ export function statement(db: Db, sql: string): Database.Statement {
   }
   let prepared = cache.get(sql);
   if (!prepared) {
-    prepared = db.prepare(sql);
+    // Filters make some SQL dynamic; their combinations are bounded, but keep the cache so too.
+    if (cache.size >= 1_000) cache.clear();
+    prepared = (db as WritableDB).prepare(sql);
     cache.set(sql, prepared);
   }
   return prepared;

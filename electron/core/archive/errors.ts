@@ -1,0 +1,28 @@
+/**
+ * The archive's errors. They cross thread boundaries by name (see sqlite/threads/op-thread.ts),
+ * so the receiver can still tell "could not commit" (503, CallAIder retries) from anything else.
+ */
+
+/** The archive could not commit: disk full, I/O error, read-only, closed. The sender should retry. */
+export class CommitError extends Error {
+  override name = 'CommitError';
+  constructor(cause: unknown) {
+    super(`archive could not commit: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+export class BadCursorError extends Error {
+  override name = 'BadCursorError';
+}
+
+export class ArchiveVersionError extends Error {
+  override name = 'ArchiveVersionError';
+}
+
+/** Rebuilds an error that crossed a thread boundary as its own class, where it is one of ours. */
+export function reviveError(error: { name: string; message: string; code?: string | undefined }): Error {
+  if (error.name === 'CommitError') return Object.assign(new CommitError(new Error(error.message.replace(/^archive could not commit: /, ''))));
+  if (error.name === 'BadCursorError') return new BadCursorError(error.message);
+  if (error.name === 'ArchiveVersionError') return new ArchiveVersionError(error.message);
+  return Object.assign(new Error(error.message), error.code === undefined ? {} : { code: error.code });
+}

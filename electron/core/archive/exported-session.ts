@@ -1,0 +1,47 @@
+/**
+ * One session as exports show it, built from the two stored event bodies (not the projections),
+ * so unknown fields survive, and rendered for one export format. Shared by every store.
+ */
+import type { ExportFormat, ExportedSession, SessionStatus } from '../../../shared/export-format.js';
+import { renderCsvRows, renderMarkdown } from '../../../shared/export-render.js';
+
+interface RawEvent {
+  assistantId?: number | string;
+  timestamp?: string;
+  data?: { reason?: string; durationSeconds?: number; metadata?: unknown; transcript?: unknown[] };
+}
+
+export function exportedFromBodies(sessionId: string, startedBody: Uint8Array | null, endedBody: Uint8Array | null): ExportedSession {
+  const decoder = new TextDecoder();
+  const started = startedBody ? (JSON.parse(decoder.decode(startedBody)) as RawEvent) : null;
+  const ended = endedBody ? (JSON.parse(decoder.decode(endedBody)) as RawEvent) : null;
+  const status: SessionStatus = ended ? 'ended' : 'active';
+  return {
+    sessionId,
+    assistantId: started?.assistantId ?? ended?.assistantId ?? null,
+    status,
+    startedAt: started?.timestamp ?? null,
+    endedAt: ended?.timestamp ?? null,
+    reason: ended?.data?.reason ?? null,
+    durationSeconds: ended?.data?.durationSeconds ?? null,
+    metadata: started?.data?.metadata ?? null,
+    transcript: Array.isArray(ended?.data?.transcript) ? ended.data.transcript : [],
+  };
+}
+
+/**
+ * One session's text in `format`, without the separators between sessions (the writer adds them:
+ * it alone knows whether a session is the first).
+ */
+export function renderExportItem(session: ExportedSession, format: ExportFormat, pretty = false): string {
+  switch (format) {
+    case 'json':
+      return pretty ? JSON.stringify(session, null, 2) : JSON.stringify(session);
+    case 'ndjson':
+      return JSON.stringify(session);
+    case 'csv':
+      return renderCsvRows(session);
+    case 'md':
+      return renderMarkdown(session);
+  }
+}

@@ -1,0 +1,26 @@
+/** The store's read operations over one read-only connection: what the reader thread serves. */
+import type { StoreReads } from '../store.js';
+import type { ReadableDB } from './database.js';
+import { getDelivery, listDeliveries, listQuarantine } from './reads/deliveries.js';
+import { exportSessions } from './reads/export.js';
+import { getFacets, getMessages, getSession, listSessions } from './reads/sessions.js';
+import { counts, recentOutages, storedEvents } from './reads/status.js';
+
+/** StoreReads, answering synchronously on the connection's own thread. */
+export type SyncReads = { [K in keyof StoreReads]: (...args: Parameters<StoreReads[K]>) => Awaited<ReturnType<StoreReads[K]>> };
+
+export function sqliteReads(db: ReadableDB): SyncReads {
+  return {
+    counts: (options) => counts(db, options),
+    recentOutages: (options) => recentOutages(db, options),
+    facets: () => getFacets(db),
+    listSessions: (options) => listSessions(db, options),
+    getSession: (sessionId, staleAfterMs) => getSession(db, sessionId, staleAfterMs),
+    getMessages: (sessionId, offset, limit) => getMessages(db, sessionId, offset, limit),
+    listDeliveries: (options) => listDeliveries(db, options),
+    getDelivery: (id) => getDelivery(db, id),
+    listQuarantine: (options) => listQuarantine(db, options),
+    storedEvents: (sessionId) => storedEvents(db, sessionId),
+    exportSessions: (options) => exportSessions(db, options),
+  };
+}

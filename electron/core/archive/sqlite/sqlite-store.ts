@@ -1,0 +1,156 @@
+/**
+ * The SQLite implementation of ArchiveStore. One writer (its own thread: commits, fsyncs and
+ * indexing never run where webhooks are answered) and one reader (its own thread, a read-only
+ * connection: WAL lets it read while the writer commits). Both are driven through the same
+ * generated proxy; without threads (tests, CLI tools, or when a thread cannot start) the same
+ * code runs on the calling thread instead.
+ */
+import { EventEmitter } from 'node:events';
+import { CommitError } from '../errors.js';
+import { READ_OPERATIONS, WRITE_OPERATIONS, type ArchiveStore, type StoreEvents, type StoreReads, type StoreWrites } from '../store.js';
+import { DEFAULT_LIMITS, type ArchiveLimits, type IngestInput, type ProjectedEvent } from '../types.js';
+import { closeWritable, openDatabase, openReader, type WritableDB } from './database.js';
+import { sqliteReads } from './read-ops.js';
+import { OpThread, onThisThread, remote, threadEntry, type OpCall, type Remote } from './threads/op-thread.js';
+import type { WriterThreadOptions } from './threads/thread-main.js';
+import { SqliteWriter } from './writes/writer.js';
+
+export interface SqliteStoreOptions {
+  /** Run the writer and the reader on threads of their own (the engine). Default: this thread. */
+  threads?: boolean;
+  /** Reads only (exports while an engine runs elsewhere): writes are refused. */
+  readonly?: boolean;
+  /**
+   * Acknowledge as soon as the raw event is durable and index it right after, in the background
+   * (the webhook path). Without it, an event is indexed in the same transaction (import, demo).
+   */
+  deferProjection?: boolean;
+  limits?: Partial<ArchiveLimits>;
+  /** Stop migrating at this version (tests of individual migrations). */
+  migrateTo?: number;
+  /** better-sqlite3 nativeBinding: lets Electron load a build made for its own ABI. */
+  nativeBinding?: string | undefined;
+  /** Told when a thread could not start and the work runs on this thread instead. */
+  onFallback?: (reason: string) => void;
+}
+
+interface Side {
+  call: OpCall;
+  close(): Promise<void>;
+}
+
+export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveStore {
+  static async open(file: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
+    const store = new SqliteStore(options.deferProjection ?? false);
+    try {
+      // The writer first: it migrates the schema before any reader opens the file.
+      if (!options.readonly) store.writer = await store.openWriter(file, options);
+      store.reader = await store.openReads(file, options);
+    } catch (error) {
+      await store.close().catch(() => undefined);
+      throw error;
+    }
+    return store;
+  }
+
+  private writer: Side | null = null;
+  private reader: Side | null = null;
+  private readonly writes: Remote<StoreWrites>;
+  private readonly reads: Remote<StoreReads>;
+
+  private constructor(private readonly deferred: boolean) {
+    super();
+    this.writes = remote<StoreWrites>(WRITE_OPERATIONS, (op, args) => {
+      if (!this.writer) return Promise.reject(new CommitError(new Error('this archive was opened read-only')));
+      return this.writer.call(op, args);
+    });
+    this.reads = remote<StoreReads>(READ_OPERATIONS, (op, args) => {
+      if (!this.reader) return Promise.reject(new Error('the archive is closed'));
+      return this.reader.call(op, args);
+    });
+  }
+
+  private async openWriter(file: string, options: SqliteStoreOptions): Promise<Side> {
+    const writerOptions: WriterThreadOptions = { limits: { ...DEFAULT_LIMITS, ...options.limits }, deferProjection: options.deferProjection ?? false };
+    const entry = options.threads ? threadEntry() : null;
+    if (entry) {
+      try {
+        return await OpThread.start(
+          entry,
+          { role: 'writer', file, nativeBinding: options.nativeBinding, options: writerOptions },
+          { lost: (cause) => new CommitError(cause), onEvent: (name, payload) => this.onWriterEvent(name, payload) },
+        );
+      } catch (error) {
+        // A thread that cannot start (a packaging that hides its files, say) must not stop the
+        // archive: the same writer runs on this thread instead, slower under load but just as safe.
+        if (error instanceof Error && /newer CallAIder Archive/.test(error.message)) throw error;
+        options.onFallback?.(`the archive writer thread could not start (${errorText(error)}); writing on this thread instead`);
+      }
+    }
+    const db = openDatabase(file, { nativeBinding: options.nativeBinding, migrateTo: options.migrateTo });
+    const writer = new SqliteWriter(db, writerOptions.limits, writerOptions.deferProjection);
+    writer.onProjected((events) => this.emit('projected', events));
+    return { call: onThisThread(writer), close: () => closeLocalWriter(writer, db) };
+  }
+
+  private async openReads(file: string, options: SqliteStoreOptions): Promise<Side> {
+    const entry = options.threads ? threadEntry() : null;
+    if (entry) {
+      try {
+        return await OpThread.start(entry, { role: 'reader', file, nativeBinding: options.nativeBinding }, { lost: (cause) => new Error(`the archive could not be read: ${errorText(cause)}`) });
+      } catch (error) {
+        options.onFallback?.(`the archive reader thread could not start (${errorText(error)}); reading on this thread instead`);
+      }
+    }
+    const db = openReader(file, { nativeBinding: options.nativeBinding });
+    return { call: onThisThread(sqliteReads(db)), close: async () => void (db as WritableDB).close() };
+  }
+
+  private onWriterEvent(name: string, payload: unknown): void {
+    if (name === 'projected') this.emit('projected', payload as ProjectedEvent[]);
+  }
+
+  ingest(input: IngestInput) {
+    if (!this.deferred) return this.writes.ingest(input);
+    // Deferred projection re-reads the stored body: the parsed transcript need not cross threads.
+    const { event, sessionId, timestamp } = input.payload;
+    return this.writes.ingest({ ...input, payload: { event, sessionId, timestamp } as IngestInput['payload'] });
+  }
+
+  readonly logDelivery: StoreWrites['logDelivery'] = (...args) => this.writes.logDelivery(...args);
+  readonly deleteSession: StoreWrites['deleteSession'] = (...args) => this.writes.deleteSession(...args);
+  readonly releaseFromQuarantine: StoreWrites['releaseFromQuarantine'] = (...args) => this.writes.releaseFromQuarantine(...args);
+  readonly recordOutage: StoreWrites['recordOutage'] = (...args) => this.writes.recordOutage(...args);
+  readonly commitStats: StoreWrites['commitStats'] = () => (this.writer ? this.writes.commitStats() : Promise.resolve({ transactions: 0, jobs: 0, largestBatch: 0 }));
+  readonly settled: StoreWrites['settled'] = () => (this.writer ? this.writes.settled() : Promise.resolve());
+
+  readonly counts: StoreReads['counts'] = (...args) => this.reads.counts(...args);
+  readonly recentOutages: StoreReads['recentOutages'] = (...args) => this.reads.recentOutages(...args);
+  readonly facets: StoreReads['facets'] = (...args) => this.reads.facets(...args);
+  readonly listSessions: StoreReads['listSessions'] = (...args) => this.reads.listSessions(...args);
+  readonly getSession: StoreReads['getSession'] = (...args) => this.reads.getSession(...args);
+  readonly getMessages: StoreReads['getMessages'] = (...args) => this.reads.getMessages(...args);
+  readonly listDeliveries: StoreReads['listDeliveries'] = (...args) => this.reads.listDeliveries(...args);
+  readonly getDelivery: StoreReads['getDelivery'] = (...args) => this.reads.getDelivery(...args);
+  readonly listQuarantine: StoreReads['listQuarantine'] = (...args) => this.reads.listQuarantine(...args);
+  readonly storedEvents: StoreReads['storedEvents'] = (...args) => this.reads.storedEvents(...args);
+  readonly exportSessions: StoreReads['exportSessions'] = (...args) => this.reads.exportSessions(...args);
+
+  /** Readers first (nothing more to read), then the writer commits what is pending and checkpoints. */
+  async close(): Promise<void> {
+    const { reader, writer } = this;
+    this.reader = null;
+    this.writer = null;
+    await reader?.close();
+    await writer?.close();
+  }
+}
+
+async function closeLocalWriter(writer: SqliteWriter, db: WritableDB): Promise<void> {
+  await writer.close();
+  closeWritable(db);
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,84 @@
+/**
+ * The archive's threads: the writer (a SqliteWriter on its own connection) or a reader (the read
+ * operations on a read-only connection), driven by messages from op-thread.ts. One dispatcher for
+ * every operation; only the listed operations (and close) can be called.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { READ_OPERATIONS, WRITE_OPERATIONS } from '../../store.js';
+import type { ArchiveLimits, ProjectedEvent } from '../../types.js';
+import { closeWritable, openDatabase, openReader, type WritableDB } from '../database.js';
+import { sqliteReads } from '../read-ops.js';
+import { SqliteWriter } from '../writes/writer.js';
+import type { ThreadData, ThreadMessage, ThreadReply, ThreadRequest } from './op-thread.js';
+
+export interface WriterThreadOptions {
+  limits: ArchiveLimits;
+  deferProjection: boolean;
+}
+
+const port = parentPort;
+if (!port) throw new Error('thread-main must run as a worker thread');
+const data = workerData as ThreadData;
+
+try {
+  const { target, operations, close } = open(data);
+  // An unexpected error here must not take the archive down: report it, keep running.
+  process.on('uncaughtException', (error) => process.stderr.write(`archive ${data.role} thread: ${error.stack ?? error.message}\n`));
+  const allowed = new Set<string>(operations);
+  const run = async (request: ThreadRequest): Promise<unknown> => {
+    if (request.op === 'close') return close();
+    if (!allowed.has(request.op)) throw new Error(`unknown archive operation "${request.op}"`);
+    return (target[request.op] as (...args: unknown[]) => unknown)(...request.args);
+  };
+  let replies: ThreadReply[] = [];
+  const flushReplies = () => {
+    const batch = replies;
+    replies = [];
+    port.postMessage({ type: 'replies', replies: batch } satisfies ThreadMessage);
+  };
+  const reply = (message: ThreadReply) => {
+    if (replies.push(message) === 1) setImmediate(flushReplies);
+  };
+  port.on('message', (request: ThreadRequest) => {
+    run(request).then(
+      (value) => reply({ id: request.id, ok: true, value }),
+      (error: unknown) =>
+        reply({
+          id: request.id,
+          ok: false,
+          error: {
+            name: error instanceof Error ? error.name : 'Error',
+            message: error instanceof Error ? error.message : String(error),
+            ...(typeof (error as { code?: unknown }).code === 'string' ? { code: (error as { code: string }).code } : {}),
+          },
+        }),
+    );
+  });
+  port.postMessage({ type: 'ready' } satisfies ThreadMessage);
+} catch (error) {
+  port.postMessage({ type: 'fatal', message: error instanceof Error ? error.message : String(error) } satisfies ThreadMessage);
+}
+
+function open(data: ThreadData): { target: Record<string, unknown>; operations: readonly string[]; close: () => Promise<void> } {
+  if (data.role === 'reader') {
+    const db = openReader(data.file, { nativeBinding: data.nativeBinding });
+    return {
+      target: sqliteReads(db) as unknown as Record<string, unknown>,
+      operations: READ_OPERATIONS,
+      close: async () => void (db as WritableDB).close(),
+    };
+  }
+  const options = data.options as WriterThreadOptions;
+  const db = openDatabase(data.file, { nativeBinding: data.nativeBinding });
+  const writer = new SqliteWriter(db, options.limits, options.deferProjection);
+  writer.onProjected((events: ProjectedEvent[]) => port!.postMessage({ type: 'event', name: 'projected', payload: events } satisfies ThreadMessage));
+  return {
+    target: writer as unknown as Record<string, unknown>,
+    operations: WRITE_OPERATIONS,
+    close: async () => {
+      // The main thread ends this thread after the reply: close the connection cleanly first.
+      await writer.close();
+      closeWritable(db);
+    },
+  };
+}
