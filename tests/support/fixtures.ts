@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import { Archive } from '../../electron/core/archive/archive.js';
+import Database from 'better-sqlite3';
+import { SqliteStore, type SqliteStoreOptions } from '../../electron/core/archive/sqlite/sqlite-store.js';
 import { sign } from '../../electron/core/signature.js';
 import { seededRandom, simulateSession } from '../../electron/core/simulator.js';
 import type { SessionEndedPayload, SessionStartedPayload } from '../../shared/payload.js';
@@ -24,12 +25,27 @@ export function tempDir(prefix = 'callaider-test-'): string {
   return dir;
 }
 
-export function tempArchive(options: Parameters<typeof Archive.open>[1] = {}): { archive: Archive; file: string; dir: string } {
+/** A SQLite store on a fresh temporary file, closed after the test (on this thread unless `threads`). */
+export async function tempArchive(options: SqliteStoreOptions = {}): Promise<{ archive: SqliteStore; file: string; dir: string }> {
   const dir = tempDir();
   const file = join(dir, 'archive.sqlite');
-  const archive = Archive.open(file, options);
+  const archive = await SqliteStore.open(file, options);
   onCleanup(() => archive.close().catch(() => undefined));
   return { archive, file, dir };
+}
+
+/**
+ * A read-only look at an archive file, for SQLite-specific checks (schema, indexes, bytes on
+ * disk). Behaviour is checked through the store's own reads; this is for what only the file shows.
+ */
+export function peek(file: string) {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  onCleanup(() => db.close());
+  return {
+    db,
+    rows: <T = Record<string, unknown>>(sql: string, ...params: unknown[]) => db.prepare(sql).all(...params) as T[],
+    count: (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n,
+  };
 }
 
 let counter = 0;

@@ -1,11 +1,16 @@
 import type { FastifyInstance } from 'fastify';
+import type { SqliteStoreOptions } from '../../electron/core/archive/sqlite/sqlite-store.js';
 import { FailureLimiter } from '../../electron/core/failure-limiter.js';
 import { createReceiver, type ReceiverOptions } from '../../electron/core/receiver.js';
 import { onCleanup, SECRET, tempArchive } from './fixtures.js';
 
-/** A receiver on a fresh temporary archive, closed after the test. */
-export function testReceiver(options: Partial<ReceiverOptions> = {}) {
-  const { archive, file, dir } = tempArchive();
+/**
+ * A receiver on a fresh temporary archive, closed after the test. Results are read back through
+ * the store's own reads, after `settled()` (the store's promise that everything submitted, the
+ * delivery log included, is committed and indexed).
+ */
+export async function testReceiver(options: Partial<ReceiverOptions> = {}, storeOptions: SqliteStoreOptions = {}) {
+  const { archive, file, dir } = await tempArchive(storeOptions);
   const app: FastifyInstance = createReceiver({
     archive,
     secret: SECRET,
@@ -15,12 +20,18 @@ export function testReceiver(options: Partial<ReceiverOptions> = {}) {
     ...options,
   });
   onCleanup(() => app.close());
-  const rows = <T = Record<string, unknown>>(sql: string, ...params: unknown[]) => archive.db.prepare(sql).all(...params) as T[];
-  const count = (table: string) => (archive.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-  /** Delivery-log rows are written asynchronously after the reply: wait for them. */
-  const settled = async () => {
-    await new Promise((resolve) => setImmediate(resolve));
-    await new Promise((resolve) => setImmediate(resolve));
+  const counts = async () => {
+    await archive.settled();
+    return archive.counts({ staleBefore: 0 });
   };
-  return { app, archive, file, dir, rows, count, settled };
+  /** The delivery log, oldest first. */
+  const deliveries = async () => {
+    await archive.settled();
+    return (await archive.listDeliveries({ limit: 500 })).items.reverse();
+  };
+  const quarantine = async () => {
+    await archive.settled();
+    return archive.listQuarantine({ limit: 500 });
+  };
+  return { app, archive, file, dir, counts, deliveries, quarantine };
 }

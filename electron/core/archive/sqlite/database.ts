@@ -30,6 +30,8 @@ export interface OpenOptions {
   migrateTo?: number;
   /** better-sqlite3 nativeBinding: lets Electron load a build made for its own ABI. */
   nativeBinding?: string | undefined;
+  /** Writes that would grow the file past this fail with SQLITE_FULL, as on a full disk. */
+  maxBytes?: number | undefined;
 }
 
 
@@ -54,6 +56,10 @@ export function openDatabase(file: string, options: OpenOptions = {}): WritableD
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
       migrate(db, options.migrateTo ?? LATEST_VERSION);
+      if (options.maxBytes !== undefined) {
+        const pageSize = db.pragma('page_size', { simple: true }) as number;
+        db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxBytes / pageSize))}`);
+      }
     } else {
       const version = userVersion(db);
       if (version > LATEST_VERSION) throw tooNew(file, version);

@@ -30,6 +30,8 @@ export interface SqliteStoreOptions {
   migrateTo?: number;
   /** better-sqlite3 nativeBinding: lets Electron load a build made for its own ABI. */
   nativeBinding?: string | undefined;
+  /** The archive file may not grow past this size: writes beyond it fail as on a full disk (503). */
+  maxBytes?: number;
   /** Told when a thread could not start and the work runs on this thread instead. */
   onFallback?: (reason: string) => void;
 }
@@ -71,7 +73,11 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
   }
 
   private async openWriter(file: string, options: SqliteStoreOptions): Promise<Side> {
-    const writerOptions: WriterThreadOptions = { limits: { ...DEFAULT_LIMITS, ...options.limits }, deferProjection: options.deferProjection ?? false };
+    const writerOptions: WriterThreadOptions = {
+      limits: { ...DEFAULT_LIMITS, ...options.limits },
+      deferProjection: options.deferProjection ?? false,
+      maxBytes: options.maxBytes,
+    };
     const entry = options.threads ? threadEntry() : null;
     if (entry) {
       try {
@@ -87,7 +93,7 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
         options.onFallback?.(`the archive writer thread could not start (${errorText(error)}); writing on this thread instead`);
       }
     }
-    const db = openDatabase(file, { nativeBinding: options.nativeBinding, migrateTo: options.migrateTo });
+    const db = openDatabase(file, { nativeBinding: options.nativeBinding, migrateTo: options.migrateTo, maxBytes: options.maxBytes });
     const writer = new SqliteWriter(db, writerOptions.limits, writerOptions.deferProjection);
     writer.onProjected((events) => this.emit('projected', events));
     return { call: onThisThread(writer), close: () => closeLocalWriter(writer, db) };

@@ -14,6 +14,7 @@ import type { ThreadData, ThreadMessage, ThreadReply, ThreadRequest } from './op
 export interface WriterThreadOptions {
   limits: ArchiveLimits;
   deferProjection: boolean;
+  maxBytes?: number | undefined;
 }
 
 const port = parentPort;
@@ -69,7 +70,7 @@ function open(data: ThreadData): { target: Record<string, unknown>; operations: 
     };
   }
   const options = data.options as WriterThreadOptions;
-  const db = openDatabase(data.file, { nativeBinding: data.nativeBinding });
+  const db = openDatabase(data.file, { nativeBinding: data.nativeBinding, maxBytes: options.maxBytes });
   const writer = new SqliteWriter(db, options.limits, options.deferProjection);
   writer.onProjected((events: ProjectedEvent[]) => port!.postMessage({ type: 'event', name: 'projected', payload: events } satisfies ThreadMessage));
   return {

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { ArchiveVersionError, migrate, openDatabase, userVersion } from '../../electron/core/archive/database.js';
-import { LATEST_VERSION, MIGRATIONS } from '../../electron/core/archive/migrations.js';
+import { ArchiveVersionError } from '../../electron/core/archive/errors.js';
+import { migrate, openDatabase, userVersion } from '../../electron/core/archive/sqlite/database.js';
+import { LATEST_VERSION, MIGRATIONS } from '../../electron/core/archive/sqlite/migrations.js';
 import { tempDir } from '../support/fixtures.js';
 
 const tables = (db: Database.Database) =>
@@ -92,6 +93,43 @@ describe('migrations', () => {
     const plan = v7.prepare("EXPLAIN QUERY PLAN SELECT event FROM events WHERE session_id = 's1'").all() as Array<{ detail: string }>;
     expect(plan.map((step) => step.detail).join(' ')).toMatch(/USING (COVERING )?INDEX sqlite_autoindex_events_1/);
     v7.close();
+  });
+
+  it('migration 8 counts what a v7 archive holds, then keeps the counters exact through every change', () => {
+    const file = join(tempDir(), 'a.sqlite');
+    const v7 = openDatabase(file, { migrateTo: 7 });
+    const event = v7.prepare("INSERT INTO events (session_id, event, received_at, source, body, body_sha256, projected) VALUES (?, ?, 0, 'webhook', x'7b7d', '', ?)");
+    event.run('s1', 'session.started', 1);
+    event.run('s1', 'session.ended', 1);
+    event.run('s2', 'session.started', 0);
+    event.run('s3', 'session.ended', -1);
+    const session = v7.prepare("INSERT INTO sessions (session_id, status, sort_at_ms, message_count, first_seen_at, updated_at) VALUES (?, ?, 0, ?, 0, 0)");
+    session.run('s1', 'ended', 3);
+    session.run('s4', 'active', 0);
+    for (const seq of [0, 1, 2]) v7.prepare("INSERT INTO messages (session_id, seq, role, content) VALUES ('s1', ?, 'user', 'hi')").run(seq);
+    v7.prepare("INSERT INTO deliveries (received_at, method, path, outcome, status_code) VALUES (0, 'POST', '/webhook', 'stored', 200)").run();
+    v7.prepare("INSERT INTO quarantine (received_at, failure, reason, body, size) VALUES (0, 'signature', 'x', x'00', 7)").run();
+    v7.close();
+
+    const db = openDatabase(file);
+    const counters = () => Object.fromEntries((db.prepare('SELECT name, value FROM counters').all() as Array<{ name: string; value: number }>).map((r) => [r.name, r.value]));
+    const expected = {
+      events: 4, events_waiting: 1, events_failed: 1, sessions: 2, sessions_active: 1, messages: 3, deliveries: 1, quarantined: 1, quarantined_bytes: 7,
+    };
+    expect(counters()).toEqual(expected);
+    db.prepare("UPDATE events SET projected = 1 WHERE session_id = 's2'").run();
+    db.prepare("UPDATE sessions SET status = 'ended', message_count = 5 WHERE session_id = 's4'").run();
+    db.prepare("DELETE FROM sessions WHERE session_id = 's1'").run();
+    db.prepare("DELETE FROM events WHERE session_id = 's3'").run();
+    db.prepare('DELETE FROM quarantine').run();
+    db.prepare('DELETE FROM deliveries').run();
+    expect(counters()).toEqual({
+      ...expected, events: 3, events_waiting: 0, events_failed: 0, sessions: 1, sessions_active: 0, messages: 5, deliveries: 0, quarantined: 0, quarantined_bytes: 0,
+    });
+    // The stale-session count reads the partial index of active sessions only.
+    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT count(*) FROM sessions WHERE status = 'active' AND sort_at_ms < 5").all() as Array<{ detail: string }>;
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/sessions_active/);
+    db.close();
   });
 
   it('is idempotent: reopening applies nothing twice', () => {

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { CommitError, GroupCommitter } from '../../electron/core/archive/group-commit.js';
+import { CommitError } from '../../electron/core/archive/errors.js';
+import { GroupCommitter } from '../../electron/core/archive/sqlite/writes/group-commit.js';
 import { onCleanup, tempDir } from '../support/fixtures.js';
 
 /** A real WAL + synchronous=FULL database with one table whose NOT NULL column lets a job fail on demand. */
