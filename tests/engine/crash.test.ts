@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../electron/core/archive/database.js';
+import Database from 'better-sqlite3';
 import { archivePath } from '../../electron/core/paths.js';
 import { deliver, type DeliveryResult } from '../../electron/core/send-test.js';
 import { simulateSessions } from '../../electron/core/simulator.js';
@@ -108,7 +108,7 @@ function transcriptLength(body: Buffer): number {
  * its session row. (Events acknowledged but not yet projected wait with projected = 0: the
  * projector indexes them after the restart.)
  */
-function halfProjected(db: Db): string[] {
+function halfProjected(db: Database.Database): string[] {
   const problems: string[] = [];
   const events = db.prepare('SELECT session_id, event, body FROM events WHERE projected = 1').all() as Array<{ session_id: string; event: string; body: Buffer }>;
   const sessionRow = db.prepare('SELECT status, message_count FROM sessions WHERE session_id = ?');
@@ -177,7 +177,7 @@ describe('kill -9 under load', () => {
     const restartMs = Date.now() - restartedAt;
     expect(second.port).toBe(first.port);
 
-    const reader = openDatabase(archivePath(dataDir), { readonly: true });
+    const reader = new Database(archivePath(dataDir), { readonly: true, fileMustExist: true });
     let storedAfterCrash: Set<string>;
     try {
       const rows = reader.prepare('SELECT session_id, event FROM events').all() as Array<{ session_id: string; event: string }>;
@@ -207,7 +207,7 @@ describe('kill -9 under load', () => {
     expect(stopped, `serve did not exit within 10 s of SIGTERM: ${second.stderr()}`).not.toBeNull();
     expect(stopped, second.stderr()).toEqual({ code: 0, signal: null });
 
-    const db = openDatabase(archivePath(dataDir), { readonly: true });
+    const db = new Database(archivePath(dataDir), { readonly: true, fileMustExist: true });
     try {
       expect(db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(events.length);
       expect(db.prepare('SELECT count(*) FROM events WHERE projected != 1').pluck().get(), 'events not projected after a clean shutdown').toBe(0);

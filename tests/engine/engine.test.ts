@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, type EngineConfig } from '../../electron/core/config.js';
-import { ArchiveLockedError } from '../../electron/core/engine-lock.js';
+import { ArchiveLockedError } from '../../electron/core/archive/engine-lock.js';
 import { Engine, PortInUseError } from '../../electron/core/engine.js';
 import { reverifyQuarantine } from '../../electron/core/quarantine.js';
 import { deliver } from '../../electron/core/send-test.js';
@@ -25,7 +25,7 @@ describe('engine over real HTTP on loopback', () => {
     expect(results.every((r) => r.status === 200)).toBe(true);
     expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
     await engine.archive.settled();
-    expect(engine.archive.counts()).toMatchObject({ events: 1, sessions: 1, messages: 50 });
+    expect(await engine.archive.counts({ staleBefore: 0 })).toMatchObject({ events: 1, sessions: 1, messages: 50 });
   });
 
   it('answers the documented statuses over a real socket', async () => {
@@ -80,7 +80,7 @@ describe('engine over real HTTP on loopback', () => {
     expect((await deliver(second.engine.localWebhookUrl, started, { secret: SECRET })).duplicate).toBe(true);
     expect((await deliver(second.engine.localWebhookUrl, ended, { secret: SECRET })).duplicate).toBe(false);
     await second.engine.archive.settled();
-    expect(second.engine.archive.counts()).toMatchObject({ sessions: 1, events: 2, activeSessions: 0 });
+    expect(await second.engine.archive.counts({ staleBefore: 0 })).toMatchObject({ sessions: 1, events: 2, activeSessions: 0 });
   });
 
   it('emits ingested events for the host (notifications, live UI)', async () => {
@@ -160,7 +160,7 @@ describe('tunnel', () => {
     expect(engine.publicWebhookUrl).toBe('https://back.example.app/webhook');
     // The time it was down is on record: calls then may have been missed.
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(engine.archive.recentOutages(0)).toHaveLength(1);
+    expect(await engine.archive.recentOutages({ since: 0, limit: 5 })).toHaveLength(1);
   });
 
   it('without --tunnel, a configured public URL is what to paste', async () => {
@@ -190,14 +190,16 @@ describe('quarantine re-verification', () => {
     expect((await deliver(engine.localWebhookUrl, started, { secret: SECRET })).status).toBe(401);
     expect((await deliver(engine.localWebhookUrl, ended, { secret: SECRET })).status).toBe(401);
     expect((await deliver(engine.localWebhookUrl, sessionPair().started, { secret: 'a stranger' })).status).toBe(401);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(engine.archive.counts()).toMatchObject({ sessions: 0, quarantined: 3 });
+    await engine.archive.settled();
+    expect(await engine.archive.counts({ staleBefore: 0 })).toMatchObject({ sessions: 0, quarantined: 3 });
 
     expect(await reverifyQuarantine(engine.archive, 'still-wrong')).toEqual({ checked: 3, stored: 0, duplicates: 0, kept: 3 });
     expect(await reverifyQuarantine(engine.archive, SECRET)).toEqual({ checked: 3, stored: 2, duplicates: 0, kept: 1 });
     await engine.archive.settled();
-    expect(engine.archive.counts()).toMatchObject({ sessions: 1, events: 2, quarantined: 1 });
-    const sources = engine.archive.db.prepare('SELECT DISTINCT source FROM events').all();
-    expect(sources).toEqual([{ source: 'reverify' }]);
+    expect(await engine.archive.counts({ staleBefore: 0 })).toMatchObject({ sessions: 1, events: 2, quarantined: 1 });
+    // The log shows where the stored bodies came from: the quarantine, re-verified.
+    const refused = (await engine.archive.listDeliveries({ limit: 10, outcome: 'rejected' })).items;
+    const notes = await Promise.all(refused.map(async (d) => (await engine.archive.getDelivery(d.id))!.bodyNote));
+    expect(notes.filter((note) => note === 'stored after re-verification with the right secret')).toHaveLength(2);
   });
 });

@@ -2,23 +2,23 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { Archive } from '../../electron/core/archive/archive.js';
+import type { ArchiveStore } from '../../electron/core/archive/store.js';
 import { SessionNotFoundError, writeExport } from '../../electron/core/export.js';
 import { importFiles } from '../../electron/core/import.js';
 import type { ExportFormat } from '../../shared/export-format.js';
 import { csvField } from '../../shared/export-render.js';
-import { sessionPair, tempArchive, tempDir } from '../support/fixtures.js';
+import { peek, sessionPair, tempArchive, tempDir } from '../support/fixtures.js';
 
-async function exportText(archive: Archive, format: ExportFormat, sessionId?: string): Promise<string> {
+async function exportText(archive: ArchiveStore, format: ExportFormat, sessionId?: string): Promise<string> {
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (chunk: Buffer) => chunks.push(chunk));
-  await writeExport(archive.db, out, { format, sessionId });
+  await writeExport(archive, out, { format, sessionId });
   out.end();
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function ingestAll(archive: Archive, payloads: Array<{ event: string }>) {
+async function ingestAll(archive: ArchiveStore, payloads: Array<{ event: string }>) {
   for (const payload of payloads) {
     await archive.ingest({ payload: payload as never, body: Buffer.from(JSON.stringify(payload)), source: 'webhook', receivedAt: Date.now() });
   }
@@ -26,7 +26,7 @@ async function ingestAll(archive: Archive, payloads: Array<{ event: string }>) {
 
 describe('export', () => {
   it('json is exactly {"sessions":[...]} with the documented fields, transcript and metadata as received', async () => {
-    const { archive } = tempArchive();
+    const { archive } = await tempArchive();
     const full = sessionPair({ messages: 6 });
     (full.ended.data as Record<string, unknown>).extraField = 'kept';
     (full.ended.data.transcript![2] as Record<string, unknown>).confidence = 0.5;
@@ -51,12 +51,12 @@ describe('export', () => {
   });
 
   it('an empty archive exports as {"sessions":[]}', async () => {
-    const { archive } = tempArchive();
+    const { archive } = await tempArchive();
     expect(JSON.parse(await exportText(archive, 'json'))).toEqual({ sessions: [] });
   });
 
   it('ndjson has one session per line; --session picks one; an unknown session is an error', async () => {
-    const { archive } = tempArchive();
+    const { archive } = await tempArchive();
     const a = sessionPair();
     const b = sessionPair();
     await ingestAll(archive, [a.started, a.ended, b.started, b.ended]);
@@ -69,7 +69,7 @@ describe('export', () => {
   });
 
   it('csv has a header and one row per message, quoted, with formulas defused', async () => {
-    const { archive } = tempArchive();
+    const { archive } = await tempArchive();
     const { started, ended } = sessionPair({ messages: 0 });
     ended.data.transcript = [
       { role: 'user', content: '=HYPERLINK("http://evil")', timestamp: Date.parse(ended.timestamp) - 5000 },
@@ -87,7 +87,7 @@ describe('export', () => {
   });
 
   it('markdown reads as a conversation with tool calls and files', async () => {
-    const { archive } = tempArchive();
+    const { archive } = await tempArchive();
     const { started, ended } = sessionPair({ messages: 0 });
     const start = Date.parse(started.timestamp);
     ended.data.transcript = [
@@ -108,7 +108,7 @@ describe('export', () => {
 
 describe('import', () => {
   it('replays one payload, an array and NDJSON through validation and dedupe', async () => {
-    const { archive } = tempArchive();
+    const { archive, file } = await tempArchive();
     const dir = tempDir();
     const a = sessionPair();
     const b = sessionPair();
@@ -118,20 +118,20 @@ describe('import', () => {
     const summary = await importFiles(archive, [join(dir, 'one.json'), join(dir, 'array.json'), join(dir, 'lines.ndjson'), join(dir, 'missing.json')]);
     expect(summary).toMatchObject({ stored: 4, duplicates: 1, ignored: 1 });
     expect(summary.invalid.map((p) => p.where)).toEqual([join(dir, 'lines.ndjson:3'), join(dir, 'missing.json')]);
-    expect(archive.counts()).toMatchObject({ sessions: 2, events: 4 });
-    // A single-payload file keeps its exact bytes as the event body.
-    const body = archive.db.prepare("SELECT body FROM events WHERE event = 'session.started' AND session_id = ?").get(a.started.sessionId) as { body: Buffer };
-    expect(body.body.toString()).toBe(JSON.stringify(a.started, null, 2));
+    expect(await archive.counts({ staleBefore: 0 })).toMatchObject({ sessions: 2, events: 4 });
+    // A single-payload file keeps its exact bytes as the event body (what only the file shows).
+    const [stored] = peek(file).rows<{ body: Buffer }>("SELECT body FROM events WHERE event = 'session.started' AND session_id = ?", a.started.sessionId);
+    expect(stored!.body.toString()).toBe(JSON.stringify(a.started, null, 2));
   });
 
   it("restores this app's own export into a new archive, identically", async () => {
-    const source = tempArchive().archive;
+    const source = (await tempArchive()).archive;
     const pairs = Array.from({ length: 5 }, () => sessionPair({ messages: 10 }));
     await ingestAll(source, [...pairs.flatMap((p) => [p.started, p.ended]), sessionPair().started]);
     const exported = await exportText(source, 'json');
     const file = join(tempDir(), 'backup.json');
     writeFileSync(file, exported);
-    const target = tempArchive().archive;
+    const target = await (await tempArchive()).archive;
     const summary = await importFiles(target, [file]);
     expect(summary).toMatchObject({ stored: 11, invalid: [] });
     expect(await exportText(target, 'json')).toBe(exported);

@@ -7,6 +7,7 @@
 import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ArchiveStore } from '../../electron/core/archive/store.js';
 import { defaultConfig } from '../../electron/core/config.js';
 import { Engine } from '../../electron/core/engine.js';
 import { sign } from '../../electron/core/signature.js';
@@ -630,8 +631,8 @@ describe('the receiver, fuzzed', () => {
     expect(notStored, `seed ${SEED}`).toEqual([]);
     expect(sent.mustStore.length).toBeGreaterThan(10);
     await engine.archive.settled();
-    const sessionIds = engine.archive.db.prepare('SELECT session_id FROM sessions').pluck().all() as string[];
-    const eventSessions = engine.archive.db.prepare('SELECT DISTINCT session_id FROM events').pluck().all() as string[];
+    const sessionIds = await everySessionId(engine.archive);
+    const eventSessions = await everyExportedSessionId(engine.archive);
     expect(sessionIds.filter((id) => !sent.signedSessionIds.has(id)), 'sessions stored from unsigned or badly signed requests').toEqual([]);
     expect(eventSessions.filter((id) => !sent.signedSessionIds.has(id)), 'events stored from unsigned or badly signed requests').toEqual([]);
     const stored = new Set(sessionIds);
@@ -655,3 +656,26 @@ describe('the receiver, fuzzed', () => {
     );
   });
 });
+
+async function everySessionId(store: ArchiveStore): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listSessions({ filters: {}, limit: 500, cursor, staleAfterMs: 60_000 });
+    ids.push(...page.items.map((item) => item.sessionId));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return ids;
+}
+
+/** Sessions as exports see them: read from the stored events, not the projections. */
+async function everyExportedSessionId(store: ArchiveStore): Promise<string[]> {
+  const ids: string[] = [];
+  let afterId: number | undefined;
+  do {
+    const page = await store.exportSessions({ format: 'ndjson', limit: 500, afterId });
+    ids.push(...page.items.map((line) => (JSON.parse(line) as { sessionId: string }).sessionId));
+    afterId = page.nextAfterId ?? undefined;
+  } while (afterId !== undefined);
+  return ids;
+}

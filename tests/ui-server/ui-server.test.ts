@@ -109,7 +109,7 @@ describe('archive window API (headless mode)', () => {
     const json = JSON.parse(((await call('exportSession', { sessionId: ended.sessionId, format: 'json' })).body as { content: string }).content) as { sessions: Array<{ transcript: unknown[] }> };
     expect(json.sessions[0]!.transcript).toEqual(ended.data.transcript);
     expect((await call('deleteSession', { sessionId: ended.sessionId })).body).toEqual({ deleted: true });
-    expect(engine.archive.counts()).toMatchObject({ sessions: 0, events: 0, messages: 0 });
+    expect(await engine.archive.counts({ staleBefore: 0 })).toMatchObject({ sessions: 0, events: 0, messages: 0 });
     expect((await call('deleteSession', { sessionId: ended.sessionId })).body).toEqual({ deleted: false });
   });
 
@@ -128,7 +128,7 @@ describe('archive window API (headless mode)', () => {
     expect(status.warnings.map((w) => w.code)).toContain('quarantine');
     expect((await call('reverifyQuarantine', { secret: 'still wrong' })).body).toMatchObject({ stored: 0, kept: 1 });
     expect((await call('reverifyQuarantine', { secret: SECRET, ids: [log.items[0]!.quarantineId] })).body).toMatchObject({ stored: 1, kept: 0 });
-    expect(engine.archive.counts().sessions).toBe(1);
+    expect((await engine.archive.counts({ staleBefore: 0 })).sessions).toBe(1);
   });
 
   it('pushes live changes over Server-Sent Events', async () => {
@@ -173,7 +173,7 @@ describe('archive window API (headless mode)', () => {
     const { engine, call } = await setup();
     expect((await call('loadDemoData', { sessions: 30 })).body).toEqual({ sessions: 30 });
     expect((await call('loadDemoData', { sessions: 30 })).body).toEqual({ sessions: 30 });
-    expect(engine.archive.counts().sessions).toBe(30);
+    expect((await engine.archive.counts({ staleBefore: 0 })).sessions).toBe(30);
     const facets = (await call('facets')).body as { reasons: string[]; assistants: string[] };
     expect(facets.assistants).toEqual(['101', '102', '205']);
     expect(facets.reasons.length).toBeGreaterThan(2);
