@@ -11,6 +11,20 @@ const noNodeBuiltins = {
   patterns: [{ group: ['node:*'], message: 'shared/ and renderer/ run in the browser too: no Node built-ins here.' }],
 };
 
+const noElectron = { name: 'electron', message: 'The engine (electron/core) never imports electron: it must run headless under Node.' };
+const noShell = { group: ['electron/*', '**/electron/main/**', '**/electron/preload/**'], message: 'The engine never depends on the Electron shell.' };
+const noSqliteDriver = { name: 'better-sqlite3', message: 'Only the archive store (electron/core/archive/) opens the database; use its ArchiveStore.' };
+const noStoreInternals = [
+  { group: ['**/archive/sqlite/*', '!**/archive/sqlite/sqlite-store.js'], message: 'Go through the ArchiveStore (archive/store.ts); of the SQLite store only SqliteStore itself is public.' },
+  { group: ['**/archive/sqlite/*/**'], message: 'Go through the ArchiveStore (archive/store.ts): SQLite internals stay inside the store.' },
+];
+const SQL_START = '/^\\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|PRAGMA|WITH)\\s/';
+const noSql = [
+  { selector: `Literal[value=${SQL_START}]`, message: 'SQL belongs in the archive store (electron/core/archive/).' },
+  { selector: `TemplateElement[value.raw=${SQL_START}]`, message: 'SQL belongs in the archive store (electron/core/archive/).' },
+  { selector: 'CallExpression[callee.property.name=/^(prepare|pragma)$/]', message: 'Queries run inside the archive store (electron/core/archive/), never here.' },
+];
+
 export default tseslint.config(
   { ignores: ['.tmp/**', 'dist/**', 'dist-*/**', 'release/**', 'node_modules/**', 'coverage/**', 'test-results/**'] },
   js.configs.recommended,
@@ -27,15 +41,22 @@ export default tseslint.config(
   {
     // The engine runs under plain Node (serve, tests) as well as in Electron's main process.
     files: ['electron/core/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [{ name: 'electron', message: 'The engine (electron/core) never imports electron: it must run headless under Node.' }],
-          patterns: [{ group: ['electron/*', '**/electron/main/**', '**/electron/preload/**'], message: 'The engine never depends on the Electron shell.' }],
-        },
-      ],
-    },
+    rules: { 'no-restricted-imports': ['error', { paths: [noElectron], patterns: [noShell] }] },
+  },
+  {
+    // The archive store owns all SQL: nothing else in the app holds a database handle or writes a query.
+    files: ['electron/**/*.{ts,cts}'],
+    ignores: ['electron/core/archive/**'],
+    rules: { 'no-restricted-syntax': ['error', ...noSql] },
+  },
+  {
+    files: ['electron/core/**/*.ts'],
+    ignores: ['electron/core/archive/**'],
+    rules: { 'no-restricted-imports': ['error', { paths: [noElectron, noSqliteDriver], patterns: [noShell, ...noStoreInternals] }] },
+  },
+  {
+    files: ['electron/main/**/*.ts', 'electron/preload/**/*.cts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [noSqliteDriver], patterns: noStoreInternals }] },
   },
   {
     files: ['renderer/**/*.{ts,tsx}'],

@@ -33,7 +33,7 @@ import { defaultConfig } from '../electron/core/config.js';
 import { Engine } from '../electron/core/engine.js';
 import { archivePath } from '../electron/core/paths.js';
 import { WEBHOOK_PATH, createReceiver } from '../electron/core/receiver.js';
-import type { Archive } from '../electron/core/archive/archive.js';
+import type { ArchiveStore } from '../electron/core/archive/store.js';
 import { EVENT_HEADER, SIGNATURE_HEADER, sign } from '../electron/core/signature.js';
 import { seededRandom, simulateSession } from '../electron/core/simulator.js';
 
@@ -306,7 +306,7 @@ async function startBaseline(): Promise<{ app: FastifyInstance; url: string }> {
 async function settle(engine: Engine): Promise<void> {
   let last = -1;
   for (;;) {
-    const jobs = engine.archive.commitStats.jobs;
+    const { jobs } = await engine.archive.commitStats();
     if (jobs === last) return;
     last = jobs;
     await delay(250);
@@ -518,7 +518,7 @@ async function startReceiverOnly(): Promise<{ app: FastifyInstance; url: string 
   const nothingStored = {
     ingest: () => Promise.resolve({ duplicate: false }),
     logDelivery: () => Promise.resolve(),
-  } as unknown as Archive;
+  } as unknown as ArchiveStore;
   const app = createReceiver({ archive: nothingStored, secret: SECRET, bodyLimit: 20 * 1024 * 1024, requestTimeoutMs: 30_000 });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
@@ -668,13 +668,13 @@ async function main(): Promise<void> {
       const warmup = await generator.run({ url, seconds: WARMUP_SECONDS, bodies: 'unique', track: true });
       assertClean(`engine warm-up, round ${round}`, warmup);
       await settle(running);
-      const statsBefore = { ...running.archive.commitStats };
+      const statsBefore = await running.archive.commitStats();
       const engineRun = await measure(generator, { url, seconds, bodies: 'unique', track: true }, pool.tid);
       assertClean(`engine, round ${round}`, engineRun.run);
       await settle(running);
-      const statsAfter = { ...running.archive.commitStats };
+      const statsAfter = await running.archive.commitStats();
       if (round === rounds) large = await sendLargeTranscripts(url);
-      const largestBatch = running.archive.commitStats.largestBatch;
+      const { largestBatch } = await running.archive.commitStats();
       await running.stop();
       engine = null;
       const durability = checkDurability(archivePath(dataDir), [warmup, engineRun.run], round === rounds ? 2 * LARGE_SENDS : 0, acks);

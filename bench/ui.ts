@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { chromium } from 'playwright-core';
-import { Archive } from '../electron/core/archive/archive.js';
+import { SqliteStore } from '../electron/core/archive/sqlite/sqlite-store.js';
 import { ArchiveService } from '../electron/core/archive-service.js';
 import { defaultConfig } from '../electron/core/config.js';
 import { loadDemoData } from '../electron/core/demo.js';
@@ -31,7 +31,7 @@ async function buildArchive(): Promise<void> {
   if (existsSync(archivePath(dataDir)) && !process.env.BENCH_REBUILD) return;
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
-  const archive = Archive.open(archivePath(dataDir));
+  const archive = await SqliteStore.open(archivePath(dataDir));
   const started = performance.now();
   let last = 0;
   await loadDemoData(archive, {
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   const engine = await Engine.start(defaultConfig({ dataDir, port: 0, secret: 'bench' }));
   const service = new ArchiveService(engine, { host: 'serve' });
   const ui = await startUiServer({ service, port: 0, token: 'bench' });
-  const counts = engine.archive.counts();
+  const counts = await engine.archive.counts({ staleBefore: 0 });
   const call = async (method: string, args: unknown) => {
     const t = performance.now();
     const response = await fetch(`${ui.baseUrl}/api/${method}`, { method: 'POST', headers: { authorization: 'Bearer bench', 'content-type': 'application/json' }, body: JSON.stringify(args) });

@@ -34,6 +34,28 @@ describe('architecture boundaries', () => {
     expect(await ruleHits('shared/probe.ts', 'export const env = process.env;\n')).toContain('no-restricted-globals');
   });
 
+  it('lint refuses SQL, a database handle or store internals outside the archive store', async () => {
+    expect(await ruleHits('electron/core/probe.ts', "export const q = 'SELECT count(*) FROM events';\n")).toContain('no-restricted-syntax');
+    expect(await ruleHits('electron/core/probe.ts', 'export const q = `DELETE FROM sessions WHERE session_id = ?`;\n')).toContain('no-restricted-syntax');
+    expect(await ruleHits('electron/main/probe.ts', 'export const run = (db: { prepare(s: string): unknown }) => db.prepare(String(1));\n')).toContain('no-restricted-syntax');
+    expect(await ruleHits('electron/core/probe.ts', "import Database from 'better-sqlite3';\nexport const d = Database;\n")).toContain('no-restricted-imports');
+    expect(await ruleHits('electron/main/probe.ts', "import { listSessions } from '../core/archive/sqlite/reads/sessions.js';\nexport const l = listSessions;\n")).toContain('no-restricted-imports');
+    expect(await ruleHits('electron/core/probe.ts', "import { statement } from './archive/sqlite/database.js';\nexport const s = statement;\n")).toContain('no-restricted-imports');
+    // The store itself may, and the public SQLite store may be imported to open one.
+    expect(await ruleHits('electron/core/archive/sqlite/probe.ts', "export const q = 'SELECT 1 AS one';\n")).not.toContain('no-restricted-syntax');
+    expect(await ruleHits('electron/core/probe.ts', "import { SqliteStore } from './archive/sqlite/sqlite-store.js';\nexport const s = SqliteStore;\n")).not.toContain('no-restricted-imports');
+    // Ordinary words are not SQL.
+    expect(await ruleHits('electron/main/probe.ts', "export const label = 'Select a session';\n")).not.toContain('no-restricted-syntax');
+  });
+
+  it('no SQL outside the archive store today', () => {
+    const sqlLike = /\.prepare\(|\.pragma\(|\bSELECT\b[^'"`]*\bFROM\b|INSERT INTO|DELETE FROM|from ['"]better-sqlite3['"]/;
+    const offenders = [...filesUnder('electron/core'), ...filesUnder('electron/main')]
+      .filter((file) => !file.startsWith(join('electron', 'core', 'archive')))
+      .filter((file) => sqlLike.test(readFileSync(join(root, file), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+
   it('no engine file imports electron today', () => {
     const offenders = filesUnder('electron/core').filter((file) => /from ['"]electron['"]|import\(['"]electron['"]\)|require\(['"]electron['"]\)/.test(readFileSync(join(root, file), 'utf8')));
     expect(offenders).toEqual([]);
