@@ -19,6 +19,7 @@ interface ListState {
   items: SessionSummary[];
   nextCursor: string | null;
   total: number | null;
+  hint: string | null;
   loading: boolean;
   loadingMore: boolean;
   error: string | null;
@@ -32,7 +33,7 @@ export function SessionsView({ status, openId, onOpen, onGoToSetup }: Props) {
   const [filters, setFilters] = useState<SessionFilters>({});
   const [showFilters, setShowFilters] = useState(false);
   const [facets, setFacets] = useState<Facets | null>(null);
-  const [list, setList] = useState<ListState>({ items: [], nextCursor: null, total: null, loading: true, loadingMore: false, error: null });
+  const [list, setList] = useState<ListState>({ items: [], nextCursor: null, total: null, hint: null, loading: true, loadingMore: false, error: null });
   const [activeIndex, setActiveIndex] = useState(0);
   const [demoLoading, setDemoLoading] = useState(false);
   const debouncedQuery = useDebounced(query.trim(), 180);
@@ -47,7 +48,7 @@ export function SessionsView({ status, openId, onOpen, onGoToSetup }: Props) {
       api.listSessions({ query: debouncedQuery || undefined, filters, limit: PAGE }).then(
         (page) => {
           if (run !== generation.current) return;
-          setList({ items: page.items, nextCursor: page.nextCursor, total: page.total, loading: false, loadingMore: false, error: null });
+          setList({ items: page.items, nextCursor: page.nextCursor, total: page.total, hint: page.hint ?? null, loading: false, loadingMore: false, error: null });
           if (reset) setActiveIndex(0);
         },
         (error: Error) => run === generation.current && setList((s) => ({ ...s, loading: false, error: error.message })),
@@ -90,7 +91,7 @@ export function SessionsView({ status, openId, onOpen, onGoToSetup }: Props) {
   const refresh = useThrottled(() => {
     const run = ++generation.current;
     api.listSessions({ query: debouncedQuery || undefined, filters, limit: Math.max(PAGE, Math.min(list.items.length, 500)) }).then(
-      (page) => run === generation.current && setList((s) => ({ ...s, items: page.items, nextCursor: page.nextCursor, total: page.total, loading: false })),
+      (page) => run === generation.current && setList((s) => ({ ...s, items: page.items, nextCursor: page.nextCursor, total: page.total, hint: page.hint ?? null, loading: false })),
       () => undefined,
     );
   }, 400);
@@ -149,6 +150,7 @@ export function SessionsView({ status, openId, onOpen, onGoToSetup }: Props) {
         )}
         <div className="list-summary" aria-live="polite">
           {list.loading ? 'Loading…' : list.total !== null ? `${formatCount(list.total)} session${list.total === 1 ? '' : 's'}${filtering ? ' match' : ''}` : `${formatCount(list.items.length)}${list.nextCursor ? '+' : ''} sessions match`}
+          {!list.loading && list.hint ? <span className="list-hint"> · {list.hint}</span> : null}
         </div>
         {list.error ? (
           <ErrorState title="Could not load sessions" message={list.error} onRetry={() => load(true)} />
