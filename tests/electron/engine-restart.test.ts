@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../electron/core/log.js';
 import { startDesktopApp } from '../../electron/main/desktop-app.js';
-import type { IpcResult } from '../../electron/main/ipc.js';
 import { APP_ORIGIN } from '../../electron/main/origin.js';
 import type { ArchiveStatus, SendTestResult } from '../../shared/api.js';
 import type { SettingsView } from '../../shared/settings.js';
@@ -111,9 +110,10 @@ describe('desktop app: engine restart after a settings change', () => {
     const invoke = async <T>(method: string, args: unknown = {}): Promise<T> => {
       const handler = ipcMain.handlers.get(`archive:${method}`);
       if (!handler) throw new Error(`no handler for archive:${method}`);
-      const result = (await handler(ipcEvent(`${APP_ORIGIN}/index.html`), args)) as IpcResult;
+      // An answer carries its value as is, or (big reads) as JSON text made on the reader thread.
+      const result = (await handler(ipcEvent(`${APP_ORIGIN}/index.html`), args)) as { ok: true; value?: unknown; json?: string } | { ok: false; error: string };
       if (!result.ok) throw new Error(`archive:${method} failed: ${result.error}`);
-      return result.value as T;
+      return (typeof result.json === 'string' ? JSON.parse(result.json) : result.value) as T;
     };
     const warnings = () => FakeNotification.shown.filter((note) => note.options.title === UNREACHABLE_TITLE);
 
