@@ -109,8 +109,9 @@ export class SqliteWriter implements StoreWrites {
   /** Events first (the source of truth), then the session; its messages, files and search entry follow it. */
   deleteSession(sessionId: string): Promise<boolean> {
     return this.committer.submit((db) => {
-      statement(db, 'DELETE FROM events WHERE session_id = ?').run(sessionId);
-      return statement(db, 'DELETE FROM sessions WHERE session_id = ?').run(sessionId).changes > 0;
+      // A session whose events are not indexed yet (or could not be) has events and no row: deleted too.
+      const events = statement(db, 'DELETE FROM events WHERE session_id = ?').run(sessionId).changes;
+      return statement(db, 'DELETE FROM sessions WHERE session_id = ?').run(sessionId).changes + events > 0;
     });
   }
 
@@ -129,6 +130,9 @@ export class SqliteWriter implements StoreWrites {
   }
 
   async settled(): Promise<void> {
+    // Commit first: ingests still queued are not yet waiting to be indexed, so draining the
+    // projector before them would resolve with their indexing still to come.
+    await this.committer.drain();
     await this.projector?.drain();
     await this.committer.drain();
   }
