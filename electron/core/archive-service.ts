@@ -14,10 +14,13 @@ import {
   type ArchiveResults,
   type ArchiveStatus,
   type ApiErrorBody,
+  type DeliveryDetail,
+  type SessionDetail,
 } from '../../shared/api.js';
 import { SECRET_NAMES, type SettingsUpdate, type SettingsView } from '../../shared/settings.js';
 import { BadCursorError } from './archive/errors.js';
 import type { Engine } from './engine.js';
+import { JsonText } from './json-text.js';
 import { archivePath } from './paths.js';
 import { reverifyQuarantine } from './quarantine.js';
 import { loadDemoData } from './demo.js';
@@ -31,7 +34,8 @@ export class ApiError extends Error {
   }
 }
 
-type Handlers = { [M in ArchiveMethod]: (args: ArchiveParsedArgs<M>) => Promise<ArchiveResults[M]> | ArchiveResults[M] };
+/** A handler may answer with JSON text made on the archive's reader thread (see JsonText). */
+type Handlers = { [M in ArchiveMethod]: (args: ArchiveParsedArgs<M>) => Promise<ArchiveResults[M] | JsonText<ArchiveResults[M]>> | ArchiveResults[M] };
 
 export interface ServiceOptions {
   host: ArchiveStatus['host'];
@@ -102,6 +106,15 @@ export class ArchiveService {
 
   /** Validates `rawArgs` for `method` and runs it. Throws ApiError for anything the caller did wrong. */
   async call(method: string, rawArgs: unknown): Promise<unknown> {
+    const answer = await this.answer(method, rawArgs);
+    return answer instanceof JsonText ? answer.parse() : answer;
+  }
+
+  /**
+   * The same, for transports that pass the result on (HTTP, IPC): big reads arrive as JsonText,
+   * serialized on the archive's reader thread, to be sent as they are.
+   */
+  async answer(method: string, rawArgs: unknown): Promise<unknown> {
     if (!isArchiveMethod(method)) throw new ApiError('not-found', `unknown method "${method}"`);
     const parsed = ARCHIVE_API[method].safeParse(rawArgs ?? {});
     if (!parsed.success) throw new ApiError('bad-request', `${method}: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
@@ -222,14 +235,14 @@ export class ArchiveService {
     const store = () => this.engine.archive;
     return {
       status: () => this.status(),
-      facets: () => store().facets(),
-      listSessions: (args) => store().listSessions({ ...args, staleAfterMs: this.staleAfterMs }),
+      facets: () => store().json.facets(),
+      listSessions: (args) => store().json.listSessions({ ...args, staleAfterMs: this.staleAfterMs }),
       getSession: async ({ sessionId }) => {
-        const session = await store().getSession(sessionId, this.staleAfterMs);
-        if (!session) throw new ApiError('not-found', `no session "${sessionId}" in the archive`);
-        return session;
+        const session = await store().json.getSession(sessionId, this.staleAfterMs);
+        if (session.isNull) throw new ApiError('not-found', `no session "${sessionId}" in the archive`);
+        return session as JsonText<SessionDetail>;
       },
-      getMessages: ({ sessionId, offset, limit }) => store().getMessages(sessionId, offset, limit),
+      getMessages: ({ sessionId, offset, limit }) => store().json.getMessages(sessionId, offset, limit),
       exportSession: async ({ sessionId, format }) => {
         const { items } = await store().exportSessions({ format, sessionId, limit: 1, pretty: true });
         if (items.length === 0) throw new ApiError('not-found', `no session "${sessionId}" in the archive`);
@@ -243,11 +256,11 @@ export class ArchiveService {
         if (deleted) this.emit({ type: 'sessions-changed' });
         return { deleted };
       },
-      listDeliveries: (args) => store().listDeliveries(args),
+      listDeliveries: (args) => store().json.listDeliveries(args),
       getDelivery: async ({ id }) => {
-        const delivery = await store().getDelivery(id);
-        if (!delivery) throw new ApiError('not-found', `no delivery ${id} in the log (it may have been pruned)`);
-        return delivery;
+        const delivery = await store().json.getDelivery(id);
+        if (delivery.isNull) throw new ApiError('not-found', `no delivery ${id} in the log (it may have been pruned)`);
+        return delivery as JsonText<DeliveryDetail>;
       },
       reverifyQuarantine: async ({ secret, ids }) => {
         const result = await reverifyQuarantine(this.engine.archive, secret, { ids });

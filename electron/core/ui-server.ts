@@ -15,6 +15,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { ArchiveChange } from '../../shared/api.js';
 import { ApiError, type ArchiveService } from './archive-service.js';
 import { PortInUseError } from './engine.js';
+import { JsonText } from './json-text.js';
 import { silentLogger, type Logger } from './log.js';
 import { rendererDir } from './paths.js';
 
@@ -82,7 +83,10 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
 
   app.post<{ Params: { method: string } }>('/api/:method', { onRequest: requireAuth }, async (request, reply) => {
     try {
-      return await options.service.call(request.params.method, request.body ?? {});
+      const answer = await options.service.answer(request.params.method, request.body ?? {});
+      // Made on the archive's reader thread: sent as it is, never parsed and serialized again here.
+      if (answer instanceof JsonText) return reply.type('application/json; charset=utf-8').send(answer.text);
+      return answer;
     } catch (error) {
       if (error instanceof ApiError) {
         return reply.code(error.code === 'not-found' ? 404 : 400).send({ error: error.message, code: error.code });

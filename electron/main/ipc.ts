@@ -7,15 +7,17 @@
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { ARCHIVE_METHODS, type ArchiveChange } from '../../shared/api.js';
 import { ApiError, type ArchiveService } from '../core/archive-service.js';
+import { JsonText } from '../core/json-text.js';
 import { originOf } from './origin.js';
 
 export const CHANGE_CHANNEL = 'archive:changed';
 
-export type IpcResult = { ok: true; value: unknown } | { ok: false; error: string; code: string };
+/** `json`: the result as JSON text made on the archive's reader thread; the renderer parses it. */
+export type IpcResult = { ok: true; value: unknown } | { ok: true; json: string } | { ok: false; error: string; code: string };
 
 export interface IpcDeps {
   ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>;
-  service: Pick<ArchiveService, 'call' | 'subscribe'>;
+  service: Pick<ArchiveService, 'answer' | 'subscribe'>;
   /** The page origin the archive window loads from, e.g. "app://archive". */
   trustedOrigin: string;
   /** Windows that receive live changes. */
@@ -38,7 +40,8 @@ export function registerArchiveIpc(deps: IpcDeps): () => void {
         return { ok: false, error: 'refused: this page may not use the archive', code: 'unauthorized' };
       }
       try {
-        return { ok: true, value: await deps.service.call(method, args) };
+        const answer = await deps.service.answer(method, args);
+        return answer instanceof JsonText ? { ok: true, json: answer.text } : { ok: true, value: answer };
       } catch (error) {
         if (error instanceof ApiError) return { ok: false, error: error.message, code: error.code };
         deps.log?.(`archive:${method} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

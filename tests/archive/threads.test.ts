@@ -77,6 +77,22 @@ describe('archive threads', () => {
     await expect(archive.listSessions({ filters: {}, limit: 10, cursor: 'forged', staleAfterMs: 1 })).rejects.toMatchObject({ name: 'BadCursorError' });
   });
 
+  it('the JSON form of a read is the same result, serialized on the reader thread', async () => {
+    const archive = await open();
+    const { started, ended } = sessionPair({ messages: 12 });
+    await ingest(archive, started);
+    await ingest(archive, ended);
+    await archive.settled();
+    const roundTrip = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+    const list = { filters: {}, limit: 10, staleAfterMs: 60_000, now: 1 };
+    expect((await archive.json.listSessions(list)).parse()).toEqual(roundTrip(await archive.listSessions(list)));
+    expect((await archive.json.getMessages(ended.sessionId, 0, 100)).parse()).toEqual(roundTrip(await archive.getMessages(ended.sessionId, 0, 100)));
+    expect((await archive.json.facets()).parse()).toEqual(roundTrip(await archive.facets()));
+    const missing = await archive.json.getSession('no-such-session', 60_000);
+    expect(missing.isNull).toBe(true);
+    expect(missing.parse()).toBeNull();
+  });
+
   it('reads that return bodies give Buffers back, wherever they sit', () => {
     const bytes = new Uint8Array([104, 105]);
     const revived = reviveBuffers({ items: [{ body: bytes }], nested: { deeper: { body: bytes } } }) as { items: Array<{ body: Buffer }>; nested: { deeper: { body: Buffer } } };

@@ -8,6 +8,7 @@
  * to threads are generated from them, so adding an operation is one line there and one function.
  */
 import type { EventEmitter } from 'node:events';
+import type { JsonText } from '../json-text.js';
 import type {
   DeliveryDetail,
   DeliveryPage,
@@ -91,7 +92,15 @@ export interface StoreEvents {
   projected: [ProjectedEvent[]];
 }
 
+/** StoreReads whose results arrive as JSON text, serialized where the read ran. */
+export type StoreJsonReads = { [K in keyof StoreReads]: (...args: Parameters<StoreReads[K]>) => Promise<JsonText<Awaited<ReturnType<StoreReads[K]>>>> };
+
 export interface ArchiveStore extends StoreWrites, StoreReads, Pick<EventEmitter<StoreEvents>, 'on' | 'off' | 'once'> {
+  /**
+   * The same reads, for results that are only passed on (to the window): neither the calling
+   * thread nor the hand-over turns them into objects.
+   */
+  readonly json: StoreJsonReads;
   /** Finishes pending writes (and, for a few seconds, pending indexing), then closes. */
   close(): Promise<void>;
 }

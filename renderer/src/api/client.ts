@@ -7,7 +7,10 @@ import { ARCHIVE_METHODS } from '../../../shared/api';
 
 /** What the Electron preload exposes: results and errors cross as data. */
 export interface ArchiveBridge {
-  invoke(method: string, args: unknown): Promise<{ ok: true; value: unknown } | { ok: false; error: string; code: ApiErrorBody['code'] }>;
+  invoke(
+    method: string,
+    args: unknown,
+  ): Promise<{ ok: true; value: unknown } | { ok: true; json: string } | { ok: false; error: string; code: ApiErrorBody['code'] }>;
   onChange(listener: (change: ArchiveChange) => void): () => void;
 }
 
@@ -69,7 +72,8 @@ export function createBridgeApi(bridge: ArchiveBridge): ArchiveApi {
   const call = async (method: ArchiveMethod, args: unknown) => {
     const result = await bridge.invoke(method, args ?? {});
     if (!result.ok) throw new ApiCallError(result.error, result.code, null);
-    return result.value;
+    // Big reads cross as JSON text made off the main process's thread; parsed here, in the window.
+    return 'json' in result ? (JSON.parse(result.json) as unknown) : result.value;
   };
   const api = Object.fromEntries(ARCHIVE_METHODS.map((method) => [method, (args: unknown) => call(method, args)])) as unknown as ArchiveApi;
   api.subscribe = (listener) => bridge.onChange(listener);

@@ -7,11 +7,11 @@
  */
 import { EventEmitter } from 'node:events';
 import { CommitError } from '../errors.js';
-import { READ_OPERATIONS, WRITE_OPERATIONS, type ArchiveStore, type StoreEvents, type StoreReads, type StoreWrites } from '../store.js';
+import { READ_OPERATIONS, WRITE_OPERATIONS, type ArchiveStore, type StoreEvents, type StoreJsonReads, type StoreReads, type StoreWrites } from '../store.js';
 import { DEFAULT_LIMITS, type ArchiveLimits, type IngestInput, type ProjectedEvent } from '../types.js';
 import { closeWritable, openDatabase, openReader, type WritableDB } from './database.js';
 import { sqliteReads } from './read-ops.js';
-import { OpThread, onThisThread, remote, threadEntry, type OpCall, type Remote } from './threads/op-thread.js';
+import { OpThread, onThisThread, remote, remoteJson, threadEntry, type OpCall, type Remote } from './threads/op-thread.js';
 import type { WriterThreadOptions } from './threads/thread-main.js';
 import { SqliteWriter } from './writes/writer.js';
 
@@ -59,6 +59,7 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
   private reader: Side | null = null;
   private readonly writes: Remote<StoreWrites>;
   private readonly reads: Remote<StoreReads>;
+  readonly json: StoreJsonReads;
 
   private constructor(private readonly deferred: boolean) {
     super();
@@ -66,10 +67,12 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
       if (!this.writer) return Promise.reject(new CommitError(new Error('this archive was opened read-only')));
       return this.writer.call(op, args);
     });
-    this.reads = remote<StoreReads>(READ_OPERATIONS, (op, args) => {
+    const read: OpCall = (op, args, json) => {
       if (!this.reader) return Promise.reject(new Error('the archive is closed'));
-      return this.reader.call(op, args);
-    });
+      return this.reader.call(op, args, json);
+    };
+    this.reads = remote<StoreReads>(READ_OPERATIONS, read);
+    this.json = remoteJson<StoreReads>(READ_OPERATIONS, read);
   }
 
   private async openWriter(file: string, options: SqliteStoreOptions): Promise<Side> {

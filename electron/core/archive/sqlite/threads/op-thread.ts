@@ -12,22 +12,39 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { JsonText } from '../../../json-text.js';
 import { reviveError } from '../../errors.js';
 import { packageRoot } from '../../../paths.js';
 
 /** The same methods, each answering with a promise. */
 export type Remote<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never };
 
-export type OpCall = (op: string, args: unknown[]) => Promise<unknown>;
+/** The same methods, each answering with its result serialized as JSON where it ran. */
+export type RemoteJson<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<JsonText<Awaited<R>>> : never };
+
+/** Calls `op`; with `json`, the result comes back as JSON text made on the thread that ran it. */
+export type OpCall = (op: string, args: unknown[], json?: boolean) => Promise<unknown>;
 
 /** A Remote<T> whose every listed operation is forwarded to `call`. */
 export function remote<T>(operations: ReadonlyArray<keyof T & string>, call: OpCall): Remote<T> {
   return Object.fromEntries(operations.map((op) => [op, (...args: unknown[]) => call(op, args)])) as Remote<T>;
 }
 
+/** The same, each result as JsonText. */
+export function remoteJson<T>(operations: ReadonlyArray<keyof T & string>, call: OpCall): RemoteJson<T> {
+  return Object.fromEntries(operations.map((op) => [op, async (...args: unknown[]) => new JsonText(String(await call(op, args, true)))])) as RemoteJson<T>;
+}
+
 /** Runs operations on this thread; what the thread version runs, without the thread. */
 export function onThisThread(target: object): OpCall {
-  return async (op, args) => (target as Record<string, (...a: unknown[]) => unknown>)[op]!(...args);
+  return async (op, args, json) => {
+    const value = await (target as Record<string, (...a: unknown[]) => unknown>)[op]!(...args);
+    return json ? toJson(value) : value;
+  };
+}
+
+export function toJson(value: unknown): string {
+  return JSON.stringify(value) ?? 'null';
 }
 
 export type ThreadRole = 'writer' | 'reader';
@@ -40,7 +57,7 @@ export interface ThreadData {
   options?: unknown;
 }
 
-export type ThreadRequest = { id: number; op: string; args: unknown[] };
+export type ThreadRequest = { id: number; op: string; args: unknown[]; json?: boolean };
 export type ThreadReply =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: { name: string; message: string; code?: string } };
@@ -88,7 +105,7 @@ export class OpThread {
     return thread;
   }
 
-  readonly call: OpCall = async (op, args) => {
+  readonly call: OpCall = async (op, args, json) => {
     if (this.closed) throw this.options.lost(new Error('archive is closed'));
     try {
       await this.ready;
@@ -101,7 +118,7 @@ export class OpThread {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       try {
-        worker.postMessage({ id, op, args } satisfies ThreadRequest);
+        worker.postMessage({ id, op, args, ...(json ? { json } : {}) } satisfies ThreadRequest);
       } catch (error) {
         this.pending.delete(id);
         reject(error);

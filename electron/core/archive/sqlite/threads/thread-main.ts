@@ -9,7 +9,7 @@ import type { ArchiveLimits, ProjectedEvent } from '../../types.js';
 import { closeWritable, openDatabase, openReader, type WritableDB } from '../database.js';
 import { sqliteReads } from '../read-ops.js';
 import { SqliteWriter } from '../writes/writer.js';
-import type { ThreadData, ThreadMessage, ThreadReply, ThreadRequest } from './op-thread.js';
+import { toJson, type ThreadData, type ThreadMessage, type ThreadReply, type ThreadRequest } from './op-thread.js';
 
 export interface WriterThreadOptions {
   limits: ArchiveLimits;
@@ -29,7 +29,8 @@ try {
   const run = async (request: ThreadRequest): Promise<unknown> => {
     if (request.op === 'close') return close();
     if (!allowed.has(request.op)) throw new Error(`unknown archive operation "${request.op}"`);
-    return (target[request.op] as (...args: unknown[]) => unknown)(...request.args);
+    const value = await (target[request.op] as (...args: unknown[]) => unknown)(...request.args);
+    return request.json ? toJson(value) : value;
   };
   let replies: ThreadReply[] = [];
   const flushReplies = () => {
