@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -75,6 +76,20 @@ describe('archive threads', () => {
   it('an error class crosses the thread: a forged cursor is a BadCursorError', async () => {
     const archive = await open();
     await expect(archive.listSessions({ filters: {}, limit: 10, cursor: 'forged', staleAfterMs: 1 })).rejects.toMatchObject({ name: 'BadCursorError' });
+  });
+
+  it('a checkpoint thread folds the WAL into the archive file, outside the writer\'s commits', async () => {
+    const file = join(tempDir(), 'archive.sqlite');
+    const archive = await SqliteStore.open(file, { threads: true, deferProjection: true });
+    onCleanup(() => archive.close());
+    const before = statSync(file).size;
+    // About 100 WAL pages: far below the 1,000 at which SQLite would checkpoint inside a COMMIT.
+    for (let i = 0; i < 20; i += 1) await ingest(archive, sessionPair({ messages: 20 }).ended);
+    await archive.settled();
+    const walPages = statSync(`${file}-wal`).size / 4096;
+    expect(walPages).toBeGreaterThan(20);
+    expect(walPages).toBeLessThan(1000);
+    await vi.waitFor(() => expect(statSync(file).size).toBeGreaterThan(before + 20 * 4096), { timeout: 3_000, interval: 100 });
   });
 
   it('the JSON form of a read is the same result, serialized on the reader thread', async () => {

@@ -32,8 +32,29 @@ export interface OpenOptions {
   nativeBinding?: string | undefined;
   /** Writes that would grow the file past this fail with SQLITE_FULL, as on a full disk. */
   maxBytes?: number | undefined;
+  /**
+   * 'auto' (default): SQLite folds the WAL into the file inside a COMMIT every 1,000 pages.
+   * 'thread': never in a COMMIT; a checkpointer thread does it (see writes/checkpointer.ts).
+   */
+  checkpoints?: 'auto' | 'thread' | undefined;
 }
 
+/** The writer's page cache: a big archive's index pages stay in memory instead of being read again. */
+const WRITER_CACHE_KIB = 64 * 1024;
+/** After the WAL has been folded into the file, its file is cut back to this size. */
+const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
+
+
+/**
+ * The checkpointer's connection: read-write, because SQLite refuses to checkpoint from a read-only
+ * one, but it never writes a row.
+ */
+export function openCheckpointer(file: string, options: Pick<OpenOptions, 'nativeBinding'> = {}): WritableDB {
+  const db = new Database(file, { fileMustExist: true, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) });
+  db.pragma('busy_timeout = 0');
+  db.pragma('synchronous = FULL');
+  return db;
+}
 
 /** A read-only connection for a reader thread: WAL lets it read while the writer commits. */
 export function openReader(file: string, options: Pick<OpenOptions, 'nativeBinding'> = {}): ReadableDB {
@@ -55,6 +76,9 @@ export function openDatabase(file: string, options: OpenOptions = {}): WritableD
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
+      db.pragma(`cache_size = -${WRITER_CACHE_KIB}`);
+      db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
+      if (options.checkpoints === 'thread') db.pragma('wal_autocheckpoint = 0');
       migrate(db, options.migrateTo ?? LATEST_VERSION);
       if (options.maxBytes !== undefined) {
         const pageSize = db.pragma('page_size', { simple: true }) as number;

@@ -48,6 +48,7 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
       // The writer first: it migrates the schema before any reader opens the file.
       if (!options.readonly) store.writer = await store.openWriter(file, options);
       store.reader = await store.openReads(file, options);
+      if (store.writer instanceof OpThread) await store.handOverCheckpoints(file, options);
     } catch (error) {
       await store.close().catch(() => undefined);
       throw error;
@@ -57,6 +58,7 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
 
   private writer: Side | null = null;
   private reader: Side | null = null;
+  private checkpointer: Side | null = null;
   private readonly writes: Remote<StoreWrites>;
   private readonly reads: Remote<StoreReads>;
   readonly json: StoreJsonReads;
@@ -75,13 +77,14 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
     this.json = remoteJson<StoreReads>(READ_OPERATIONS, read);
   }
 
-  private async openWriter(file: string, options: SqliteStoreOptions): Promise<Side> {
+  private async openWriter(file: string, options: SqliteStoreOptions, checkpoints: 'auto' | 'thread' = 'thread'): Promise<Side> {
+    const entry = options.threads ? threadEntry() : null;
     const writerOptions: WriterThreadOptions = {
       limits: { ...DEFAULT_LIMITS, ...options.limits },
       deferProjection: options.deferProjection ?? false,
       maxBytes: options.maxBytes,
+      checkpoints: entry ? checkpoints : 'auto',
     };
-    const entry = options.threads ? threadEntry() : null;
     if (entry) {
       try {
         return await OpThread.start(
@@ -113,6 +116,20 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
     }
     const db = openReader(file, { nativeBinding: options.nativeBinding });
     return { call: onThisThread(sqliteReads(db)), close: async () => void (db as WritableDB).close() };
+  }
+
+  /**
+   * The writer thread leaves checkpoints to a thread of their own. If that thread cannot start, the
+   * writer is started again with SQLite's own checkpoints, so the WAL never grows without bound.
+   */
+  private async handOverCheckpoints(file: string, options: SqliteStoreOptions): Promise<void> {
+    try {
+      this.checkpointer = await OpThread.start(threadEntry()!, { role: 'checkpointer', file, nativeBinding: options.nativeBinding }, { lost: (cause) => new Error(errorText(cause)) });
+    } catch (error) {
+      options.onFallback?.(`the archive checkpoint thread could not start (${errorText(error)}); the writer checkpoints in its commits instead`);
+      await this.writer?.close();
+      this.writer = await this.openWriter(file, options, 'auto');
+    }
   }
 
   private onWriterEvent(name: string, payload: unknown): void {
@@ -147,10 +164,12 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
 
   /** Readers first (nothing more to read), then the writer commits what is pending and checkpoints. */
   async close(): Promise<void> {
-    const { reader, writer } = this;
+    const { reader, writer, checkpointer } = this;
     this.reader = null;
     this.writer = null;
+    this.checkpointer = null;
     await reader?.close();
+    await checkpointer?.close();
     await writer?.close();
   }
 }

@@ -47,7 +47,7 @@ export function toJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-export type ThreadRole = 'writer' | 'reader';
+export type ThreadRole = 'writer' | 'reader' | 'checkpointer';
 
 export interface ThreadData {
   role: ThreadRole;

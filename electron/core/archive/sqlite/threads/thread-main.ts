@@ -6,7 +6,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { READ_OPERATIONS, WRITE_OPERATIONS } from '../../store.js';
 import type { ArchiveLimits, ProjectedEvent } from '../../types.js';
-import { closeWritable, openDatabase, openReader, type WritableDB } from '../database.js';
+import { Checkpointer } from '../writes/checkpointer.js';
+import { closeWritable, openCheckpointer, openDatabase, openReader, type WritableDB } from '../database.js';
 import { sqliteReads } from '../read-ops.js';
 import { SqliteWriter } from '../writes/writer.js';
 import { toJson, type ThreadData, type ThreadMessage, type ThreadReply, type ThreadRequest } from './op-thread.js';
@@ -15,6 +16,8 @@ export interface WriterThreadOptions {
   limits: ArchiveLimits;
   deferProjection: boolean;
   maxBytes?: number | undefined;
+  /** 'thread': a checkpointer thread folds the WAL into the file; the writer never does it in a COMMIT. */
+  checkpoints: 'auto' | 'thread';
 }
 
 const port = parentPort;
@@ -62,6 +65,10 @@ try {
 }
 
 function open(data: ThreadData): { target: Record<string, unknown>; operations: readonly string[]; close: () => Promise<void> } {
+  if (data.role === 'checkpointer') {
+    const checkpointer = new Checkpointer(openCheckpointer(data.file, { nativeBinding: data.nativeBinding }));
+    return { target: {}, operations: [], close: async () => checkpointer.close() };
+  }
   if (data.role === 'reader') {
     const db = openReader(data.file, { nativeBinding: data.nativeBinding });
     return {
@@ -71,7 +78,7 @@ function open(data: ThreadData): { target: Record<string, unknown>; operations: 
     };
   }
   const options = data.options as WriterThreadOptions;
-  const db = openDatabase(data.file, { nativeBinding: data.nativeBinding, maxBytes: options.maxBytes });
+  const db = openDatabase(data.file, { nativeBinding: data.nativeBinding, maxBytes: options.maxBytes, checkpoints: options.checkpoints });
   const writer = new SqliteWriter(db, options.limits, options.deferProjection);
   writer.onProjected((events: ProjectedEvent[]) => port!.postMessage({ type: 'event', name: 'projected', payload: events } satisfies ThreadMessage));
   return {
