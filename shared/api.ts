@@ -97,8 +97,7 @@ export interface SessionSummary {
   snippet?: string | null;
 }
 
-export const HIGHLIGHT_START = '\u0002';
-export const HIGHLIGHT_END = '\u0003';
+export { HIGHLIGHT_END, HIGHLIGHT_START } from './highlight.js';
 
 export interface SessionPage {
   items: SessionSummary[];

@@ -12,8 +12,10 @@ import { SqliteStore } from './archive/sqlite/sqlite-store.js';
 import type { ArchiveStore, ProjectedEvent } from './archive/store.js';
 import type { EngineConfig } from './config.js';
 import { silentLogger, type Logger } from './log.js';
+import { WEBHOOK_PATH } from './webhook-paths.js';
 import { archivePath } from './paths.js';
-import { createReceiver, WEBHOOK_PATH, type IngestedEvent } from './receiver.js';
+import { PortInUseError } from './errors.js';
+import type { IngestedEvent } from './receiver.js';
 import { deliver } from './send-test.js';
 import { seededRandom, simulateSession } from './simulator.js';
 import { TunnelManager, type TunnelStatus } from './tunnel/manager.js';
@@ -41,7 +43,7 @@ export interface EngineDeps {
   nativeBinding?: string;
 }
 
-export class PortInUseError extends Error {}
+export { PortInUseError };
 
 export class Engine extends EventEmitter<EngineEvents> {
   private constructor(
@@ -114,6 +116,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     const lock = EngineLock.acquire(config.dataDir, { pid: process.pid, startedAt: new Date().toISOString() });
     let archive: ArchiveStore | null = null;
     let receiver: FastifyInstance | null = null;
+    // The web framework loads on this thread while the archive's threads open theirs.
+    const receiverModule = import('./receiver.js');
+    receiverModule.catch(() => undefined);
     try {
       archive = await SqliteStore.open(archivePath(config.dataDir), {
         threads: true,
@@ -122,6 +127,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         onFallback: (reason) => log.warn(reason),
       });
       let engine: Engine | null = null;
+      const { createReceiver } = await receiverModule;
       receiver = createReceiver({
         archive,
         secret: config.secret,

@@ -26,8 +26,9 @@ import {
   verifySignature,
 } from './signature.js';
 
-export const WEBHOOK_PATH = '/webhook';
-export const HEALTH_PATH = '/healthz';
+import { HEALTH_PATH, WEBHOOK_PATH } from './webhook-paths.js';
+
+export { HEALTH_PATH, WEBHOOK_PATH };
 
 export interface RequiredHeader {
   name: string;

@@ -14,7 +14,7 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ArchiveChange } from '../../shared/api.js';
 import { ApiError, type ArchiveService } from './archive-service.js';
-import { PortInUseError } from './engine.js';
+import { PortInUseError } from './errors.js';
 import { JsonText } from './json-text.js';
 import { silentLogger, type Logger } from './log.js';
 import { rendererDir } from './paths.js';

@@ -21,15 +21,23 @@ import {
   parseTunnelMode,
   type EngineConfig,
 } from '../config.js';
-import { PortInUseError } from '../engine.js';
+import { PortInUseError } from '../errors.js';
 import { SessionNotFoundError, writeExport } from '../export.js';
-import { importFiles } from '../import.js';
-import { loadDemoData } from '../demo.js';
 import { archivePath, defaultDataDir } from '../paths.js';
-import { reverifyQuarantine } from '../quarantine.js';
-import { sendTest } from '../send-test.js';
+import type { loadDemoData as loadDemoDataType } from '../demo.js';
+import type { importFiles as importFilesType } from '../import.js';
+import type { reverifyQuarantine as reverifyQuarantineType } from '../quarantine.js';
+import type { sendTest as sendTestType } from '../send-test.js';
 import { TunnelError } from '../tunnel/tunnel.js';
-import { serve } from './serve.js';
+import type { serve as serveType } from './serve.js';
+
+// Each command loads what it needs when it runs: `serve` starts at login on a laptop, and every
+// module loaded before its archive opens is start-up time.
+const serve: typeof serveType = async (...args) => (await import('./serve.js')).serve(...args);
+const importFiles: typeof importFilesType = async (...args) => (await import('../import.js')).importFiles(...args);
+const loadDemoData: typeof loadDemoDataType = async (...args) => (await import('../demo.js')).loadDemoData(...args);
+const reverifyQuarantine: typeof reverifyQuarantineType = async (...args) => (await import('../quarantine.js')).reverifyQuarantine(...args);
+const sendTest: typeof sendTestType = async (...args) => (await import('../send-test.js')).sendTest(...args);
 
 const SECRET_ENV = 'CALLAIDER_WEBHOOK_SECRET';
 

@@ -3,9 +3,8 @@ import type { ArchiveCounts } from '../archive/store.js';
 import type { EngineConfig } from '../config.js';
 import { Engine } from '../engine.js';
 import { consoleLogger } from '../log.js';
-import { ArchiveService } from '../archive-service.js';
 import { archivePath } from '../paths.js';
-import { startUiServer, type UiServer } from '../ui-server.js';
+import type { UiServer } from '../ui-server.js';
 
 export interface ServeOptions {
   /** The archive window's port; null turns the window off. */
@@ -19,10 +18,14 @@ export async function serve(config: EngineConfig, options: ServeOptions): Promis
   if (options.headlessNotice) {
     log.info('running the engine headless (as `callaider-archive serve`) with default settings; the archive window is the link below');
   }
+  // The window's server loads while the engine opens the archive (start-up is mostly loading code).
+  const window = options.uiPort === null ? null : Promise.all([import('../ui-server.js'), import('../archive-service.js')]);
+  window?.catch(() => undefined);
   const engine = await Engine.start(config, { log });
   let ui: UiServer | null = null;
-  if (options.uiPort !== null) {
+  if (window && options.uiPort !== null) {
     try {
+      const [{ startUiServer }, { ArchiveService }] = await window;
       ui = await startUiServer({ service: new ArchiveService(engine, { host: 'serve' }), port: options.uiPort, token: options.uiToken, log });
     } catch (error) {
       await engine.stop();

@@ -5,7 +5,7 @@
  */
 import type * as ngrokTypes from '@ngrok/ngrok';
 import { TunnelError, type Tunnel, type TunnelAdapter, type TunnelTarget } from './tunnel.js';
-import { HEALTH_PATH, WEBHOOK_PATH } from '../receiver.js';
+import { HEALTH_PATH, WEBHOOK_PATH } from '../webhook-paths.js';
 
 export interface NgrokOptions {
   authtoken?: string | undefined;

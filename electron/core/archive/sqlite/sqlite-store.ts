@@ -45,10 +45,13 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
   static async open(file: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
     const store = new SqliteStore(options.deferProjection ?? false);
     try {
-      // The writer first: it migrates the schema before any reader opens the file.
+      // The writer first: it migrates the schema before any reader opens the file. Then the
+      // reader and the checkpointer start side by side (a thread's start is mostly module loading).
       if (!options.readonly) store.writer = await store.openWriter(file, options);
-      store.reader = await store.openReads(file, options);
-      if (store.writer instanceof OpThread) await store.handOverCheckpoints(file, options);
+      const reads = store.openReads(file, options).then((reader) => {
+        store.reader = reader;
+      });
+      await Promise.all([reads, store.writer instanceof OpThread ? store.handOverCheckpoints(file, options) : undefined]);
     } catch (error) {
       await store.close().catch(() => undefined);
       throw error;

@@ -2,17 +2,16 @@
  * Session reads behind the archive window: newest-first pages (keyset pagination, so page 1,000
  * costs what page 1 costs), full-text search, one session, its messages, the filter lists.
  */
-import {
-  HIGHLIGHT_END,
-  HIGHLIGHT_START,
-  type Facets,
-  type MessagePage,
-  type MessageView,
-  type SessionDetail,
-  type SessionFilters,
-  type SessionPage,
-  type SessionSummary,
+import type {
+  Facets,
+  MessagePage,
+  MessageView,
+  SessionDetail,
+  SessionFilters,
+  SessionPage,
+  SessionSummary,
 } from '../../../../../shared/api.js';
+import { HIGHLIGHT_END, HIGHLIGHT_START } from '../../../../../shared/highlight.js';
 import { BadCursorError } from '../../errors.js';
 import type { ListOptions } from '../../types.js';
 import { statement, type ReadableDB } from '../database.js';

@@ -1,16 +1,14 @@
 /**
- * The archive's threads: the writer (a SqliteWriter on its own connection) or a reader (the read
- * operations on a read-only connection), driven by messages from op-thread.ts. One dispatcher for
- * every operation; only the listed operations (and close) can be called.
+ * The archive's threads: the writer (a SqliteWriter on its own connection), a reader (the read
+ * operations on a read-only connection) or the checkpointer, driven by messages from
+ * op-thread.ts. One dispatcher for every operation; only the listed operations (and close) can be
+ * called. Each role loads only its own modules: a thread's start-up is mostly module loading,
+ * and the engine's start waits for it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { READ_OPERATIONS, WRITE_OPERATIONS } from '../../store.js';
 import type { ArchiveLimits, ProjectedEvent } from '../../types.js';
-import { Checkpointer } from '../writes/checkpointer.js';
-import { closeWritable, openCheckpointer, openDatabase, openReader, type WritableDB } from '../database.js';
-import { sqliteReads } from '../read-ops.js';
-import { SqliteWriter } from '../writes/writer.js';
-import { toJson, type ThreadData, type ThreadMessage, type ThreadReply, type ThreadRequest } from './op-thread.js';
+import type { WritableDB } from '../database.js';
+import type { ThreadData, ThreadMessage, ThreadReply, ThreadRequest } from './op-thread.js';
 
 export interface WriterThreadOptions {
   limits: ArchiveLimits;
@@ -20,12 +18,18 @@ export interface WriterThreadOptions {
   checkpoints: 'auto' | 'thread';
 }
 
+interface Role {
+  target: Record<string, unknown>;
+  operations: readonly string[];
+  close: () => Promise<void>;
+}
+
 const port = parentPort;
 if (!port) throw new Error('thread-main must run as a worker thread');
 const data = workerData as ThreadData;
 
 try {
-  const { target, operations, close } = open(data);
+  const { target, operations, close } = await open(data);
   // An unexpected error here must not take the archive down: report it, keep running.
   process.on('uncaughtException', (error) => process.stderr.write(`archive ${data.role} thread: ${error.stack ?? error.message}\n`));
   const allowed = new Set<string>(operations);
@@ -33,7 +37,7 @@ try {
     if (request.op === 'close') return close();
     if (!allowed.has(request.op)) throw new Error(`unknown archive operation "${request.op}"`);
     const value = await (target[request.op] as (...args: unknown[]) => unknown)(...request.args);
-    return request.json ? toJson(value) : value;
+    return request.json ? (JSON.stringify(value) ?? 'null') : value;
   };
   let replies: ThreadReply[] = [];
   const flushReplies = () => {
@@ -64,21 +68,26 @@ try {
   port.postMessage({ type: 'fatal', message: error instanceof Error ? error.message : String(error) } satisfies ThreadMessage);
 }
 
-function open(data: ThreadData): { target: Record<string, unknown>; operations: readonly string[]; close: () => Promise<void> } {
+async function open(data: ThreadData): Promise<Role> {
+  const database = await import('../database.js');
   if (data.role === 'checkpointer') {
-    const checkpointer = new Checkpointer(openCheckpointer(data.file, { nativeBinding: data.nativeBinding }));
+    const { Checkpointer } = await import('../writes/checkpointer.js');
+    const checkpointer = new Checkpointer(database.openCheckpointer(data.file, { nativeBinding: data.nativeBinding }));
     return { target: {}, operations: [], close: async () => checkpointer.close() };
   }
+  const { READ_OPERATIONS, WRITE_OPERATIONS } = await import('../../store.js');
   if (data.role === 'reader') {
-    const db = openReader(data.file, { nativeBinding: data.nativeBinding });
+    const { sqliteReads } = await import('../read-ops.js');
+    const db = database.openReader(data.file, { nativeBinding: data.nativeBinding });
     return {
       target: sqliteReads(db) as unknown as Record<string, unknown>,
       operations: READ_OPERATIONS,
       close: async () => void (db as WritableDB).close(),
     };
   }
+  const { SqliteWriter } = await import('../writes/writer.js');
   const options = data.options as WriterThreadOptions;
-  const db = openDatabase(data.file, { nativeBinding: data.nativeBinding, maxBytes: options.maxBytes, checkpoints: options.checkpoints });
+  const db = database.openDatabase(data.file, { nativeBinding: data.nativeBinding, maxBytes: options.maxBytes, checkpoints: options.checkpoints });
   const writer = new SqliteWriter(db, options.limits, options.deferProjection);
   writer.onProjected((events: ProjectedEvent[]) => port!.postMessage({ type: 'event', name: 'projected', payload: events } satisfies ThreadMessage));
   return {
@@ -87,7 +96,7 @@ function open(data: ThreadData): { target: Record<string, unknown>; operations: 
     close: async () => {
       // The main thread ends this thread after the reply: close the connection cleanly first.
       await writer.close();
-      closeWritable(db);
+      database.closeWritable(db);
     },
   };
 }

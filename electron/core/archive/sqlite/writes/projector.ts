@@ -9,7 +9,7 @@
  * is projected exactly once. One that cannot be projected is marked -1 with the reason: it stays
  * stored and exported, and the app says so.
  */
-import { checkPayload } from '../../../../../shared/payload.js';
+import type * as PayloadModuleType from '../../../../../shared/payload.js';
 import type { ProjectedEvent } from '../../types.js';
 import { statement, type WritableDB } from '../database.js';
 import type { GroupCommitter } from './group-commit.js';
@@ -29,6 +29,11 @@ const QUIET_MS = 25;
 const STEADY_EVERY_MS = 100;
 const MAX_LAG_MS = 30_000;
 const MAX_BACKLOG = 100_000;
+
+type PayloadModule = typeof PayloadModuleType;
+let payloadModule: Promise<PayloadModule> | null = null;
+/** The schema is loaded when the first event is indexed, not while the engine starts. */
+const loadPayloadSchema = () => (payloadModule ??= import('../../../../../shared/payload.js'));
 
 export class Projector {
   private scheduled = false;
@@ -119,8 +124,8 @@ export class Projector {
 
   private runSlice(budgetMs: number): Promise<void> {
     this.lastSliceAt = Date.now();
-    const slice = this.committer
-      .submit((db) => this.projectSome(db, budgetMs))
+    const slice = loadPayloadSchema()
+      .then(({ checkPayload }) => this.committer.submit((db) => this.projectSome(db, budgetMs, checkPayload)))
       .then(
         (events) => {
           if (events.length > 0) this.onProjected(events);
@@ -134,7 +139,7 @@ export class Projector {
     return slice;
   }
 
-  private projectSome(db: WritableDB, budgetMs: number): ProjectedEvent[] {
+  private projectSome(db: WritableDB, budgetMs: number, checkPayload: PayloadModule['checkPayload']): ProjectedEvent[] {
     const started = performance.now();
     // Ids only (the events_waiting index): a body is read when its turn comes, so a slice that the
     // time box ends after a few events has not read 64 bodies for nothing.
