@@ -9,26 +9,44 @@ export type SecretName = (typeof SECRET_NAMES)[number];
 
 const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'is not a valid header name').max(100);
 
+const fields = {
+  port: z.number().int().min(1).max(65535),
+  tunnel: z.enum(['ngrok', 'none']),
+  ngrokDomain: z.string().max(253).nullable(),
+  publicUrl: z.url({ protocol: /^https?$/ }).nullable(),
+  requiredHeaderName: headerName.nullable(),
+  notifyOnEnded: z.boolean(),
+  notifyOnStarted: z.boolean(),
+  notificationsPaused: z.boolean(),
+  startAtLogin: z.boolean(),
+  staleAfterMinutes: z.number().int().min(5).max(7 * 24 * 60),
+};
+
+/** Stored settings: a missing value takes its default. */
 export const settingsSchema = z
   .object({
-    port: z.number().int().min(1).max(65535).default(4318),
-    tunnel: z.enum(['ngrok', 'none']).default('none'),
-    ngrokDomain: z.string().max(253).nullable().default(null),
-    publicUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
-    requiredHeaderName: headerName.nullable().default(null),
-    notifyOnEnded: z.boolean().default(true),
-    notifyOnStarted: z.boolean().default(false),
-    notificationsPaused: z.boolean().default(false),
-    startAtLogin: z.boolean().default(false),
-    staleAfterMinutes: z.number().int().min(5).max(7 * 24 * 60).default(120),
+    port: fields.port.default(4318),
+    tunnel: fields.tunnel.default('none'),
+    ngrokDomain: fields.ngrokDomain.default(null),
+    publicUrl: fields.publicUrl.default(null),
+    requiredHeaderName: fields.requiredHeaderName.default(null),
+    notifyOnEnded: fields.notifyOnEnded.default(true),
+    notifyOnStarted: fields.notifyOnStarted.default(false),
+    notificationsPaused: fields.notificationsPaused.default(false),
+    startAtLogin: fields.startAtLogin.default(false),
+    staleAfterMinutes: fields.staleAfterMinutes.default(120),
   })
   .strict();
 export type Settings = z.infer<typeof settingsSchema>;
 
-/** A change the user asks for: any subset of settings, plus secrets to set (string) or clear (null). */
+/**
+ * A change the user asks for: any subset of settings, plus secrets to set (string) or clear (null).
+ * Built from the fields without their defaults: a setting the change does not name stays as it is
+ * (the tray's one-setting toggles used to reset every other setting to its default).
+ */
 export const settingsUpdateSchema = z
   .object({
-    settings: settingsSchema.partial().strict().default({}),
+    settings: z.object(fields).partial().strict().default({}),
     secrets: z.partialRecord(z.enum(SECRET_NAMES), z.string().max(4096).nullable()).default({}),
   })
   .strict();

@@ -19,6 +19,19 @@ const insert = (value: string | null) => (db: Database.Database) => Number(db.pr
 const rows = (db: Database.Database) => db.prepare('SELECT value FROM t ORDER BY id').pluck().all();
 
 describe('group commit', () => {
+  it('runs background work in a transaction of its own, after the jobs waiting with it', async () => {
+    const db = tempDb();
+    const committer = new GroupCommitter(db);
+    const order: string[] = [];
+    const background = committer.submit((d) => (order.push('index'), insert('index')(d)), { background: true });
+    const webhooks = ['a', 'b'].map((value) => committer.submit((d) => (order.push(value), insert(value)(d))));
+    await Promise.all([background, ...webhooks]);
+    expect(order).toEqual(['a', 'b', 'index']);
+    expect(committer.stats).toMatchObject({ transactions: 2, jobs: 3, largestBatch: 2 });
+    await committer.drain();
+    expect(rows(db)).toEqual(['a', 'b', 'index']);
+  });
+
   it('commits the jobs submitted together in one transaction, and resolves them only after it', async () => {
     const db = tempDb();
     const committer = new GroupCommitter(db);

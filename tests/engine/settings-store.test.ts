@@ -38,6 +38,11 @@ describe('settings store', () => {
     await expect(store.update({ settings: { requiredHeaderName: 'bad header' } })).rejects.toThrow(/header name/);
     await expect(store.update({ settings: { publicUrl: 'ftp://x' } } as never)).rejects.toThrow();
     await store.update({ secrets: { previousSecret: null } });
+    // A one-setting change (the tray's toggles) leaves every other setting as it was.
+    await store.update({ settings: { port: 5000 } });
+    await store.update({ settings: { notificationsPaused: true } });
+    expect(store.settings).toMatchObject({ tunnel: 'ngrok', ngrokDomain: 'calm-otter.ngrok.app', port: 5000, notificationsPaused: true });
+    await store.update({ settings: { port: 4318 } });
     const reopened = await SettingsStore.open(dir, reversingCodec);
     expect(reopened.settings).toMatchObject({ tunnel: 'ngrok', ngrokDomain: 'calm-otter.ngrok.app', port: 4318 });
     expect(reopened.secretsSet()).toEqual({ webhookSecret: true, previousSecret: false, ngrokAuthtoken: true, requiredHeaderValue: false });

@@ -34,6 +34,7 @@ interface Job<T> {
 
 export class GroupCommitter {
   private queue: Array<Job<unknown>> = [];
+  private background: Array<Job<unknown>> = [];
   private scheduled = false;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
@@ -44,22 +45,27 @@ export class GroupCommitter {
     private readonly maxBatch = 512,
   ) {}
 
-  /** Jobs waiting for the next transaction. */
+  /** Jobs waiting for the next transaction (background work not counted). */
   get pending(): number {
     return this.queue.length;
   }
 
-  submit<T>(work: (db: WritableDB) => T): Promise<T> {
+  /**
+   * Queues `work` for the next transaction. Background work (indexing) runs in a transaction of
+   * its own, one job at a time, and only when no other job waits: a webhook already waiting never
+   * shares its COMMIT with an indexing slice, nor waits for one.
+   */
+  submit<T>(work: (db: WritableDB) => T, options: { background?: boolean } = {}): Promise<T> {
     if (this.closed) return Promise.reject(new CommitError(new Error('archive is closed')));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve, reject } as Job<unknown>);
+      (options.background ? this.background : this.queue).push({ work, resolve, reject } as Job<unknown>);
       this.schedule();
     });
   }
 
   /** Resolves once everything submitted so far has been committed (or failed). */
   drain(): Promise<void> {
-    if (this.queue.length === 0 && !this.scheduled) return Promise.resolve();
+    if (this.queue.length === 0 && this.background.length === 0 && !this.scheduled) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -77,9 +83,9 @@ export class GroupCommitter {
 
   private flush(): void {
     this.scheduled = false;
-    const batch = this.queue.splice(0, this.maxBatch);
+    const batch = this.queue.length > 0 ? this.queue.splice(0, this.maxBatch) : this.background.splice(0, 1);
     if (batch.length > 0) this.commit(batch);
-    if (this.queue.length > 0) {
+    if (this.queue.length > 0 || this.background.length > 0) {
       this.schedule();
     } else {
       const waiters = this.idleWaiters.splice(0);

@@ -16,7 +16,7 @@ import type { GroupCommitter } from './group-commit.js';
 import { projectEvent } from './projection.js';
 
 /** Work per turn, and the pause before the next turn while webhooks are waiting. */
-const SLICE_MS = 6;
+const SLICE_MS = 4;
 const YIELD_MS = 12;
 const BATCH = 64;
 /**
@@ -26,7 +26,7 @@ const BATCH = 64;
  * STEADY_EVERY_MS, so its backlog does not pile up into a long catch-up that delays webhooks.
  */
 const QUIET_MS = 25;
-const STEADY_EVERY_MS = 100;
+const STEADY_EVERY_MS = 50;
 const MAX_LAG_MS = 30_000;
 const MAX_BACKLOG = 100_000;
 
@@ -125,7 +125,7 @@ export class Projector {
   private runSlice(budgetMs: number): Promise<void> {
     this.lastSliceAt = Date.now();
     const slice = loadPayloadSchema()
-      .then(({ checkPayload }) => this.committer.submit((db) => this.projectSome(db, budgetMs, checkPayload)))
+      .then(({ checkPayload }) => this.committer.submit((db) => this.projectSome(db, budgetMs, checkPayload), { background: true }))
       .then(
         (events) => {
           if (events.length > 0) this.onProjected(events);
