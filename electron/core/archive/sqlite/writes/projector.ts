@@ -23,10 +23,12 @@ const BATCH = 64;
  * Indexing waits for a quiet moment (no webhook for QUIET_MS), so a burst is acknowledged at full
  * speed and indexed right after it; but never longer than MAX_LAG_MS behind, or MAX_BACKLOG events.
  * A steady stream (50 calls a second never leaves 25 ms of quiet) still gets one slice every
- * STEADY_EVERY_MS, so its backlog does not pile up into a long catch-up that delays webhooks.
+ * STEADY_EVERY_MS, so its backlog does not pile up into a long catch-up that delays webhooks; a
+ * burst (over BURST_PER_SECOND) is left alone until it ends, as before.
  */
 const QUIET_MS = 25;
 const STEADY_EVERY_MS = 50;
+const BURST_PER_SECOND = 200;
 const MAX_LAG_MS = 30_000;
 const MAX_BACKLOG = 100_000;
 
@@ -41,6 +43,8 @@ export class Projector {
   private stopped = false;
   private lastIngestAt = 0;
   private lastSliceAt = 0;
+  /** Webhooks stored in the current and the previous second: the stream's rate. */
+  private ingests = { second: 0, current: 0, previous: 0 };
 
   constructor(
     private readonly db: WritableDB,
@@ -54,7 +58,16 @@ export class Projector {
   /** A webhook was just stored: keep out of its way for a moment. */
   noteIngest(): void {
     this.lastIngestAt = Date.now();
+    const second = Math.floor(this.lastIngestAt / 1000);
+    if (second !== this.ingests.second) {
+      this.ingests = { second, current: 0, previous: second === this.ingests.second + 1 ? this.ingests.current : 0 };
+    }
+    this.ingests.current += 1;
     this.wake();
+  }
+
+  private inBurst(): boolean {
+    return Math.max(this.ingests.current, this.ingests.previous) > BURST_PER_SECOND;
   }
 
   wake(): void {
@@ -97,7 +110,8 @@ export class Projector {
 
   private mustWait(): boolean {
     const now = Date.now();
-    if (now - this.lastIngestAt >= QUIET_MS || now - this.lastSliceAt >= STEADY_EVERY_MS) return false;
+    if (now - this.lastIngestAt >= QUIET_MS) return false;
+    if (now - this.lastSliceAt >= STEADY_EVERY_MS && !this.inBurst()) return false;
     // Runs every QUIET_MS during a burst, so it reads two index ends rather than counting the
     // backlog: ids grow with arrival, so newest id - oldest waiting id bounds the backlog.
     const oldest = statement(
