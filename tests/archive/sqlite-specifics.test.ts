@@ -258,6 +258,9 @@ describe('search internals', () => {
     expect(highlight('nothing here', ['dentist'])).toBeNull();
     expect(highlight('cathedral', ['the'])).toBeNull(); // words start where a match starts
     expect(highlight('the theory', ['the'])).toBe(`${mark('the')} ${mark('the')}ory`);
+    // A whole-word term (a short last word, or any word before the last) marks whole words only.
+    expect(highlight('You are a phone assistant', [{ text: 'a', prefix: false }])).toBe(`You are ${mark('a')} phone assistant`);
+    expect(highlight('the theory', [{ text: 'the', prefix: false }])).toBe(`${mark('the')} theory`);
     const long = highlight(`${'a '.repeat(200)}needle${' b'.repeat(200)}`, ['needle'])!;
     expect(long.startsWith('…')).toBe(true);
     expect(long.endsWith('…')).toBe(true);

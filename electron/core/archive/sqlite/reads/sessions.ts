@@ -219,22 +219,34 @@ function fold(text: string): string {
   return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 }
 
-function searchTerms(query: string): string[] {
-  return query
-    .split(/\s+/)
-    .flatMap((word) => fold(word).split(/[^\p{L}\p{N}_]+/u))
-    .filter((word) => word.length > 0)
-    .slice(0, 16);
+/** A searched word as the index compares it; `prefix` where the search matched words starting with it. */
+export interface SearchTerm {
+  text: string;
+  prefix: boolean;
 }
 
-const SNIPPET_CONTEXT = 60;
+/** The words to highlight, read the way toFtsQuery reads them: only a long enough last word is a prefix. */
+function searchTerms(query: string): SearchTerm[] {
+  const words = query.split(/\s+/).filter((word) => word.length > 0).slice(0, 16);
+  return words.flatMap((word, i) => {
+    const parts = fold(word).split(/[^\p{L}\p{N}_]+/u).filter((part) => part.length > 0);
+    return parts.map((text, j) => ({ text, prefix: i === words.length - 1 && j === parts.length - 1 && isPrefix(word) }));
+  });
+}
+
+/**
+ * Words kept before the first match, and the length of the snippet: the list shows one line, so
+ * the match must come early in it or the line's ellipsis hides it.
+ */
+const SNIPPET_BEFORE = 24;
+const SNIPPET_LENGTH = 180;
 const SNIPPET_SCAN = 400;
 
 /**
  * The first message (or metadata) where a searched word appears, cut around it, with every
  * searched word between HIGHLIGHT_START and HIGHLIGHT_END.
  */
-function snippetFor(db: ReadableDB, row: SessionRow, terms: string[]): string | null {
+function snippetFor(db: ReadableDB, row: SessionRow, terms: SearchTerm[]): string | null {
   if (terms.length === 0) return null;
   const texts = (
     statement(
@@ -251,7 +263,9 @@ function snippetFor(db: ReadableDB, row: SessionRow, terms: string[]): string | 
   return null;
 }
 
-export function highlight(text: string, terms: string[]): string | null {
+/** Marks every searched word in `text` (a plain string is a prefix: it matches words that start with it). */
+export function highlight(text: string, searched: Array<string | SearchTerm>): string | null {
+  const terms = searched.map((term) => (typeof term === 'string' ? { text: term, prefix: true } : term));
   // Fold character by character so positions in the folded text map back to the original.
   const map: number[] = [];
   let folded = '';
@@ -261,21 +275,27 @@ export function highlight(text: string, terms: string[]): string | null {
     folded += f;
   }
   const spans: Array<[number, number]> = [];
-  for (const term of terms) {
+  const wordChar = /[\p{L}\p{N}_]/u;
+  for (const { text: term, prefix } of terms) {
     let from = 0;
     for (;;) {
       const at = folded.indexOf(term, from);
       if (at < 0) break;
-      const startsWord = at === 0 || !/[\p{L}\p{N}_]/u.test(folded[at - 1]!);
-      if (startsWord) spans.push([map[at]!, map[at + term.length - 1]! + 1]);
-      from = at + term.length;
+      const end = at + term.length;
+      const startsWord = at === 0 || !wordChar.test(folded[at - 1]!);
+      const endsWord = prefix || end >= folded.length || !wordChar.test(folded[end]!);
+      if (startsWord && endsWord) spans.push([map[at]!, map[end - 1]! + 1]);
+      from = end;
     }
   }
   if (spans.length === 0) return null;
   spans.sort((a, b) => a[0] - b[0]);
   const first = spans[0]![0];
-  const start = Math.max(0, first - SNIPPET_CONTEXT);
-  const end = Math.min(text.length, first + SNIPPET_CONTEXT * 2);
+  let start = Math.max(0, first - SNIPPET_BEFORE);
+  // Start at a word, not inside one.
+  const space = start > 0 ? text.slice(start, first).search(/\s/) : -1;
+  if (space >= 0) start += space + 1;
+  const end = Math.min(text.length, start + SNIPPET_LENGTH);
   let out = start > 0 ? '…' : '';
   let at = start;
   for (const [s, e] of spans) {
