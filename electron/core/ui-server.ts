@@ -6,6 +6,13 @@
  * Access: the printed URL carries ?token=…; the first visit trades it for an HttpOnly,
  * SameSite=Strict cookie and redirects to a clean URL. Scripts may send `Authorization: Bearer`.
  * The Host header must name this loopback listener (DNS rebinding).
+ *
+ * Cross-site requests: SameSite=Strict is not enough on loopback, because Chromium counts a page
+ * on http://127.0.0.1:<any other port> as the same site and sends the cookie with its requests.
+ * So every API request must also come from the window's own origin: an Origin header other than
+ * this listener's is refused, as is a Sec-Fetch-Site other than same-origin (browsers set it and
+ * pages cannot), and every API POST must be application/json, which a page on another origin
+ * cannot send without a CORS preflight that this server never grants.
  */
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -74,7 +81,22 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     const presented = bearer ?? request.cookies[cookieName];
     return typeof presented === 'string' && sameToken(presented, token);
   };
+  /** Why a request cannot be the window's own, or null when it can. */
+  const foreignReason = (request: FastifyRequest): string | null => {
+    const ownOrigin = `http://${(request.headers.host ?? '').toLowerCase()}`;
+    const origin = request.headers.origin;
+    if (origin !== undefined && origin.toLowerCase() !== ownOrigin) return `requests from ${origin.slice(0, 100)} may not use the archive`;
+    const site = request.headers['sec-fetch-site'];
+    if (site !== undefined && site !== 'same-origin') return `cross-site requests (${String(site).slice(0, 20)}) may not use the archive`;
+    if (request.method === 'POST' && mediaType(request.headers['content-type']) !== 'application/json') return 'the archive API takes application/json only';
+    return null;
+  };
   const requireAuth = async (request: FastifyRequest, reply: FastifyReply) => {
+    const foreign = foreignReason(request);
+    if (foreign) {
+      log.warn(`archive window API: refused ${request.method} ${request.url.slice(0, 100)}: ${foreign}`);
+      return reply.code(403).send({ error: foreign, code: 'unauthorized' });
+    }
     if (!authorized(request)) {
       return reply.code(401).send({ error: 'open the archive with the link that `callaider-archive serve` printed (it carries the access token)', code: 'unauthorized' });
     }
@@ -110,7 +132,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     });
   });
 
-  app.all('/api/*', async (_request, reply) => reply.code(404).send({ error: 'no such API route', code: 'not-found' }));
+  app.all('/api/*', { onRequest: requireAuth }, async (_request, reply) => reply.code(404).send({ error: 'no such API route', code: 'not-found' }));
 
   // The token in the URL becomes a cookie, and the URL is cleaned so it does not linger in history.
   app.get<{ Querystring: { token?: string } }>('/', async (request, reply) => {
@@ -144,6 +166,10 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   cookieName = `callaider_archive_${port}`;
   const baseUrl = `http://${LOOPBACK}:${port}`;
   return { url: `${baseUrl}/?token=${token}`, baseUrl, token, close: () => app.close() };
+}
+
+function mediaType(header: string | undefined): string | null {
+  return header ? (header.split(';')[0]!.trim().toLowerCase() || null) : null;
 }
 
 function page(title: string, body: string): string {
