@@ -3,6 +3,7 @@
  * Every parse error names the option and shows an example of a good value.
  */
 import bytes from 'bytes';
+import { DEFAULT_BODY_BUDGET, smallestBodyBudget } from './body-budget.js';
 import { defaultDataDir } from './paths.js';
 import type { RequiredHeader } from './receiver.js';
 
@@ -16,6 +17,8 @@ export interface EngineConfig {
   previousSecret?: string | undefined;
   requiredHeader?: RequiredHeader | undefined;
   bodyLimit: number;
+  /** Bytes of request bodies held in memory at once (over it: 503 + Retry-After before reading). */
+  bodyBudget: number;
   requestTimeoutMs: number;
   tunnel: TunnelMode;
   /** ngrok: a reserved/static domain so the public URL survives restarts. */
@@ -32,6 +35,7 @@ export const DEFAULTS = {
   port: 4318,
   uiPort: 4319,
   bodyLimit: 20 * 1024 * 1024,
+  bodyBudget: DEFAULT_BODY_BUDGET,
   requestTimeoutMs: 30_000,
   staleAfterMinutes: 120,
 } as const;
@@ -44,6 +48,7 @@ export function defaultConfig(overrides: Partial<EngineConfig> = {}): EngineConf
     host: DEFAULTS.host,
     port: DEFAULTS.port,
     bodyLimit: DEFAULTS.bodyLimit,
+    bodyBudget: DEFAULTS.bodyBudget,
     requestTimeoutMs: DEFAULTS.requestTimeoutMs,
     staleAfterMinutes: DEFAULTS.staleAfterMinutes,
     tunnel: 'none',
@@ -57,6 +62,24 @@ export function parseBodyLimit(text: string): number {
     throw new ConfigError(`--body-limit: "${text}" is not a size between 1kb and 1gb (example: 20mb)`);
   }
   return Math.floor(value);
+}
+
+export function parseBodyBudget(text: string): number {
+  const value = /^\d+$/.test(text.trim()) ? Number(text) : bytes.parse(text);
+  if (value === null || !Number.isFinite(value) || value < 1024 * 1024 || value > 64 * 1024 ** 3) {
+    throw new ConfigError(`--body-budget: "${text}" is not a size between 1mb and 64gb (example: 64mb)`);
+  }
+  return Math.floor(value);
+}
+
+/** The body budget must hold one body at the body limit besides its share for small bodies. */
+export function checkBodyBudgetOption(bodyLimit: number, bodyBudget: number): void {
+  const needed = smallestBodyBudget(bodyLimit);
+  if (bodyBudget < needed) {
+    throw new ConfigError(
+      `--body-budget: ${bytes.format(bodyBudget)} cannot hold one body at --body-limit ${bytes.format(bodyLimit)} besides the share kept for small deliveries; use at least ${bytes.format(needed, { decimalPlaces: 0 })}`,
+    );
+  }
 }
 
 export function parsePort(text: string, option: string): number {

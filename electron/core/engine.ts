@@ -134,6 +134,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         previousSecret: config.previousSecret,
         requiredHeader: config.requiredHeader,
         bodyLimit: config.bodyLimit,
+        bodyBudget: config.bodyBudget,
         requestTimeoutMs: config.requestTimeoutMs,
         log,
         onIngested: (event) => engine?.emit('ingested', event),

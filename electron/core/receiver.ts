@@ -5,7 +5,9 @@
  *
  * Order of checks (cheap before expensive, nothing read before it is needed):
  *   method/path -> failure rate limit -> content-type -> content-length   (before the body)
- *   -> signature over the raw bytes -> required header                    (401)
+ *   -> body budget: room in memory for Content-Length bytes               (503 + Retry-After, before the body;
+ *      a chunked body is counted as it streams and cut off when it does not fit)
+ *   -> signature over the raw bytes (hashed as they stream in) -> required header (401)
  *   -> safe JSON parse -> schema -> event header agreement                (400)
  *   -> one group-committed transaction                                    (200 after COMMIT)
  */
@@ -15,6 +17,8 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { checkPayload, type KnownPayload } from '../../shared/payload.js';
 import { CommitError } from './archive/errors.js';
 import type { ArchiveStore, DeliveryOutcome, PendingDelivery, QuarantineFailure } from './archive/store.js';
+import { BodyBudget, checkBodyBudget, DEFAULT_BODY_BUDGET, type BodyLease } from './body-budget.js';
+import { peekDelivery } from './delivery-peek.js';
 import { FailureLimiter } from './failure-limiter.js';
 import { silentLogger, type Logger } from './log.js';
 import { parseJsonSafely } from './safe-json.js';
@@ -22,8 +26,10 @@ import {
   EVENT_HEADER,
   SIGNATURE_FAILURE_TEXT,
   SIGNATURE_HEADER,
+  SignatureCheck,
   headerValueEquals,
   verifySignature,
+  type SignatureVerdict,
 } from './signature.js';
 
 import { HEALTH_PATH, WEBHOOK_PATH } from './webhook-paths.js';
@@ -41,6 +47,13 @@ export interface ReceiverOptions {
   previousSecret?: string | undefined;
   requiredHeader?: RequiredHeader | undefined;
   bodyLimit: number;
+  /**
+   * Bytes of request bodies held in memory at once, across all requests (default 64 MiB). Over it,
+   * 503 + Retry-After before the body is read. Must hold at least one body at `bodyLimit` besides
+   * the share kept for small bodies (see body-budget.ts): `checkBodyBudget` says so, and
+   * createReceiver throws otherwise.
+   */
+  bodyBudget?: number | undefined;
   /** A request (headers and body) must arrive within this time. */
   requestTimeoutMs: number;
   failureLimiter?: FailureLimiter;
@@ -59,6 +72,23 @@ export interface IngestedEvent {
 interface RequestContext {
   startedAt: number;
   receivedAt: number;
+  /** This request's share of the body budget, from its headers until its body is let go. */
+  lease: BodyLease | null;
+  /** The signature check, fed as the body streams in (when a secret is configured). */
+  signature: SignatureCheck | null;
+}
+
+/** Seconds a sender refused for lack of memory is asked to wait. */
+const BUDGET_RETRY_AFTER_SECONDS = 5;
+
+class BodyReadError extends Error {
+  constructor(
+    message: string,
+    readonly statusCode: number,
+    readonly code: string,
+  ) {
+    super(message);
+  }
 }
 
 declare module 'fastify' {
@@ -75,6 +105,9 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
   const { archive } = options;
   const maskedHeaders = new Set(MASKED_HEADERS);
   if (options.requiredHeader) maskedHeaders.add(options.requiredHeader.name.toLowerCase());
+  const budget = new BodyBudget(options.bodyBudget ?? DEFAULT_BODY_BUDGET);
+  const budgetProblem = checkBodyBudget(options.bodyLimit, budget.total);
+  if (budgetProblem) throw new RangeError(budgetProblem);
 
   const app = Fastify({
     logger: false,
@@ -99,13 +132,20 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
   });
 
   app.decorateRequest('archiveContext', null as unknown as RequestContext);
-  app.addHook('onRequest', async (request) => {
-    request.archiveContext = { startedAt: preciseNow(), receivedAt: Date.now() };
+  app.addHook('onRequest', async (request, reply) => {
+    request.archiveContext = { startedAt: preciseNow(), receivedAt: Date.now(), lease: null, signature: null };
+    // The body's share of the budget is given back when the answer is sent or the connection drops
+    // (or later, when the body is still on its way to the quarantine: see record()).
+    reply.raw.once('close', () => request.archiveContext.lease?.release());
   });
 
-  // Only JSON is accepted, as raw bytes: the signature covers exactly what was sent.
+  // Only JSON is accepted, as raw bytes: the signature covers exactly what was sent. The bytes are
+  // read here rather than by Fastify's buffer parser so that every byte held is counted in the
+  // budget (one buffer of Content-Length bytes, no chunk list and copy) and hashed as it arrives.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('application/json', (request, payload, done) => {
+    readBody(request, payload, options.bodyLimit, done);
+  });
 
   /** The one place a request becomes a delivery-log record; the outcome is added where it is decided. */
   const draft = (request: FastifyRequest, reason: string | null): PendingDelivery => {
@@ -131,7 +171,7 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
     extra: { event?: string | null; sessionId?: string | null; quarantine?: QuarantineDraft } = {},
   ): void => {
     const delivery = draft(request, reason);
-    archive
+    const written = archive
       .logDelivery(
         {
           ...delivery,
@@ -155,6 +195,8 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
       )
       .then(() => options.onDelivery?.())
       .catch((error: unknown) => log.error(`could not write the delivery log: ${errorText(error)}`));
+    // A quarantined body is held until the archive has it: it still counts in the budget.
+    if (extra.quarantine) request.archiveContext?.lease?.holdUntil(written);
   };
 
   const reject = (
@@ -187,6 +229,16 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
         reply.header('connection', 'close');
         return reject(request, reply, 413, `body of ${declared} bytes is over the limit of ${options.bodyLimit} bytes`);
       }
+      // Room in memory for the whole body, or a 503 now: nothing is read that cannot be held.
+      // Without Content-Length (chunked), the lease starts empty and grows as the bytes arrive.
+      const lease = budget.lease(Number.isFinite(declared) ? declared : 0);
+      if (!lease) {
+        reply.header('retry-after', BUDGET_RETRY_AFTER_SECONDS);
+        reply.header('connection', 'close');
+        return reject(request, reply, 503, budgetRefusal(budget, declared));
+      }
+      request.archiveContext.lease = lease;
+      if (options.secret) request.archiveContext.signature = new SignatureCheck({ current: options.secret, previous: options.previousSecret });
       return undefined;
     },
     handler: async (request, reply) => {
@@ -194,10 +246,10 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
       if (body.length === 0) return reject(request, reply, 400, 'empty body');
 
       if (options.secret) {
-        const verdict = verifySignature(body, request.headers[SIGNATURE_HEADER], {
-          current: options.secret,
-          previous: options.previousSecret,
-        });
+        const streamed = request.archiveContext.signature;
+        const verdict: SignatureVerdict = streamed
+          ? streamed.verdict(request.headers[SIGNATURE_HEADER])
+          : verifySignature(body, request.headers[SIGNATURE_HEADER], { current: options.secret, previous: options.previousSecret });
         if (!verdict.ok) {
           await limiter.recordFailure(clientKey(request));
           return reject(request, reply, 401, SIGNATURE_FAILURE_TEXT[verdict.reason], quarantineIfPlausible(body, 'signature'));
@@ -281,6 +333,12 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
   // Fastify's own errors (body too large, bad content type, aborted bodies, timeouts) are the
   // sender's problem: they answer with their 4xx. Anything else is our bug, still never a crash.
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    if (error instanceof BodyReadError) {
+      // The rest of the body is not read: the connection closes once the answer is out.
+      reply.header('connection', 'close');
+      if (error.statusCode === 503) reply.header('retry-after', BUDGET_RETRY_AFTER_SECONDS);
+      return reject(request, reply, error.statusCode, error.message);
+    }
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
     if (!error.statusCode || error.statusCode >= 500) log.error(`receiver error on ${request.method} ${request.url}: ${errorText(error)}`);
     return reject(request, reply, status, clientErrorText(error));
@@ -300,15 +358,90 @@ interface QuarantineDraft {
  * from strangers cannot push real deliveries out of the bounded quarantine.
  */
 function quarantineIfPlausible(body: Buffer, failure: QuarantineFailure) {
-  const parsed = parseJsonSafely(body);
-  if (!parsed.ok) return {};
-  const checked = checkPayload(parsed.value);
-  if (checked.kind === 'invalid' && checked.event === null) return {};
-  const identity =
-    checked.kind === 'known'
-      ? { event: checked.payload.event, sessionId: checked.payload.sessionId }
-      : { event: checked.event, sessionId: checked.sessionId };
+  // A bounded peek (the first 64 KiB), never a parse of the whole body: a stranger's 19 MiB body
+  // costs microseconds here, not a JSON.parse on the listener's thread.
+  const identity = peekDelivery(body);
+  if (!identity) return {};
   return { ...identity, quarantine: { failure, body } };
+}
+
+function budgetRefusal(budget: BodyBudget, declared: number): string {
+  const size = Number.isFinite(declared) ? `${declared} more bytes` : 'another body';
+  return `too many request bodies in memory at once (${budget.held.bytes} of ${budget.total} bytes held; ${size} do not fit); retry later`;
+}
+
+/**
+ * Reads a request body into one buffer, counting it in the request's budget lease and feeding the
+ * signature check chunk by chunk. With Content-Length, the lease already covers the buffer; a
+ * chunked body grows its lease with each chunk and is cut off (503) as soon as it does not fit,
+ * or (413) when it passes the body limit. Rejections stop reading: the connection closes after the answer.
+ */
+function readBody(
+  request: FastifyRequest,
+  payload: NodeJS.ReadableStream & { receivedEncodedLength?: number },
+  bodyLimit: number,
+  done: (error: Error | null, body?: Buffer) => void,
+): void {
+  const context = request.archiveContext;
+  const lease = context.lease;
+  const declared = Number(request.headers['content-length']);
+  const known = Number.isFinite(declared);
+  const buffer = known ? Buffer.allocUnsafeSlow(declared) : null;
+  const chunks: Buffer[] = [];
+  let received = 0;
+  let finished = false;
+
+  const finish = (error: Error | null, body?: Buffer) => {
+    if (finished) return;
+    finished = true;
+    payload.removeListener('data', onData);
+    payload.removeListener('end', onEnd);
+    payload.removeListener('error', onError);
+    chunks.length = 0;
+    done(error, body);
+  };
+  const onData = (data: Buffer | string) => {
+    const chunk = typeof data === 'string' ? Buffer.from(data) : data;
+    if (received + chunk.length > (known ? declared : bodyLimit)) {
+      const tooLarge = known
+        ? new BodyReadError('content-length does not match the body', 400, 'FST_ERR_CTP_INVALID_CONTENT_LENGTH')
+        : new BodyReadError(`body is over the limit of ${bodyLimit} bytes`, 413, 'FST_ERR_CTP_BODY_TOO_LARGE');
+      finish(tooLarge);
+      return;
+    }
+    if (buffer) {
+      chunk.copy(buffer, received);
+    } else {
+      if (lease && !lease.grow(chunk.length)) {
+        finish(new BodyReadError(`too many request bodies in memory at once (this body was cut off after ${received} bytes); retry later`, 503, 'BODY_BUDGET'));
+        return;
+      }
+      chunks.push(chunk);
+    }
+    received += chunk.length;
+    context.signature?.update(chunk);
+  };
+  const onEnd = () => {
+    if (buffer) {
+      if (received !== declared) return finish(new BodyReadError('content-length does not match the body', 400, 'FST_ERR_CTP_INVALID_CONTENT_LENGTH'));
+      return finish(null, buffer);
+    }
+    // The chunks become one buffer of our own (never a view over the socket's read buffer): for a
+    // moment both exist, and both count.
+    if (lease && !lease.grow(received)) {
+      return finish(new BodyReadError(`too many request bodies in memory at once (this body was cut off after ${received} bytes); retry later`, 503, 'BODY_BUDGET'));
+    }
+    const body = Buffer.concat(chunks, received);
+    lease?.shrink(received);
+    return finish(null, body);
+  };
+  const onError = (error: Error & { statusCode?: number }) => {
+    finish(new BodyReadError(error.message.slice(0, 200) || 'the body could not be read', error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400, 'BODY_READ'));
+  };
+  payload.on('data', onData);
+  payload.on('end', onEnd);
+  payload.on('error', onError);
+  payload.resume();
 }
 
 /** Milliseconds since the epoch with sub-millisecond precision, comparable across threads. */

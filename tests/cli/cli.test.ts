@@ -80,6 +80,8 @@ describe('callaider-archive CLI', () => {
 
   it.each([
     [['serve', '--body-limit', 'lots'], /--body-limit: "lots" is not a size/],
+    [['serve', '--body-budget', 'lots'], /--body-budget: "lots" is not a size/],
+    [['serve', '--body-budget', '16mb'], /--body-budget: 16MB cannot hold one body at --body-limit 20MB besides the share kept for small deliveries; use at least 27MB/],
     [['serve', '--port', '99999'], /--port: "99999" is not a port number/],
     [['serve', '--require-header', 'no colon here'], /--require-header: "no colon here" is not "Name: value"/],
     [['serve', '--require-header', 'X-Callaider-Signature: x'], /is set by CallAIder itself/],

@@ -13,7 +13,9 @@ import { SqliteStore } from '../archive/sqlite/sqlite-store.js';
 import {
   ConfigError,
   DEFAULTS,
+  checkBodyBudgetOption,
   defaultConfig,
+  parseBodyBudget,
   parseBodyLimit,
   parsePort,
   parsePublicUrl,
@@ -88,16 +90,18 @@ export function buildProgram(): Command {
       .option('--previous-secret <secret>', 'also accept this secret, while rotating to a new one')
       .option('--require-header <line>', 'require this header on every delivery, e.g. "Authorization: Basic 12345"', wrap(parseRequiredHeader))
       .option('--body-limit <size>', 'largest accepted body', wrap(parseBodyLimit), DEFAULTS.bodyLimit)
+      .option('--body-budget <size>', 'request bodies held in memory at once; over it, 503 + Retry-After before reading', wrap(parseBodyBudget), DEFAULTS.bodyBudget)
       .option('--tunnel <mode>', 'ngrok | none', wrap(parseTunnelMode), 'none')
       .option('--ngrok-domain <domain>', 'reserved ngrok domain, so the public URL survives restarts')
       .option('--public-url <url>', 'with --tunnel none: the public base URL of your own reverse proxy', wrap(parsePublicUrl));
 
   type ServeFlags = {
     dataDir?: string; port: number; host: string; uiPort: number; ui: boolean; uiToken?: string; secret?: string; previousSecret?: string;
-    requireHeader?: EngineConfig['requiredHeader']; bodyLimit: number; tunnel: EngineConfig['tunnel']; ngrokDomain?: string; publicUrl?: string;
+    requireHeader?: EngineConfig['requiredHeader']; bodyLimit: number; bodyBudget: number; tunnel: EngineConfig['tunnel']; ngrokDomain?: string; publicUrl?: string;
   };
-  const configFrom = (flags: ServeFlags): EngineConfig =>
-    defaultConfig({
+  const configFrom = (flags: ServeFlags): EngineConfig => {
+    checkBodyBudgetOption(flags.bodyLimit, flags.bodyBudget);
+    return defaultConfig({
       dataDir: resolveDataDir(flags.dataDir),
       host: flags.host,
       port: flags.port,
@@ -105,11 +109,13 @@ export function buildProgram(): Command {
       previousSecret: flags.previousSecret || undefined,
       requiredHeader: flags.requireHeader,
       bodyLimit: flags.bodyLimit,
+      bodyBudget: flags.bodyBudget,
       tunnel: flags.tunnel,
       ngrokDomain: flags.ngrokDomain,
       ngrokAuthtoken: process.env.NGROK_AUTHTOKEN || undefined,
       publicUrl: flags.publicUrl,
     });
+  };
 
   addServeOptions(program.command('serve').description('receive webhooks into the archive until stopped (headless mode)')).action(
     async (flags: ServeFlags) => serve(configFrom(flags), { uiPort: flags.ui ? flags.uiPort : null, uiToken: flags.uiToken }),
