@@ -3,6 +3,7 @@
  * the UI's "export this session" produce the same files.
  */
 import { formatDuration, formatOffset, type ExportedSession } from './export-format.js';
+import { stringifyJson } from './json.js';
 
 interface ItemView {
   role: string;
@@ -25,7 +26,7 @@ function viewItem(item: unknown): ItemView {
   };
 }
 
-const text = (value: unknown): string => (value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value));
+const text = (value: unknown): string => (value === undefined || value === null ? '' : typeof value === 'string' ? value : stringifyJson(value));
 const isoOf = (ms: number | null): string => (ms === null || !Number.isFinite(ms) ? '' : new Date(ms).toISOString());
 const metadataField = (session: ExportedSession, key: string): string =>
   typeof session.metadata === 'object' && session.metadata !== null ? text((session.metadata as Record<string, unknown>)[key]) : '';
@@ -129,7 +130,7 @@ function quoteBlock(content: string): string {
 }
 
 function fenced(value: unknown): string {
-  const body = JSON.stringify(value, null, 2) ?? 'null';
+  const body = stringifyJson(value, 2);
   const fence = body.includes('```') ? '~~~~' : '```';
   return `${fence}json\n${body}\n${fence}`;
 }

@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { checkPayload } from '../../shared/payload.js';
+import { stringifyJson } from '../../shared/json.js';
 import type { ArchiveStore } from './archive/store.js';
 import { parseJsonSafely } from './safe-json.js';
 
@@ -93,7 +94,7 @@ function readCandidates(file: string, text: string, problems: ImportProblem[]): 
 function expand(where: string, value: unknown, raw: Buffer | null): Candidate[] {
   if (isExportDocument(value)) return value.sessions.flatMap((session, i) => fromExported(`${where} sessions[${i}]`, session));
   if (isExportedSession(value)) return fromExported(where, value);
-  return [{ where, value, raw: raw ?? Buffer.from(JSON.stringify(value), 'utf8') }];
+  return [{ where, value, raw: raw ?? Buffer.from(stringifyJson(value), 'utf8') }];
 }
 
 interface ExportedLike {
@@ -125,7 +126,7 @@ function fromExported(where: string, session: ExportedLike): Candidate[] {
       ...envelope,
       data: session.metadata === null || session.metadata === undefined ? {} : { metadata: session.metadata },
     };
-    out.push({ where: `${where} (started)`, value: payload, raw: Buffer.from(JSON.stringify(payload), 'utf8') });
+    out.push({ where: `${where} (started)`, value: payload, raw: Buffer.from(stringifyJson(payload), 'utf8') });
   }
   if (session.endedAt) {
     const data: Record<string, unknown> = {};
@@ -133,7 +134,7 @@ function fromExported(where: string, session: ExportedLike): Candidate[] {
     if (session.durationSeconds !== null && session.durationSeconds !== undefined) data.durationSeconds = session.durationSeconds;
     data.transcript = session.transcript;
     const payload = { event: 'session.ended', timestamp: session.endedAt, ...envelope, data };
-    out.push({ where: `${where} (ended)`, value: payload, raw: Buffer.from(JSON.stringify(payload), 'utf8') });
+    out.push({ where: `${where} (ended)`, value: payload, raw: Buffer.from(stringifyJson(payload), 'utf8') });
   }
   return out;
 }

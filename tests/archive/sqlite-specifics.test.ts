@@ -95,8 +95,11 @@ describe.each(MODES)('SQLite store %s', (_name, options) => {
     // A session that ends after it was counted active, and deletions of every kind.
     await ingest(store, pairs[0]!.ended);
     for (const p of pairs.slice(1, 4)) await store.deleteSession(p.started.sessionId);
-    const unprojectable = sessionPair().started;
-    await store.ingest({ payload: unprojectable, body: Buffer.from('{"event":"session.started"}'), source: 'webhook', receivedAt: 1 });
+    if (options.deferProjection) {
+      // Indexed later from its stored bytes, which cannot be indexed: counted as unindexed.
+      const unprojectable = sessionPair().started;
+      await store.ingest({ payload: unprojectable, body: Buffer.from('{"event":"session.started"}'), source: 'webhook', receivedAt: 1 });
+    }
     await store.settled();
 
     const look = peek(file);

@@ -129,7 +129,7 @@ describe('archive window API refuses cross-site requests', async () => {
     onCleanup(() => new Promise((resolve) => hostile.close(resolve)));
     const { port } = hostile.address() as { port: number };
     await page.goto(`http://127.0.0.1:${port}/`);
-    await page.waitForFunction(() => document.title === 'done', undefined, { timeout: 10_000 });
+    await page.waitForFunction('document.title === "done"', undefined, { timeout: 10_000 });
     await engine.archive.settled();
     expect(await sessions()).toBe(1);
     expect(await engine.archive.storedEvents(sessionId)).toHaveLength(2);

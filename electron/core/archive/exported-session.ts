@@ -4,6 +4,7 @@
  */
 import type { ExportFormat, ExportedSession, SessionStatus } from '../../../shared/export-format.js';
 import { renderCsvRows, renderMarkdown } from '../../../shared/export-render.js';
+import { stringifyJson } from '../../../shared/json.js';
 
 interface RawEvent {
   assistantId?: number | string;
@@ -36,9 +37,9 @@ export function exportedFromBodies(sessionId: string, startedBody: Uint8Array | 
 export function renderExportItem(session: ExportedSession, format: ExportFormat, pretty = false): string {
   switch (format) {
     case 'json':
-      return pretty ? JSON.stringify(session, null, 2) : JSON.stringify(session);
+      return stringifyJson(session, pretty ? 2 : 0);
     case 'ndjson':
-      return JSON.stringify(session);
+      return stringifyJson(session);
     case 'csv':
       return renderCsvRows(session);
     case 'md':

@@ -2,6 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { MessageView, SessionDetail } from '../../../shared/api';
 import { gcsConsoleUrl } from '../../../shared/gcs';
+import { stringifyJson } from '../../../shared/json';
 import { getApi } from '../api/client';
 import { Badge, ConfirmDialog, CopyButton, downloadText, ErrorState, Loading, PaperclipIcon } from '../components/common';
 import { formatDuration, formatOffset, humanReason, localDateTime, prettyJson, utcTitle } from '../format';
@@ -109,7 +110,7 @@ export function SessionDetailPane({ sessionId, query, onClose, onDeleted }: Prop
               .filter(([key]) => key !== 'sessionMode')
               .map(([key, value]) => (
                 <Fact key={key} label={key}>
-                  <span className="metadata-value">{typeof value === 'string' ? value : JSON.stringify(value)}</span>
+                  <span className="metadata-value">{typeof value === 'string' ? value : stringifyJson(value)}</span>
                 </Fact>
               ))}
         </dl>

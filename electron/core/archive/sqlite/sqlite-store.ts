@@ -43,7 +43,7 @@ interface Side {
 
 export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveStore {
   static async open(file: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
-    const store = new SqliteStore(options.deferProjection ?? false);
+    const store = new SqliteStore();
     try {
       // The writer first: it migrates the schema before any reader opens the file. Then the
       // reader and the checkpointer start side by side (a thread's start is mostly module loading).
@@ -66,7 +66,7 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
   private readonly reads: Remote<StoreReads>;
   readonly json: StoreJsonReads;
 
-  private constructor(private readonly deferred: boolean) {
+  private constructor() {
     super();
     this.writes = remote<StoreWrites>(WRITE_OPERATIONS, (op, args) => {
       if (!this.writer) return Promise.reject(new CommitError(new Error('this archive was opened read-only')));
@@ -140,8 +140,10 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
   }
 
   ingest(input: IngestInput) {
-    if (!this.deferred) return this.writes.ingest(input);
-    // Deferred projection re-reads the stored body: the parsed transcript need not cross threads.
+    if (!(this.writer instanceof OpThread)) return this.writes.ingest(input);
+    // Only the identity crosses to the writer thread: it reads the rest from the stored bytes, so
+    // the listener's thread does not copy a big transcript, and a payload nested deeper than a
+    // structured clone can go (thousands of levels) is stored like any other.
     const { event, sessionId, timestamp } = input.payload;
     return this.writes.ingest({ ...input, payload: { event, sessionId, timestamp } as IngestInput['payload'] });
   }

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { JsonText } from '../../../json-text.js';
 import { reviveError } from '../../errors.js';
+import { stringifyJson } from '../../../../../shared/json.js';
 import { packageRoot } from '../../../paths.js';
 
 /** The same methods, each answering with a promise. */
@@ -44,7 +45,7 @@ export function onThisThread(target: object): OpCall {
 }
 
 export function toJson(value: unknown): string {
-  return JSON.stringify(value) ?? 'null';
+  return stringifyJson(value);
 }
 
 export type ThreadRole = 'writer' | 'reader' | 'checkpointer';

@@ -6,6 +6,7 @@
  * and the engine's start waits for it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { stringifyJson } from '../../../../../shared/json.js';
 import type { ArchiveLimits, ProjectedEvent } from '../../types.js';
 import type { WritableDB } from '../database.js';
 import type { ThreadData, ThreadMessage, ThreadReply, ThreadRequest } from './op-thread.js';
@@ -37,7 +38,7 @@ try {
     if (request.op === 'close') return close();
     if (!allowed.has(request.op)) throw new Error(`unknown archive operation "${request.op}"`);
     const value = await (target[request.op] as (...args: unknown[]) => unknown)(...request.args);
-    return request.json ? (JSON.stringify(value) ?? 'null') : value;
+    return request.json ? stringifyJson(value) : value;
   };
   let replies: ThreadReply[] = [];
   const flushReplies = () => {

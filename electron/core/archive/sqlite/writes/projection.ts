@@ -4,6 +4,7 @@
  * columns and leaves the other's alone, so both orders end in the same row.
  */
 import type { KnownPayload, SessionEndedPayload, SessionStartedPayload, TranscriptItem } from '../../../../../shared/payload.js';
+import { stringifyJson } from '../../../../../shared/json.js';
 import { statement, type WritableDB } from '../database.js';
 
 const FIRST_LINE_MAX = 240;
@@ -52,7 +53,7 @@ function projectStarted(db: WritableDB, payload: SessionStartedPayload, received
     startedAt: payload.timestamp,
     startedMs,
     mode: typeof metadata?.sessionMode === 'string' ? metadata.sessionMode : null,
-    metadata: metadata === undefined ? null : JSON.stringify(metadata),
+    metadata: metadata === undefined ? null : stringifyJson(metadata),
     now: receivedAt,
   });
 }
@@ -119,8 +120,8 @@ function projectEnded(db: WritableDB, payload: SessionEndedPayload, receivedAt: 
       item.content,
       Math.trunc(item.timestamp),
       tool?.name ?? null,
-      tool && tool.arguments !== undefined ? JSON.stringify(tool.arguments) : null,
-      tool && tool.result !== undefined ? JSON.stringify(tool.result) : null,
+      tool && tool.arguments !== undefined ? stringifyJson(tool.arguments) : null,
+      tool && tool.result !== undefined ? stringifyJson(tool.result) : null,
       tool?.error ? tool.error : null,
       item.files?.length ?? 0,
     );

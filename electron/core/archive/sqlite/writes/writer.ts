@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import type { KnownPayload } from '../../../../../shared/payload.js';
 import type { StoreWrites } from '../../store.js';
 import type { ArchiveLimits, DeliveryRecord, GroupCommitStats, IngestInput, IngestResult, Outage, ProjectedEvent, QuarantineRecord } from '../../types.js';
 import { statement, type WritableDB } from '../database.js';
@@ -71,7 +72,9 @@ export class SqliteWriter implements StoreWrites {
         deferred ? 0 : 1,
       );
       const duplicate = inserted.changes === 0;
-      if (!duplicate && !deferred) projectEvent(db, payload, input.receivedAt);
+      // Across a thread only the event's identity travels (a payload can be nested deeper than a
+      // structured clone goes); the caller validated the body, so it is read back from the bytes.
+      if (!duplicate && !deferred) projectEvent(db, 'data' in payload ? payload : (JSON.parse(Buffer.from(input.body).toString('utf8')) as KnownPayload), input.receivedAt);
       const delivery = input.delivery;
       if (delivery) {
         this.insertDelivery({
