@@ -2,7 +2,8 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { CommitError } from '../../electron/core/archive/errors.js';
+import Database from 'better-sqlite3';
+import { ArchiveVersionError, CommitError } from '../../electron/core/archive/errors.js';
 import { SqliteStore } from '../../electron/core/archive/sqlite/sqlite-store.js';
 import { OpThread, reviveBuffers, threadEntry } from '../../electron/core/archive/sqlite/threads/op-thread.js';
 import { onCleanup, sessionPair, tempDir } from '../support/fixtures.js';
@@ -49,6 +50,16 @@ describe('archive threads', () => {
     await expect(ingest(archive, ended)).resolves.toEqual({ duplicate: false });
     await archive.settled();
     expect(await archive.counts({ staleBefore: 0 })).toMatchObject({ events: 1, sessions: 1, messages: 4 });
+  });
+
+  it('an archive written by a newer version is refused with its own error, not retried on this thread', async () => {
+    const file = join(tempDir(), 'archive.sqlite');
+    const raw = new Database(file);
+    raw.pragma('user_version = 999');
+    raw.close();
+    const reasons: string[] = [];
+    await expect(SqliteStore.open(file, { threads: true, onFallback: (reason) => reasons.push(reason) })).rejects.toBeInstanceOf(ArchiveVersionError);
+    expect(reasons).toEqual([]);
   });
 
   it('when the writer thread dies, waiting writes fail as commit failures (503) and a new thread takes over', async () => {

@@ -6,7 +6,7 @@
  * code runs on the calling thread instead.
  */
 import { EventEmitter } from 'node:events';
-import { CommitError } from '../errors.js';
+import { ArchiveVersionError, CommitError } from '../errors.js';
 import { READ_OPERATIONS, WRITE_OPERATIONS, type ArchiveStore, type StoreEvents, type StoreJsonReads, type StoreReads, type StoreWrites } from '../store.js';
 import { DEFAULT_LIMITS, type ArchiveLimits, type IngestInput, type ProjectedEvent } from '../types.js';
 import { closeWritable, openDatabase, openReader, type WritableDB } from './database.js';
@@ -98,7 +98,8 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
       } catch (error) {
         // A thread that cannot start (a packaging that hides its files, say) must not stop the
         // archive: the same writer runs on this thread instead, slower under load but just as safe.
-        if (error instanceof Error && /newer CallAIder Archive/.test(error.message)) throw error;
+        // An archive from a newer version is refused by every connection alike: say so, do not fall back.
+        if (error instanceof ArchiveVersionError) throw error;
         options.onFallback?.(`the archive writer thread could not start (${errorText(error)}); writing on this thread instead`);
       }
     }

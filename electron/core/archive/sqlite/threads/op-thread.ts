@@ -67,7 +67,7 @@ export type ThreadMessage =
   | { type: 'replies'; replies: ThreadReply[] }
   | { type: 'event'; name: string; payload: unknown }
   | { type: 'ready' }
-  | { type: 'fatal'; message: string };
+  | { type: 'fatal'; name: string; message: string };
 
 /** The compiled thread entry: beside this file when built, else in dist/ (tests run from source). */
 export function threadEntry(): string | null {
@@ -149,7 +149,7 @@ export class OpThread {
           this.failures = 0;
           resolve();
         } else if (message.type === 'fatal') {
-          reject(new Error(message.message));
+          reject(reviveError(message));
           void worker.terminate();
         } else if (message.type === 'event') {
           this.options.onEvent?.(message.name, message.payload);

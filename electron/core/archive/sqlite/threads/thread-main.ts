@@ -66,7 +66,7 @@ try {
   });
   port.postMessage({ type: 'ready' } satisfies ThreadMessage);
 } catch (error) {
-  port.postMessage({ type: 'fatal', message: error instanceof Error ? error.message : String(error) } satisfies ThreadMessage);
+  port.postMessage({ type: 'fatal', name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error) } satisfies ThreadMessage);
 }
 
 async function open(data: ThreadData): Promise<Role> {
