@@ -1,7 +1,8 @@
 /**
  * Electron's security checklist, applied to every web contents the app creates: no navigation
  * away from the app, no new windows (allowlisted https links open in the browser instead), no
- * webviews, and every permission request denied.
+ * webviews, and every permission denied but one: the archive's own page may write to the clipboard
+ * (`navigator.clipboard.writeText` behind every Copy button needs 'clipboard-sanitized-write').
  */
 import type { App, Session, Shell, WebContents } from 'electron';
 import { originOf } from './origin.js';
@@ -25,9 +26,21 @@ export interface SecurityDeps {
   appOrigin: string;
 }
 
+/** The only permission granted, and only to the app's own page (its top frame). */
+export const ALLOWED_PERMISSION = 'clipboard-sanitized-write';
+
+export function isAllowedPermission(permission: string, requestingUrl: string | undefined, isMainFrame: boolean, appOrigin: string): boolean {
+  return permission === ALLOWED_PERMISSION && isMainFrame && requestingUrl !== undefined && sameOrigin(requestingUrl, appOrigin);
+}
+
 export function installSecurityGuards(deps: SecurityDeps): void {
-  deps.session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  deps.session.setPermissionCheckHandler(() => false);
+  // Chromium asks both ways: a check (may the page use it?) and a request (grant it now?).
+  deps.session.setPermissionRequestHandler((_contents, permission, callback, details) =>
+    callback(isAllowedPermission(permission, details.requestingUrl, details.isMainFrame, deps.appOrigin)),
+  );
+  deps.session.setPermissionCheckHandler((_contents, permission, requestingOrigin, details) =>
+    isAllowedPermission(permission, requestingOrigin, details.isMainFrame, deps.appOrigin),
+  );
   deps.app.on('web-contents-created', (_event, contents: WebContents) => guardContents(contents, deps));
 }
 

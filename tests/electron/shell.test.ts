@@ -148,15 +148,22 @@ describe('IPC', () => {
 });
 
 describe('security', () => {
-  it('denies permissions, navigation, new windows and webviews; opens only allowlisted https links outside', () => {
+  it('denies other permissions, navigation, new windows and webviews; opens only allowlisted https links outside', () => {
     const app = new (class extends EventEmitter {})();
     const session = { setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() };
     const shell = { openExternal: vi.fn(async () => undefined) };
     installSecurityGuards({ app: app as never, session: session as never, shell: shell as never, appOrigin: APP_ORIGIN });
-    const answer = vi.fn();
-    (session.setPermissionRequestHandler.mock.calls[0]![0] as (a: unknown, b: string, c: (ok: boolean) => void) => void)(null, 'media', answer);
-    expect(answer).toHaveBeenCalledWith(false);
-    expect((session.setPermissionCheckHandler.mock.calls[0]![0] as () => boolean)()).toBe(false);
+    const request = (permission: string, requestingUrl: string, isMainFrame = true) => {
+      const answer = vi.fn();
+      const handler = session.setPermissionRequestHandler.mock.calls[0]![0] as (a: unknown, b: string, c: (ok: boolean) => void, d: unknown) => void;
+      handler(null, permission, answer, { requestingUrl, isMainFrame });
+      return answer.mock.calls[0]![0] as boolean;
+    };
+    const check = (permission: string, requestingOrigin: string, isMainFrame = true) =>
+      (session.setPermissionCheckHandler.mock.calls[0]![0] as (a: unknown, b: string, c: string, d: unknown) => boolean)(null, permission, requestingOrigin, { isMainFrame });
+    expect(request('media', `${APP_ORIGIN}/index.html`)).toBe(false);
+    expect(check('media', APP_ORIGIN)).toBe(false);
+    expect(check('notifications', APP_ORIGIN)).toBe(false);
 
     const contents = new (class extends EventEmitter {
       openHandler: ((details: { url: string }) => { action: string }) | null = null;
@@ -181,6 +188,30 @@ describe('security', () => {
     expect(shell.openExternal).toHaveBeenCalledTimes(1);
     expect(isAllowedExternal('http://console.cloud.google.com/')).toBe(false);
     expect(guardContents).toBeTypeOf('function');
+  });
+
+  it("grants 'clipboard-sanitized-write' (the Copy buttons) to the app's own page only, on request and on check", () => {
+    const session = { setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() };
+    installSecurityGuards({ app: new EventEmitter() as never, session: session as never, shell: { openExternal: vi.fn() } as never, appOrigin: APP_ORIGIN });
+    const request = (permission: string, requestingUrl: string, isMainFrame = true) => {
+      const answer = vi.fn();
+      (session.setPermissionRequestHandler.mock.calls[0]![0] as (a: unknown, b: string, c: (ok: boolean) => void, d: unknown) => void)(null, permission, answer, { requestingUrl, isMainFrame });
+      return answer.mock.calls[0]![0] as boolean;
+    };
+    const check = (permission: string, requestingOrigin: string, isMainFrame = true) =>
+      (session.setPermissionCheckHandler.mock.calls[0]![0] as (a: unknown, b: string, c: string, d: unknown) => boolean)(null, permission, requestingOrigin, { isMainFrame });
+    expect(request('clipboard-sanitized-write', `${APP_ORIGIN}/index.html#/setup`)).toBe(true);
+    expect(check('clipboard-sanitized-write', APP_ORIGIN)).toBe(true);
+    expect(check('clipboard-sanitized-write', `${APP_ORIGIN}/`)).toBe(true);
+    // Not for another origin, a look-alike host, a subframe, or the clipboard's read side.
+    expect(request('clipboard-sanitized-write', 'https://evil.example/')).toBe(false);
+    expect(check('clipboard-sanitized-write', 'app://archive.evil')).toBe(false);
+    expect(check('clipboard-sanitized-write', 'http://127.0.0.1:4318')).toBe(false);
+    expect(request('clipboard-sanitized-write', `${APP_ORIGIN}/index.html`, false)).toBe(false);
+    expect(check('clipboard-sanitized-write', APP_ORIGIN, false)).toBe(false);
+    expect(request('clipboard-read', `${APP_ORIGIN}/index.html`)).toBe(false);
+    expect(check('clipboard-read', APP_ORIGIN)).toBe(false);
+    expect(check('deprecated-sync-clipboard-read', APP_ORIGIN)).toBe(false);
   });
 
   it('locks the window down and serves only files inside the renderer folder', () => {
