@@ -14,10 +14,17 @@ export interface NotifierDeps {
 }
 
 const BODY_MAX = 140;
+/**
+ * Shown notifications must stay referenced, or their click handlers can be collected. But 'close'
+ * is not guaranteed (a notification the OS files away in its notification centre may never say),
+ * so a reference is also dropped on click and 'failed', after KEEP_MS, and beyond the newest KEEP_MAX.
+ */
+export const KEEP_MS = 60 * 60_000;
+export const KEEP_MAX = 20;
 
 export class Notifier {
-  /** Shown notifications must stay referenced, or their click handlers can be collected. */
-  private readonly shown = new Set<NotificationType>();
+  /** In the order shown (a Map iterates in insertion order), with the timer that drops each. */
+  private readonly shown = new Map<NotificationType, ReturnType<typeof setTimeout>>();
 
   constructor(private readonly deps: NotifierDeps) {}
 
@@ -34,10 +41,34 @@ export class Notifier {
     const session = await this.deps.getSession(sessionId);
     if (!session) return;
     const notification = new this.deps.Notification(kind === 'ended' ? endedContent(session) : startedContent(session));
-    this.shown.add(notification);
-    notification.on('click', () => this.deps.openSession(sessionId));
-    notification.on('close', () => this.shown.delete(notification));
+    this.keep(notification);
+    notification.on('click', () => {
+      this.drop(notification);
+      this.deps.openSession(sessionId);
+    });
+    notification.on('close', () => this.drop(notification));
+    notification.on('failed', () => this.drop(notification));
     notification.show();
+  }
+
+  /** How many notifications are still referenced (for tests). */
+  get keptCount(): number {
+    return this.shown.size;
+  }
+
+  private keep(notification: NotificationType): void {
+    const timer = setTimeout(() => this.drop(notification), KEEP_MS);
+    timer.unref?.();
+    this.shown.set(notification, timer);
+    for (const oldest of this.shown.keys()) {
+      if (this.shown.size <= KEEP_MAX) break;
+      this.drop(oldest);
+    }
+  }
+
+  private drop(notification: NotificationType): void {
+    clearTimeout(this.shown.get(notification));
+    this.shown.delete(notification);
   }
 }
 

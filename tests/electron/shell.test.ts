@@ -12,7 +12,7 @@ import { Engine } from '../../electron/core/engine.js';
 import { deliver } from '../../electron/core/send-test.js';
 import { resolveInside } from '../../electron/main/app-protocol.js';
 import { CHANGE_CHANNEL, isTrustedSender, registerArchiveIpc } from '../../electron/main/ipc.js';
-import { endedContent, Notifier } from '../../electron/main/notifier.js';
+import { endedContent, KEEP_MAX, KEEP_MS, Notifier } from '../../electron/main/notifier.js';
 import { APP_ORIGIN, originOf } from '../../electron/main/origin.js';
 import { guardContents, installSecurityGuards, isAllowedExternal } from '../../electron/main/security.js';
 import { TrayController } from '../../electron/main/tray.js';
@@ -103,6 +103,35 @@ describe('notifications', () => {
     await engine.archive.settled();
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(FakeNotification.shown).toHaveLength(1);
+  });
+
+  it("lets go of shown notifications on click, close or failure, after an hour, and beyond the newest few, since 'close' may never come", async () => {
+    vi.useFakeTimers();
+    onCleanup(() => vi.useRealTimers());
+    FakeNotification.shown = [];
+    const session = { sessionId: 's', mode: 'voice', reason: 'user_ended', durationSeconds: 5, toolErrorCount: 0, firstUserLine: 'hello' };
+    const notifier = new Notifier({
+      Notification: FakeNotification as never,
+      preferences: () => ({ notifyOnEnded: true, notifyOnStarted: false, notificationsPaused: false }),
+      getSession: async () => session as never,
+      openSession: () => undefined,
+    });
+    const end = (count: number) => notifier.onProjected(Array.from({ length: count }, (_, i) => ({ sessionId: `s${i}`, event: 'session.ended' })));
+    await end(3);
+    expect(notifier.keptCount).toBe(3);
+    FakeNotification.shown[0]!.emit('click');
+    FakeNotification.shown[1]!.emit('close');
+    FakeNotification.shown[2]!.emit('failed', {}, 'no notification service');
+    expect(notifier.keptCount).toBe(0);
+    // No event at all: dropped after KEEP_MS.
+    await end(2);
+    expect(notifier.keptCount).toBe(2);
+    vi.advanceTimersByTime(KEEP_MS);
+    expect(notifier.keptCount).toBe(0);
+    // A burst: only the newest KEEP_MAX are kept.
+    await end(KEEP_MAX + 15);
+    expect(notifier.keptCount).toBe(KEEP_MAX);
+    expect(FakeNotification.shown).toHaveLength(5 + KEEP_MAX + 15);
   });
 
   it('truncates long first lines and counts tool errors in the title', () => {
