@@ -3,6 +3,11 @@
  * encrypted by a SecretCodec: Electron's safeStorage in the app). Writes are atomic (temp file +
  * rename), so a crash mid-save never leaves a half-written file. A damaged file is set aside
  * (renamed *.damaged-<time>) and defaults are used, with a warning, instead of refusing to start.
+ *
+ * A secret that cannot be decrypted (the keyring is still locked right after login, or the folder
+ * came from another computer) is kept as it is on disk: saves never drop it, the engine config is
+ * refused while it is unread (so nothing starts receiving without its secret), and
+ * retryUnreadable() tries again. Only the owner replacing or clearing it lets it go.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -15,7 +20,15 @@ export interface SecretCodec {
   /** Set when the protection is weak, e.g. Linux without a keyring (safeStorage's basic_text). */
   readonly warning: string | null;
   encrypt(plain: string): Promise<string>;
-  decrypt(stored: string): Promise<string>;
+  /** `reEncrypt`: the value decrypted with an old or weaker key and should be encrypted again. */
+  decrypt(stored: string): Promise<string | { plain: string; reEncrypt: boolean }>;
+}
+
+/** toEngineConfig while a saved secret is unread: starting without it would weaken the engine. */
+export class SecretsUnreadableError extends Error {
+  constructor(readonly names: SecretName[]) {
+    super(`the saved ${names.join(', ')} could not be decrypted yet (is the keychain locked?)`);
+  }
 }
 
 /** For `serve` and tests: base64, protected only by the file's permissions (0600). */
@@ -33,6 +46,11 @@ export function generateWebhookSecret(): string {
 type Secrets = Partial<Record<SecretName, string>>;
 
 export class SettingsStore {
+  /** Each secret as stored on disk, with the plain value it decrypts to (null: not decrypted yet). */
+  private stored: Partial<Record<SecretName, { cipher: string; plain: string | null }>> = {};
+  /** What secrets.json holds now, so a save that changes no secret leaves the file alone. */
+  private secretsFileText: string | null = null;
+
   private constructor(
     private readonly dir: string,
     private readonly codec: SecretCodec,
@@ -48,24 +66,56 @@ export class SettingsStore {
     const settingsFile = join(dir, 'settings.json');
     const firstRun = !existsSync(settingsFile);
     const settings = readJson(settingsFile, warnings, (value) => settingsSchema.parse(value)) ?? settingsSchema.parse({});
-    const stored = readJson(join(dir, 'secrets.json'), warnings, (value) => value as Record<string, unknown>) ?? {};
-    const secrets: Secrets = {};
+    const secretsFile = join(dir, 'secrets.json');
+    const stored = readJson(secretsFile, warnings, (value) => value as Record<string, unknown>) ?? {};
+    const store = new SettingsStore(dir, codec, settings, {}, warnings, firstRun);
+    store.secretsFileText = existsSync(secretsFile) ? readFileSync(secretsFile, 'utf8') : null;
     for (const name of SECRET_NAMES) {
       const value = stored[name];
-      if (typeof value !== 'string') continue;
+      if (typeof value === 'string') store.stored[name] = { cipher: value, plain: null };
+    }
+    const reEncrypt = await store.decryptUnread();
+    for (const name of store.unreadableSecrets) {
+      warnings.push(`The saved ${name} could not be decrypted (is the keychain locked, or was the data folder copied from another computer or user?); it is kept and tried again.`);
+    }
+    // A strong secret from the first minute: the user pastes it into CallAIder from the setup
+    // screen. Never in place of a saved one that could not be read.
+    if (firstRun && !store.secrets.webhookSecret && !store.stored.webhookSecret) store.secrets.webhookSecret = generateWebhookSecret();
+    if (firstRun || reEncrypt) await store.save();
+    return store;
+  }
+
+  /** Saved secrets not decrypted yet: while there are any, toEngineConfig refuses. */
+  get unreadableSecrets(): SecretName[] {
+    return SECRET_NAMES.filter((name) => this.stored[name] && this.stored[name].plain === null);
+  }
+
+  /** Tries the unread secrets again (the keychain may be unlocked now); true when none is left. */
+  async retryUnreadable(): Promise<boolean> {
+    if (await this.decryptUnread()) await this.save();
+    return this.unreadableSecrets.length === 0;
+  }
+
+  /** Decrypts what is not decrypted yet; true when the codec asked for something to be re-encrypted. */
+  private async decryptUnread(): Promise<boolean> {
+    let reEncrypt = false;
+    for (const name of this.unreadableSecrets) {
+      const entry = this.stored[name]!;
       try {
-        secrets[name] = await codec.decrypt(value);
+        const answer = await this.codec.decrypt(entry.cipher);
+        const plain = typeof answer === 'string' ? answer : answer.plain;
+        this.secrets[name] = plain;
+        if (typeof answer !== 'string' && answer.reEncrypt) {
+          delete this.stored[name]; // encrypted again by the next save
+          reEncrypt = true;
+        } else {
+          entry.plain = plain;
+        }
       } catch {
-        warnings.push(`The saved ${name} could not be decrypted (was the data folder copied from another computer or user?); enter it again.`);
+        // Still locked (or not ours): kept as it is on disk.
       }
     }
-    const store = new SettingsStore(dir, codec, settings, secrets, warnings, firstRun);
-    if (firstRun && !secrets.webhookSecret) {
-      // A strong secret from the first minute: the user pastes it into CallAIder from the setup screen.
-      store.secrets.webhookSecret = generateWebhookSecret();
-    }
-    if (firstRun) await store.save();
-    return store;
+    return reEncrypt;
   }
 
   get settings(): Settings {
@@ -76,8 +126,9 @@ export class SettingsStore {
     return this.secrets[name];
   }
 
+  /** A saved secret that is not decrypted yet counts as set: it is there, only locked. */
   secretsSet(): Record<SecretName, boolean> {
-    return Object.fromEntries(SECRET_NAMES.map((name) => [name, Boolean(this.secrets[name])])) as Record<SecretName, boolean>;
+    return Object.fromEntries(SECRET_NAMES.map((name) => [name, Boolean(this.secrets[name]) || this.stored[name]?.plain === null])) as Record<SecretName, boolean>;
   }
 
   get protection(): { kind: 'os' | 'plaintext'; warning: string | null } {
@@ -93,6 +144,8 @@ export class SettingsStore {
       if (value === undefined) continue;
       if (value === null || value === '') delete secrets[name];
       else secrets[name] = value;
+      // The owner replaced or cleared it: an unread saved value may go now.
+      if (this.stored[name]?.plain === null) delete this.stored[name];
     }
     this.current = next;
     this.secrets = secrets;
@@ -102,6 +155,8 @@ export class SettingsStore {
 
   /** The engine configuration these settings describe. */
   toEngineConfig(dataDir: string): EngineConfig {
+    const unread = this.unreadableSecrets;
+    if (unread.length > 0) throw new SecretsUnreadableError(unread);
     const s = this.current;
     const headerValue = this.secrets.requiredHeaderValue;
     return defaultConfig({
@@ -119,13 +174,22 @@ export class SettingsStore {
   }
 
   private async save(): Promise<void> {
-    const encrypted: Record<string, string> = {};
+    const stored: typeof this.stored = {};
     for (const name of SECRET_NAMES) {
       const value = this.secrets[name];
-      if (value) encrypted[name] = await this.codec.encrypt(value);
+      const before = this.stored[name];
+      if (before && (before.plain === null || before.plain === value)) stored[name] = before; // unread, or unchanged
+      else if (value) stored[name] = { cipher: await this.codec.encrypt(value), plain: value };
     }
+    this.stored = stored;
     writeAtomically(join(this.dir, 'settings.json'), `${JSON.stringify(this.current, null, 2)}\n`);
-    writeAtomically(join(this.dir, 'secrets.json'), `${JSON.stringify({ protection: this.codec.kind, ...encrypted }, null, 2)}\n`);
+    const encrypted = Object.fromEntries(SECRET_NAMES.filter((name) => stored[name]).map((name) => [name, stored[name]!.cipher]));
+    const text = `${JSON.stringify({ protection: this.codec.kind, ...encrypted }, null, 2)}\n`;
+    // Unchanged secrets keep their file (and its ciphertext) as it is.
+    if (text !== this.secretsFileText) {
+      writeAtomically(join(this.dir, 'secrets.json'), text);
+      this.secretsFileText = text;
+    }
   }
 }
 

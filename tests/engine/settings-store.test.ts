@@ -1,7 +1,7 @@
-import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateWebhookSecret, SettingsStore, type SecretCodec } from '../../electron/core/settings-store.js';
+import { generateWebhookSecret, SecretsUnreadableError, SettingsStore, type SecretCodec } from '../../electron/core/settings-store.js';
 import { tempDir } from '../support/fixtures.js';
 
 /** A codec whose output is recognisably not the plain text (as safeStorage's is not). */
@@ -67,5 +67,53 @@ describe('settings store', () => {
     const store = await SettingsStore.open(dir, other);
     expect(store.secret('webhookSecret')).toBeUndefined();
     expect(store.warnings.join(' ')).toMatch(/could not be decrypted/);
+  });
+
+  it('keeps a secret it could not decrypt (a locked keyring): never dropped by a save, no engine config, read once unlocked', async () => {
+    const dir = tempDir();
+    const first = await SettingsStore.open(dir, reversingCodec);
+    await first.update({ secrets: { ngrokAuthtoken: 'tok_1' } });
+    const secret = first.secret('webhookSecret')!;
+    const before = readFileSync(join(dir, 'secrets.json'), 'utf8');
+    let locked = true;
+    const keyring: SecretCodec = { ...reversingCodec, decrypt: async (stored) => (locked ? Promise.reject(new Error('keyring locked')) : reversingCodec.decrypt(stored)) };
+    const store = await SettingsStore.open(dir, keyring);
+    expect(store.unreadableSecrets).toEqual(['webhookSecret', 'ngrokAuthtoken']);
+    expect(store.secretsSet()).toMatchObject({ webhookSecret: true, ngrokAuthtoken: true });
+    expect(() => store.toEngineConfig(dir)).toThrow(SecretsUnreadableError);
+    await store.update({ settings: { port: 5001 } });
+    expect(readFileSync(join(dir, 'secrets.json'), 'utf8')).toBe(before);
+    expect(await store.retryUnreadable()).toBe(false);
+    locked = false;
+    expect(await store.retryUnreadable()).toBe(true);
+    expect(store.toEngineConfig(dir)).toMatchObject({ secret, ngrokAuthtoken: 'tok_1', port: 5001 });
+    expect(readFileSync(join(dir, 'secrets.json'), 'utf8')).toBe(before);
+  });
+
+  it('lets an unread secret go only when the owner replaces or clears it, and never generates one over it', async () => {
+    const dir = tempDir();
+    await SettingsStore.open(dir, reversingCodec);
+    rmSync(join(dir, 'settings.json')); // looks like a first run, but a secret is saved
+    const locked: SecretCodec = { ...reversingCodec, decrypt: async () => Promise.reject(new Error('keyring locked')) };
+    const store = await SettingsStore.open(dir, locked);
+    expect(store.firstRun).toBe(true);
+    expect(store.secret('webhookSecret')).toBeUndefined();
+    expect(store.unreadableSecrets).toEqual(['webhookSecret']);
+    await store.update({ secrets: { webhookSecret: 'typed-again' } });
+    expect(store.unreadableSecrets).toEqual([]);
+    expect((await SettingsStore.open(dir, reversingCodec)).secret('webhookSecret')).toBe('typed-again');
+  });
+
+  it('encrypts a secret again when the codec says so (shouldReEncrypt)', async () => {
+    const dir = tempDir();
+    const secret = (await SettingsStore.open(dir, reversingCodec)).secret('webhookSecret')!;
+    const rotated: SecretCodec = {
+      ...reversingCodec,
+      encrypt: async (plain) => `enc2:${plain}`,
+      decrypt: async (stored) => (stored.startsWith('enc2:') ? { plain: stored.slice(5), reEncrypt: false } : { plain: await reversingCodec.decrypt(stored) as string, reEncrypt: true }),
+    };
+    const store = await SettingsStore.open(dir, rotated);
+    expect(store.secret('webhookSecret')).toBe(secret);
+    expect(JSON.parse(readFileSync(join(dir, 'secrets.json'), 'utf8'))).toMatchObject({ webhookSecret: `enc2:${secret}` });
   });
 });
