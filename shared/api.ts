@@ -203,7 +203,8 @@ export interface ArchiveStatus {
   /** The latest end-to-end self-test (after a resume from sleep, or from the Send test event button). */
   lastSelfTest: { ok: boolean; message: string; at: number } | null;
   /** Things the user should act on, most important first. */
-  warnings: Array<{ code: 'no-secret' | 'no-public-url' | 'tunnel-down' | 'missed-window' | 'stale-sessions' | 'unindexed' | 'quarantine'; message: string }>;
+  /** 'not-running': the desktop app has no engine (it failed to start, or waits for the keychain). */
+  warnings: Array<{ code: 'not-running' | 'no-secret' | 'no-public-url' | 'tunnel-down' | 'missed-window' | 'stale-sessions' | 'unindexed' | 'quarantine'; message: string }>;
   /** Stored events still being indexed (they show up in the list when done). */
   indexing: number;
 }

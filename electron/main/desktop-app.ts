@@ -3,18 +3,22 @@
  * tray, notifications, the archive window, settings with encrypted secrets, and IPC. Everything
  * Electron-specific is passed in (`electron`), so the wiring is testable with a fake.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as ElectronModule from 'electron';
-import type { SessionDetail } from '../../shared/api.js';
-import type { SettingsUpdate, SettingsView } from '../../shared/settings.js';
-import { ArchiveService } from '../core/archive-service.js';
+import type { ArchiveStatus, SessionDetail } from '../../shared/api.js';
+import { settingsSchema, type SettingsUpdate, type SettingsView } from '../../shared/settings.js';
+import { ArchiveService, type SettingsHost } from '../core/archive-service.js';
 import { Engine } from '../core/engine.js';
 import { consoleLogger, type Logger } from '../core/log.js';
-import { packageRoot, rendererDir } from '../core/paths.js';
+import { archivePath, packageRoot, rendererDir } from '../core/paths.js';
 import { SettingsStore } from '../core/settings-store.js';
+import { WEBHOOK_PATH } from '../core/webhook-paths.js';
+import { appMenuTemplate, helpUrlFrom, isAllowedHelpUrl } from './app-menu.js';
 import { registerAppScheme, serveAppScheme } from './app-protocol.js';
+import { DesktopService } from './desktop-service.js';
 import { registerArchiveIpc } from './ipc.js';
+import { setStartAtLogin } from './login-item.js';
 import { Notifier } from './notifier.js';
 import { APP_ORIGIN } from './origin.js';
 import { safeStorageCodec } from './secret-codec.js';
@@ -40,39 +44,73 @@ export function electronNativeBinding(electronVersion: string): string | undefin
   return existsSync(file) ? file : undefined;
 }
 
+/** What the app reads from the process, injectable so tests need not mutate `process`. */
+export interface DesktopHost {
+  platform: NodeJS.Platform;
+  /** The packaged executable, or the development Electron under `npm start`. */
+  execPath: string;
+  env: NodeJS.ProcessEnv;
+  /**
+   * Waits between attempts to read secrets the keychain refused (right after login it may still
+   * be locked); the last one repeats, so the app keeps trying, at most that often, until it can.
+   */
+  keychainRetryMs: number[];
+}
+
+export const KEYCHAIN_RETRY_MS = [2_000, 5_000, 15_000, 30_000, 60_000];
+
+export const SECRETS_LOCKED_TITLE = 'CallAIder Archive is waiting for the keychain';
+
 export interface DesktopApp {
-  /** Resolves once the engine runs (or has failed with a visible message). */
+  /** Resolves once start-up is over: the engine runs, or what stopped it is shown. */
   ready: Promise<void>;
 }
 
-export function startDesktopApp(electron: Electron, log: Logger = consoleLogger()): DesktopApp | null {
+export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(), hostOverrides: Partial<DesktopHost> = {}): DesktopApp | null {
+  const host: DesktopHost = { platform: process.platform, execPath: process.execPath, env: process.env, keychainRetryMs: KEYCHAIN_RETRY_MS, ...hostOverrides };
   const { app } = electron;
   if (!app.requestSingleInstanceLock()) {
     // Another copy runs: it gets the 'second-instance' event and shows its window.
     app.quit();
     return null;
   }
-  if (process.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
+  // Windows shows notifications only for a registered app user model id; under `npm start` the
+  // app is the development electron.exe, which is registered under its own path.
+  if (host.platform === 'win32') app.setAppUserModelId(app.isPackaged ? APP_USER_MODEL_ID : host.execPath);
   registerAppScheme(electron.protocol);
 
   let quitting = false;
   let engine: Engine | null = null;
+  /** Created with the first engine; later engines are attached to it. */
   let service: ArchiveService | null = null;
   let store: SettingsStore | null = null;
   let tray: TrayController | null = null;
-  let failure: string | null = null;
+  /** Why the archive is not receiving (null while it is). */
+  let failure: string | null = 'Starting…';
+  let keychainRetry: ReturnType<typeof setTimeout> | null = null;
+  let keychainAttempts = 0;
+  const dataDir = (): string => app.getPath('userData');
+
   const window = new ArchiveWindow({
     BrowserWindow: electron.BrowserWindow,
     preloadPath: join(packageRoot(), 'dist', 'electron', 'preload', 'index.cjs'),
     iconPath: join(packageRoot(), 'build', 'icons', 'icon.png'),
     isQuitting: () => quitting,
+    // macOS: a dock icon only while the window is open; otherwise the app lives in the menu bar.
+    onVisibilityChange: (visible) => {
+      if (visible) void app.dock?.show();
+      else app.dock?.hide();
+    },
   });
 
   app.on('second-instance', () => window.show());
+  // macOS: clicking the dock icon, or opening the app again while it runs.
+  app.on('activate', () => window.show());
   app.on('window-all-closed', () => {
     // Stay in the tray: closing the window is not quitting.
   });
   app.on('before-quit', (event) => {
+    if (keychainRetry) clearTimeout(keychainRetry);
     if (quitting) return;
     quitting = true;
     if (!engine) return;
@@ -108,43 +146,162 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
     });
   };
 
-  const startEngine = async (): Promise<Engine> => {
-    if (!store) throw new Error('settings are not loaded');
-    const config = store.toEngineConfig(app.getPath('userData'));
-    return Engine.start(config, { log, nativeBinding: electronNativeBinding(process.versions.electron ?? '') });
-  };
-
   const settingsView = (): SettingsView => ({
     settings: store!.settings,
     secretsSet: store!.secretsSet(),
     secretProtection: store!.protection,
-    dataDir: app.getPath('userData'),
+    dataDir: dataDir(),
     editable: true,
   });
 
-  const updateSettings = async (update: SettingsUpdate): Promise<SettingsView> => {
-    const before = store!.settings;
-    await store!.update(update);
-    const after = store!.settings;
-    const restart = Object.keys(update.secrets ?? {}).length > 0 || ENGINE_SETTINGS.some((key) => before[key] !== after[key]);
-    if (after.startAtLogin !== before.startAtLogin) app.setLoginItemSettings({ openAtLogin: after.startAtLogin });
-    if (restart && engine) {
-      const old = engine;
-      engine = null;
-      await old.stop();
-      try {
-        engine = await startEngine();
-        failure = null;
-        service?.attach(engine);
-        listenToEngine(engine);
-      } catch (error) {
-        failure = error instanceof Error ? error.message : String(error);
-        log.error(`could not restart the engine with the new settings: ${failure}`);
-      }
+  /** The status while there is no engine: what the settings say, and why nothing is received. */
+  const standbyStatus = (): ArchiveStatus => {
+    const settings = store?.settings ?? settingsSchema.parse({});
+    return {
+      version: app.getVersion(),
+      host: 'electron',
+      dataDir: dataDir(),
+      archiveFile: archivePath(dataDir()),
+      localWebhookUrl: `http://127.0.0.1:${settings.port}${WEBHOOK_PATH}`,
+      publicWebhookUrl: null,
+      tunnel: { mode: settings.tunnel, state: 'off', error: null },
+      secretConfigured: store?.secretsSet().webhookSecret ?? false,
+      requiredHeaderName: settings.requiredHeaderName,
+      counts: { sessions: 0, activeSessions: 0, staleSessions: 0, messages: 0, deliveries: 0, quarantined: 0 },
+      staleAfterMinutes: settings.staleAfterMinutes,
+      recentOutages: [],
+      lastSelfTest: null,
+      warnings: [{ code: 'not-running', message: `Not receiving: ${failure ?? 'the archive is not running'}` }],
+      indexing: 0,
+    };
+  };
+
+  const applyStartAtLogin = (enabled: boolean): void => {
+    try {
+      const problem = setStartAtLogin(enabled, { app, platform: host.platform, execPath: host.execPath, env: host.env });
+      if (problem) log.warn(problem);
+    } catch (error) {
+      log.error(`could not change Start at login: ${error instanceof Error ? error.message : String(error)}`);
     }
+  };
+
+  // Engine starts and stops one at a time (a keychain retry may meet a settings change).
+  let engineWork: Promise<void> = Promise.resolve();
+  const serially = (work: () => Promise<void>): Promise<void> => {
+    const next = engineWork.then(work);
+    engineWork = next.catch(() => undefined);
+    return next;
+  };
+
+  /** Starts the engine if the settings allow: never while a saved secret is unread (fail closed). */
+  const launch = async (): Promise<void> => {
+    if (quitting || !store || engine) return;
+    if (!(await store.retryUnreadable())) {
+      secretsLocked(store.unreadableSecrets);
+      return;
+    }
+    keychainAttempts = 0;
+    try {
+      const started = await Engine.start(store.toEngineConfig(dataDir()), { log, nativeBinding: electronNativeBinding(process.versions.electron ?? '') });
+      if (quitting) {
+        await started.stop();
+        return;
+      }
+      engine = started;
+      failure = null;
+      if (service) service.attach(started);
+      else {
+        service = new ArchiveService(started, { host: 'electron', settings: settingsHost });
+        service.subscribe((change) => {
+          if (change.type === 'status' || change.type === 'session') refreshTray();
+        });
+      }
+      listenToEngine(started);
+    } catch (error) {
+      failure = `the archive could not start: ${error instanceof Error ? error.message : String(error)}`;
+      log.error(failure);
+    }
+  };
+
+  /** Loads the settings (through the keychain) if not loaded yet, then starts the engine. */
+  const boot = async (): Promise<void> => {
+    if (quitting) return;
+    if (!store) {
+      try {
+        store = await SettingsStore.open(dataDir(), await safeStorageCodec(electron.safeStorage, host.platform));
+      } catch (error) {
+        failure = `the settings could not be loaded: ${error instanceof Error ? error.message : String(error)}`;
+        log.error(failure);
+        retryLater();
+        return;
+      }
+      for (const warning of store.warnings) log.warn(warning);
+      // Rewritten at every start: the entry must name where the app is now (an AppImage moves).
+      if (store.settings.startAtLogin) applyStartAtLogin(true);
+    }
+    await launch();
+  };
+
+  /** Secrets the keychain would not decrypt: say so, keep them, and try again later. */
+  let toldLocked = false;
+  const secretsLocked = (names: string[]): void => {
+    failure = `waiting for the keychain to unlock: the saved ${names.join(', ')} could not be read yet. Nothing is received until it can be, so no event arrives unchecked; unlock your keyring, or enter the secret again in Setup.`;
+    log.warn(failure);
+    if (!toldLocked) {
+      toldLocked = true;
+      const note = new electron.Notification({ title: SECRETS_LOCKED_TITLE, body: 'Saved secrets could not be read yet (is the keyring locked?). Nothing is received until they can be.' });
+      note.on('click', () => window.show('#/setup'));
+      note.show();
+    }
+    retryLater();
+  };
+
+  /** The next attempt, after a wait that grows up to the last of keychainRetryMs. */
+  const retryLater = (): void => {
+    const delays = host.keychainRetryMs;
+    const delay = delays[Math.min(keychainAttempts, delays.length - 1)] ?? 60_000;
+    keychainAttempts += 1;
+    if (keychainRetry) clearTimeout(keychainRetry);
+    keychainRetry = setTimeout(() => {
+      keychainRetry = null;
+      void serially(boot).finally(changed);
+    }, delay);
+    keychainRetry.unref?.();
+  };
+
+  /** Open windows and the tray read the state again. */
+  const changed = (): void => {
+    desktopService.emit({ type: 'status' });
     refreshTray();
+  };
+
+  const updateSettings = async (update: SettingsUpdate): Promise<SettingsView> => {
+    if (!store) throw new Error('the settings are not loaded yet');
+    const before = store.settings;
+    await store.update(update);
+    const after = store.settings;
+    if (after.startAtLogin !== before.startAtLogin) applyStartAtLogin(after.startAtLogin);
+    const restart = Object.keys(update.secrets ?? {}).length > 0 || ENGINE_SETTINGS.some((key) => before[key] !== after[key]);
+    await serially(async () => {
+      if (engine && restart) {
+        const old = engine;
+        engine = null;
+        failure = 'restarting with the new settings';
+        await old.stop();
+      }
+      // Also when nothing engine-related changed: a save is how the owner retries a failed start.
+      await launch();
+    });
+    changed();
     return settingsView();
   };
+  const settingsHost: SettingsHost = { view: settingsView, update: updateSettings };
+
+  const desktopService = new DesktopService({
+    running: () => (engine ? service : null),
+    settings: () => (store ? settingsHost : null),
+    standbyStatus,
+  });
 
   /** Everything the shell hears from an engine, attached the same way at start and after a restart. */
   const listenToEngine = (running: Engine): void => {
@@ -172,6 +329,28 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
   const ready = app.whenReady().then(async () => {
     serveAppScheme(electron.protocol, rendererDir());
     installSecurityGuards({ app, session: electron.session.defaultSession, shell: electron.shell, appOrigin: APP_ORIGIN });
+    electron.Menu.setApplicationMenu(
+      electron.Menu.buildFromTemplate(
+        appMenuTemplate({
+          platform: host.platform,
+          isPackaged: app.isPackaged,
+          helpUrl: readHelpUrl(),
+          openHelp: (url) => {
+            if (isAllowedHelpUrl(url)) void electron.shell.openExternal(url);
+          },
+        }),
+      ),
+    );
+    // The window starts hidden: no dock icon until it opens (macOS).
+    if (!window.current) app.dock?.hide();
+    // Before anything that can fail or wait: the window can always ask what went wrong and fix it.
+    registerArchiveIpc({
+      ipcMain: electron.ipcMain,
+      service: desktopService,
+      trustedOrigin: APP_ORIGIN,
+      windows: () => (window.current ? [window.current] : []),
+      log: (message) => log.warn(message),
+    });
     tray = new TrayController({
       Tray: electron.Tray,
       Menu: electron.Menu,
@@ -189,41 +368,36 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
             new electron.Notification({ title: result.ok ? 'Test event stored' : 'Test event failed', body: result.message }).show();
           });
         },
-        setNotificationsPaused: (paused) => void updateSettings({ settings: { notificationsPaused: paused } }),
-        setStartAtLogin: (enabled) => void updateSettings({ settings: { startAtLogin: enabled } }),
-        openDataFolder: () => void electron.shell.openPath(app.getPath('userData')),
+        setNotificationsPaused: (paused) => void updateSettings({ settings: { notificationsPaused: paused } }).catch((error: unknown) => log.error(String(error))),
+        setStartAtLogin: (enabled) => void updateSettings({ settings: { startAtLogin: enabled } }).catch((error: unknown) => log.error(String(error))),
+        openDataFolder: () => void electron.shell.openPath(dataDir()),
         quit: () => app.quit(),
       },
     });
     electron.nativeTheme.on('updated', () => tray?.themeChanged());
-
-    try {
-      store = await SettingsStore.open(app.getPath('userData'), await safeStorageCodec(electron.safeStorage));
-      for (const warning of store.warnings) log.warn(warning);
-      engine = await startEngine();
-    } catch (error) {
-      failure = error instanceof Error ? error.message : String(error);
-      log.error(`the archive could not start: ${failure}`);
-      electron.dialog.showErrorBox('CallAIder Archive could not start', failure);
-      refreshTray();
-      return;
-    }
-    service = new ArchiveService(engine, { host: 'electron', settings: { view: settingsView, update: updateSettings } });
-    registerArchiveIpc({
-      ipcMain: electron.ipcMain,
-      service,
-      trustedOrigin: APP_ORIGIN,
-      windows: () => (window.current ? [window.current] : []),
-      log: (message) => log.warn(message),
-    });
-    listenToEngine(engine);
-    service.subscribe((change) => {
-      if (change.type === 'status' || change.type === 'session') refreshTray();
-    });
     electron.powerMonitor.on('resume', () => void engine?.handleResume());
+
+    failure = 'waiting for the keychain to read the saved settings';
     refreshTray();
-    // First run: show where to paste the webhook URL and the generated secret.
-    if (store.firstRun) window.show('#/setup');
+    await serially(boot);
+    changed();
+    if (engine) {
+      // First run: show where to paste the webhook URL and the generated secret.
+      if (store?.firstRun) window.show('#/setup');
+    } else if (store && store.unreadableSecrets.length === 0) {
+      // It failed to start (port taken, archive locked): the window says why and offers Settings.
+      // (Locked secrets raised a notification instead: that clears itself once the keyring opens.)
+      window.show('#/setup');
+    }
   });
   return { ready };
+}
+
+/** The README on the web, from package.json (null when it names no https page). */
+function readHelpUrl(): string | null {
+  try {
+    return helpUrlFrom(JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { homepage?: unknown; repository?: unknown });
+  } catch {
+    return null;
+  }
 }

@@ -10,6 +10,8 @@ export interface WindowDeps {
   preloadPath: string;
   iconPath?: string;
   isQuitting: () => boolean;
+  /** The window was shown or hidden (macOS shows the dock icon only while it is open). */
+  onVisibilityChange?: (visible: boolean) => void;
 }
 
 export const WINDOW_WEB_PREFERENCES = {
@@ -40,6 +42,7 @@ export class ArchiveWindow {
     if (window.isMinimized()) window.restore();
     window.show();
     window.focus();
+    this.deps.onVisibilityChange?.(true);
     return window;
   }
 
@@ -58,6 +61,7 @@ export class ArchiveWindow {
       if (!this.deps.isQuitting()) {
         event.preventDefault();
         window.hide();
+        this.deps.onVisibilityChange?.(false);
       }
     });
     void window.loadURL(`${APP_ORIGIN}/index.html`);

@@ -47,6 +47,9 @@ export function App() {
   if (!status) return <Loading label="Opening the archive…" />;
 
   const topWarning = status.warnings[0];
+  // The desktop app without its engine (it failed to start, or waits for the keychain).
+  const notRunning = status.warnings.some((w) => w.code === 'not-running');
+  const tunnelDown = status.warnings.some((w) => w.code === 'tunnel-down');
   return (
     <div className="app">
       <header className="topbar">
@@ -67,16 +70,18 @@ export function App() {
             </a>
           ))}
         </nav>
-        <span className={`receiving${status.warnings.some((w) => w.code === 'tunnel-down') ? ' down' : ''}`} title={status.localWebhookUrl}>
-          {status.warnings.some((w) => w.code === 'tunnel-down') ? 'Tunnel down' : 'Receiving'}
+        <span className={`receiving${notRunning || tunnelDown ? ' down' : ''}`} title={status.localWebhookUrl}>
+          {notRunning ? 'Not receiving' : tunnelDown ? 'Tunnel down' : 'Receiving'}
         </span>
       </header>
-      {topWarning && route.view !== 'setup' && (
+      {topWarning && (route.view !== 'setup' || topWarning.code === 'not-running') && (
         <div className={`banner banner-${topWarning.code}`} role="alert">
           <span>{topWarning.message}</span>
-          <a href="#/setup" className="button small">
-            Fix in Setup
-          </a>
+          {route.view !== 'setup' && (
+            <a href="#/setup" className="button small">
+              Fix in Setup
+            </a>
+          )}
         </div>
       )}
       <main className="content">

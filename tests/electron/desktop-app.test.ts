@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
-import { startDesktopApp } from '../../electron/main/desktop-app.js';
+import { APP_USER_MODEL_ID, startDesktopApp } from '../../electron/main/desktop-app.js';
 import { silentLogger } from '../../electron/core/log.js';
 
 /** Just enough of `electron` for start-up: a second launch, and the first one's reaction to it. */
-function fakeElectron(gotLock: boolean) {
+function fakeElectron(gotLock: boolean, isPackaged = false) {
   const app = Object.assign(new EventEmitter(), {
+    isPackaged,
     requestSingleInstanceLock: vi.fn(() => gotLock),
     quit: vi.fn(),
     setAppUserModelId: vi.fn(),
@@ -60,5 +61,25 @@ describe('desktop app start-up', () => {
     expect(app.listenerCount('window-all-closed')).toBe(1);
     app.emit('window-all-closed');
     expect(app.quit).not.toHaveBeenCalled();
+  });
+
+  it('Windows: the app user model id is the registered one when packaged, and electron.exe under `npm start` (else no notifications)', () => {
+    const dev = fakeElectron(true, false);
+    startDesktopApp(dev.electron, silentLogger, { platform: 'win32', execPath: 'C:\\src\\node_modules\\electron\\dist\\electron.exe' });
+    expect(dev.app.setAppUserModelId).toHaveBeenCalledWith('C:\\src\\node_modules\\electron\\dist\\electron.exe');
+    const packaged = fakeElectron(true, true);
+    startDesktopApp(packaged.electron, silentLogger, { platform: 'win32', execPath: 'C:\\Program Files\\CallAIder Archive\\CallAIder Archive.exe' });
+    expect(packaged.app.setAppUserModelId).toHaveBeenCalledWith(APP_USER_MODEL_ID);
+    const linux = fakeElectron(true);
+    startDesktopApp(linux.electron, silentLogger, { platform: 'linux' });
+    expect(linux.app.setAppUserModelId).not.toHaveBeenCalled();
+  });
+
+  it("macOS: 'activate' (a dock click, opening the app again) shows the window", () => {
+    const { electron, app, windows } = fakeElectron(true);
+    startDesktopApp(electron, silentLogger, { platform: 'darwin' });
+    app.emit('activate', {}, false);
+    expect(windows).toHaveLength(1);
+    expect(windows[0]!.shown).toBe(1);
   });
 });

@@ -10,7 +10,9 @@ import { ArchiveService } from '../../electron/core/archive-service.js';
 import { defaultConfig } from '../../electron/core/config.js';
 import { Engine } from '../../electron/core/engine.js';
 import { deliver } from '../../electron/core/send-test.js';
+import { appMenuTemplate, helpUrlFrom, isAllowedHelpUrl } from '../../electron/main/app-menu.js';
 import { resolveInside } from '../../electron/main/app-protocol.js';
+import { safeStorageCodec, WEAK_KEYRING_WARNING } from '../../electron/main/secret-codec.js';
 import { CHANGE_CHANNEL, isTrustedSender, registerArchiveIpc } from '../../electron/main/ipc.js';
 import { endedContent, KEEP_MAX, KEEP_MS, Notifier } from '../../electron/main/notifier.js';
 import { APP_ORIGIN, originOf } from '../../electron/main/origin.js';
@@ -249,5 +251,70 @@ describe('security', () => {
     expect(resolveInside('/app/renderer', '/')).toBe('/app/renderer/index.html');
     expect(resolveInside('/app/renderer', '/../../etc/passwd')).toBeNull();
     expect(resolveInside('/app/renderer', '/%2e%2e/%2e%2e/etc/passwd')).toBeNull();
+  });
+});
+
+describe('secrets codec (safeStorage, asynchronous API)', () => {
+  /** safeStorage whose async encryptor tags its output `tag` (Chromium: "v10" is Linux's hard-coded key). */
+  const storage = (tag: string, syncBackend = 'gnome_libsecret') => ({
+    isAsyncEncryptionAvailable: async () => true,
+    getSelectedStorageBackend: vi.fn(() => syncBackend),
+    encryptStringAsync: async (plain: string) => Buffer.concat([Buffer.from(tag, 'latin1'), Buffer.from(plain, 'utf8')]),
+    decryptStringAsync: async (stored: Buffer) => ({ shouldReEncrypt: tag === 'v10', result: stored.subarray(3).toString('utf8') }),
+  });
+
+  it("warns about a weak keyring from what the async API encrypts with, not the synchronous backend's name", async () => {
+    // The sync backend names a keyring, but the async API fell back to the hard-coded key.
+    expect((await safeStorageCodec(storage('v10', 'gnome_libsecret') as never, 'linux')).warning).toBe(WEAK_KEYRING_WARNING);
+    // The sync backend says basic_text, but the async API found a keyring.
+    const strong = storage('v11', 'basic_text');
+    expect((await safeStorageCodec(strong as never, 'linux')).warning).toBeNull();
+    expect(strong.getSelectedStorageBackend).not.toHaveBeenCalled();
+    // "v10" is the OS-protected key on macOS and Windows: no warning there.
+    expect((await safeStorageCodec(storage('v10') as never, 'darwin')).warning).toBeNull();
+    expect((await safeStorageCodec(storage('v10') as never, 'win32')).warning).toBeNull();
+  });
+
+  it('passes shouldReEncrypt on, and refuses to run without encryption', async () => {
+    const codec = await safeStorageCodec(storage('v10') as never, 'linux');
+    expect(await codec.decrypt(await codec.encrypt('s3cret'))).toEqual({ plain: 's3cret', reEncrypt: true });
+    await expect(safeStorageCodec({ ...storage('v11'), isAsyncEncryptionAvailable: async () => false } as never, 'linux')).rejects.toThrow(/unavailable/);
+  });
+});
+
+describe('application menu', () => {
+  const labelsAndRoles = (items: Array<{ label?: string; role?: string; submenu?: unknown }>) => items.map((item) => item.role ?? item.label);
+  const submenu = (items: ReturnType<typeof appMenuTemplate>, label: string) =>
+    (items.find((item) => item.label === label || item.role === label)!.submenu as Array<{ role?: string; type?: string; label?: string; enabled?: boolean; click?: () => void }>);
+
+  it('Edit and View with roles, Help to the project page; reload and developer tools only under `npm start`', () => {
+    const openHelp = vi.fn();
+    const packaged = appMenuTemplate({ platform: 'linux', isPackaged: true, helpUrl: 'https://github.com/example/callaider-archive#readme', openHelp });
+    expect(labelsAndRoles(packaged)).toEqual(['Edit', 'View', 'help']);
+    expect(submenu(packaged, 'Edit').filter((item) => item.role).map((item) => item.role)).toEqual(['undo', 'redo', 'cut', 'copy', 'paste', 'selectAll']);
+    expect(submenu(packaged, 'View').map((item) => item.role)).toEqual(['resetZoom', 'zoomIn', 'zoomOut']);
+    const help = submenu(packaged, 'help')[0]!;
+    expect(help.enabled).toBe(true);
+    help.click!();
+    expect(openHelp).toHaveBeenCalledWith('https://github.com/example/callaider-archive#readme');
+    const dev = appMenuTemplate({ platform: 'linux', isPackaged: false, helpUrl: null, openHelp });
+    expect(submenu(dev, 'View').map((item) => item.role).filter(Boolean)).toEqual(['resetZoom', 'zoomIn', 'zoomOut', 'reload', 'forceReload', 'toggleDevTools']);
+    expect(submenu(dev, 'help')[0]!.enabled).toBe(false);
+  });
+
+  it('on macOS the app menu comes first (and a Window menu)', () => {
+    expect(labelsAndRoles(appMenuTemplate({ platform: 'darwin', isPackaged: true, helpUrl: null, openHelp: vi.fn() }))).toEqual(['appMenu', 'Edit', 'View', 'windowMenu', 'help']);
+  });
+
+  it('opens only plain https pages, taken from package.json', () => {
+    expect(isAllowedHelpUrl('https://github.com/example/callaider-archive#readme')).toBe(true);
+    expect(isAllowedHelpUrl('http://example.com/')).toBe(false);
+    expect(isAllowedHelpUrl('file:///etc/passwd')).toBe(false);
+    expect(isAllowedHelpUrl('https://user:pass@example.com/')).toBe(false);
+    expect(isAllowedHelpUrl('javascript:alert(1)')).toBe(false);
+    expect(helpUrlFrom({ homepage: 'https://example.com/archive' })).toBe('https://example.com/archive');
+    expect(helpUrlFrom({ repository: { url: 'git+https://github.com/example/callaider-archive.git' } })).toBe('https://github.com/example/callaider-archive');
+    expect(helpUrlFrom({ homepage: 'file:///x', repository: 'ssh://git@github.com/x' })).toBeNull();
+    expect(helpUrlFrom({})).toBeNull();
   });
 });
