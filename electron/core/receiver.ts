@@ -210,6 +210,30 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
     return reply.code(statusCode).send({ ok: false, error: reason });
   };
 
+  // A flood of big bodies is refused thousands of times a second: the log keeps the first refusals
+  // of each second and one line counting the rest, so the flood neither pushes real deliveries out
+  // of the bounded log nor spends the listener's and the writer's time writing rows about itself.
+  const refusals = new RefusalSampler(REFUSALS_LOGGED_PER_SECOND, (count) =>
+    archive
+      .logDelivery({
+        receivedAt: Date.now(),
+        method: 'POST',
+        path: WEBHOOK_PATH,
+        remote: null,
+        eventHeader: null,
+        event: null,
+        sessionId: null,
+        outcome: 'failed',
+        statusCode: 503,
+        reason: `${count} more request${count === 1 ? '' : 's'} refused in that second, not logged one by one: too many request bodies in memory at once`,
+        size: null,
+        latencyMs: null,
+        headersJson: null,
+      })
+      .catch((error: unknown) => log.error(`could not write the delivery log: ${errorText(error)}`)),
+  );
+  app.addHook('onClose', async () => refusals.flush());
+
   app.get(HEALTH_PATH, async () => ({ ok: true }));
 
   app.post(WEBHOOK_PATH, {
@@ -226,7 +250,7 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
       }
       const declared = Number(request.headers['content-length']);
       if (Number.isFinite(declared) && declared > options.bodyLimit) {
-        reply.header('connection', 'close');
+        closeWithoutReading(request, reply);
         return reject(request, reply, 413, `body of ${declared} bytes is over the limit of ${options.bodyLimit} bytes`);
       }
       // Room in memory for the whole body, or a 503 now: nothing is read that cannot be held.
@@ -234,8 +258,10 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
       const lease = budget.lease(Number.isFinite(declared) ? declared : 0);
       if (!lease) {
         reply.header('retry-after', BUDGET_RETRY_AFTER_SECONDS);
-        reply.header('connection', 'close');
-        return reject(request, reply, 503, budgetRefusal(budget, declared));
+        closeWithoutReading(request, reply);
+        const reason = budgetRefusal(budget, declared);
+        if (refusals.keep()) return reject(request, reply, 503, reason);
+        return reply.code(503).send({ ok: false, error: reason });
       }
       request.archiveContext.lease = lease;
       if (options.secret) request.archiveContext.signature = new SignatureCheck({ current: options.secret, previous: options.previousSecret });
@@ -335,7 +361,7 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     if (error instanceof BodyReadError) {
       // The rest of the body is not read: the connection closes once the answer is out.
-      reply.header('connection', 'close');
+      closeWithoutReading(request, reply);
       if (error.statusCode === 503) reply.header('retry-after', BUDGET_RETRY_AFTER_SECONDS);
       return reject(request, reply, error.statusCode, error.message);
     }
@@ -363,6 +389,59 @@ function quarantineIfPlausible(body: Buffer, failure: QuarantineFailure) {
   const identity = peekDelivery(body);
   if (!identity) return {};
   return { ...identity, quarantine: { failure, body } };
+}
+
+const REFUSALS_LOGGED_PER_SECOND = 20;
+
+/**
+ * Answers, then drops the connection instead of reading the body that is still coming. Node
+ * otherwise reads and discards an unread request body to keep the connection usable: under a flood
+ * of 19 MiB bodies the listener spent its time swallowing megabytes it had already refused, and
+ * real deliveries waited behind them.
+ */
+function closeWithoutReading(request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('connection', 'close');
+  reply.raw.once('finish', () => request.raw.socket?.destroy());
+}
+
+/** Keeps the first `perSecond` events of each second; counts the rest and reports the count once. */
+export class RefusalSampler {
+  private second = 0;
+  private kept = 0;
+  private skipped = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly report: (skipped: number) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  keep(): boolean {
+    const second = Math.floor(this.now() / 1000);
+    if (second !== this.second) {
+      this.flush();
+      this.second = second;
+      this.kept = 0;
+    }
+    if (this.kept < this.perSecond) {
+      this.kept += 1;
+      return true;
+    }
+    this.skipped += 1;
+    // The count is reported when the second is over, even if nothing else arrives.
+    this.timer ??= setTimeout(() => this.flush(), 1000 - (this.now() % 1000)).unref();
+    return false;
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.skipped === 0) return;
+    const skipped = this.skipped;
+    this.skipped = 0;
+    this.report(skipped);
+  }
 }
 
 function budgetRefusal(budget: BodyBudget, declared: number): string {
