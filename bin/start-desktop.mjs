@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the desktop tray app, or, where Electron cannot start (no display, binary not
-// installed), the same engine headless with a one-line reason and the archive window's URL.
+// installed, a sandbox the system will not allow), the same engine headless with a one-line
+// reason and the archive window's URL.
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -9,6 +10,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
+/** How much of Electron's stderr is kept to read why it stopped (Chromium's FATAL line and its stack). */
+const STDERR_TAIL = 64 * 1024;
 const require = createRequire(import.meta.url);
 
 /** Finds Electron's binary without require('electron'), which would try to download it. */
@@ -69,7 +72,30 @@ if (reason) {
   if (nativeProblem) {
     await headless(nativeProblem);
   } else {
-    const child = spawn(binary.path, [root, ...process.argv.slice(2)], { stdio: 'inherit' });
-    child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+    // Electron's stderr is passed through as it comes, and its end kept: when Electron stops before
+    // the app runs (Chromium finds no sandbox it may use), that is where it says so.
+    const child = spawn(binary.path, [root, ...process.argv.slice(2)], { stdio: ['inherit', 'inherit', 'pipe'] });
+    let stderrTail = '';
+    child.stderr.on('data', (chunk) => {
+      process.stderr.write(chunk);
+      stderrTail = (stderrTail + chunk.toString()).slice(-STDERR_TAIL);
+    });
+    // Stay until Electron has closed the archive: Ctrl+C reaches it from the terminal as well, and
+    // a launcher gone early would leave its stderr writing into a closed pipe while it shuts down.
+    const ignoreInterrupt = () => undefined;
+    const forwardTerminate = () => child.kill('SIGTERM');
+    process.on('SIGINT', ignoreInterrupt);
+    process.on('SIGTERM', forwardTerminate);
+    child.on('close', (code, signal) => {
+      process.off('SIGINT', ignoreInterrupt);
+      process.off('SIGTERM', forwardTerminate);
+      if (code === 0) process.exit(0);
+      void (async () => {
+        const { electronStartProblem } = await import(new URL('../dist/electron/core/cli/electron-exit.js', import.meta.url).href);
+        const problem = electronStartProblem({ code, signal, stderr: stderrTail });
+        if (problem) await headless(problem);
+        else process.exit(code ?? 1);
+      })();
+    });
   }
 }
