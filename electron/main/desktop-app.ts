@@ -34,8 +34,15 @@ export const APP_USER_MODEL_ID = 'com.callaider.archive';
 /** Settings that change what the engine listens to; the others apply without a restart. */
 const ENGINE_SETTINGS = ['port', 'tunnel', 'ngrokDomain', 'publicUrl', 'requiredHeaderName', 'staleAfterMinutes'] as const;
 
-export function iconPath(state: TrayState, dark: boolean): string {
-  return join(packageRoot(), 'build', 'icons', `tray-${state}-${dark ? 'dark' : 'light'}.png`);
+/**
+ * The tray picture for a state. macOS: a template image (black and alpha, `…Template.png`), which
+ * the menu bar tints for light and dark menus itself; Windows: an .ico with the sizes its tray
+ * picks from; elsewhere a PNG for the panel's theme. Electron adds the `@2x` files by itself.
+ */
+export function iconPath(state: TrayState, dark: boolean, platform: NodeJS.Platform = process.platform): string {
+  const icons = join(packageRoot(), 'build', 'icons');
+  if (platform === 'darwin') return join(icons, `tray-${state}Template.png`);
+  return join(icons, `tray-${state}-${dark ? 'dark' : 'light'}.${platform === 'win32' ? 'ico' : 'png'}`);
 }
 
 /** better-sqlite3 built for Electron's ABI (by `npm start`), so `npm test` keeps the Node build. */

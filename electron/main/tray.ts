@@ -6,6 +6,9 @@ import type { Menu as MenuType, MenuItemConstructorOptions, NativeImage, Tray as
 import type { ArchiveStatus } from '../../shared/api.js';
 import { trayStateFrom, trayTooltip, type TrayState } from './tray-state.js';
 
+/** macOS names template images `<name>Template.png` (with `@2x` found next to it). */
+const TEMPLATE_IMAGE = /Template\.png$/;
+
 export interface TrayActions {
   openArchive(): void;
   copyWebhookUrl(): void;
@@ -39,7 +42,7 @@ export class TrayController {
   private view: TrayView = { status: null, failure: null, notificationsPaused: false, startAtLogin: false };
 
   constructor(private readonly deps: TrayDeps) {
-    this.tray = new deps.Tray(deps.nativeImage.createFromPath(deps.iconPath('error', deps.darkTheme())));
+    this.tray = new deps.Tray(this.image('error'));
     this.tray.on('click', () => deps.actions.openArchive());
     this.render();
   }
@@ -61,9 +64,20 @@ export class TrayController {
   private render(): void {
     const { status, failure } = this.view;
     this.state = trayStateFrom(status, failure);
-    this.tray.setImage(this.deps.nativeImage.createFromPath(this.deps.iconPath(this.state, this.deps.darkTheme())));
+    this.tray.setImage(this.image(this.state));
     this.tray.setToolTip(trayTooltip(this.state, status, failure));
     this.tray.setContextMenu(this.deps.Menu.buildFromTemplate(this.menu()));
+  }
+
+  /**
+   * The picture for a state. A macOS template image (`…Template.png`, black and alpha) is flagged
+   * as one, so the menu bar tints it for light and dark menus instead of drawing it black.
+   */
+  private image(state: TrayState): NativeImage {
+    const path = this.deps.iconPath(state, this.deps.darkTheme());
+    const image = this.deps.nativeImage.createFromPath(path);
+    if (TEMPLATE_IMAGE.test(path)) image.setTemplateImage(true);
+    return image;
   }
 
   private menu(): MenuItemConstructorOptions[] {
