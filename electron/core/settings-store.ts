@@ -8,6 +8,11 @@
  * came from another computer) is kept as it is on disk: saves never drop it, the engine config is
  * refused while it is unread (so nothing starts receiving without its secret), and
  * retryUnreadable() tries again. Only the owner replacing or clearing it lets it go.
+ *
+ * secrets.json names the protection its values were saved with. The headless fallback of
+ * `npm start` has no keychain and saves with plaintextCodec; the desktop app reads such values
+ * and saves them again with the keychain. Values saved with the keychain are never readable by a
+ * store without one: they stay unread and kept, and no secret is saved beside them.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -44,10 +49,18 @@ export function generateWebhookSecret(): string {
 }
 
 type Secrets = Partial<Record<SecretName, string>>;
+type Protection = SecretCodec['kind'];
+
+/** Saving a secret beside ones kept under another protection, which secrets.json cannot describe. */
+export class MixedProtectionError extends Error {
+  constructor(readonly kept: Protection, readonly names: SecretName[]) {
+    super(`secrets.json holds the ${names.join(', ')} protected by ${kept === 'os' ? "the system keychain, which cannot be read here" : 'another protection'}; they are kept, and no other secret can be saved beside them`);
+  }
+}
 
 export class SettingsStore {
   /** Each secret as stored on disk, with the plain value it decrypts to (null: not decrypted yet). */
-  private stored: Partial<Record<SecretName, { cipher: string; plain: string | null }>> = {};
+  private stored: Partial<Record<SecretName, { cipher: string; plain: string | null; protection: Protection }>> = {};
   /** What secrets.json holds now, so a save that changes no secret leaves the file alone. */
   private secretsFileText: string | null = null;
 
@@ -70,9 +83,11 @@ export class SettingsStore {
     const stored = readJson(secretsFile, warnings, (value) => value as Record<string, unknown>) ?? {};
     const store = new SettingsStore(dir, codec, settings, {}, warnings, firstRun);
     store.secretsFileText = existsSync(secretsFile) ? readFileSync(secretsFile, 'utf8') : null;
+    // Files from before the protection was recorded were all written by this codec's kind.
+    const protection: Protection = stored.protection === 'os' || stored.protection === 'plaintext' ? stored.protection : codec.kind;
     for (const name of SECRET_NAMES) {
       const value = stored[name];
-      if (typeof value === 'string') store.stored[name] = { cipher: value, plain: null };
+      if (typeof value === 'string') store.stored[name] = { cipher: value, plain: null, protection };
     }
     const reEncrypt = await store.decryptUnread();
     for (const name of store.unreadableSecrets) {
@@ -80,7 +95,10 @@ export class SettingsStore {
     }
     // A strong secret from the first minute: the user pastes it into CallAIder from the setup
     // screen. Never in place of a saved one that could not be read.
-    if (firstRun && !store.secrets.webhookSecret && !store.stored.webhookSecret) store.secrets.webhookSecret = generateWebhookSecret();
+    // Nor beside secrets kept under another protection (the keychain, read without one).
+    if (firstRun && !store.secrets.webhookSecret && !store.stored.webhookSecret && store.keptUnderOtherProtection.length === 0) {
+      store.secrets.webhookSecret = generateWebhookSecret();
+    }
     if (firstRun || reEncrypt) await store.save();
     return store;
   }
@@ -88,6 +106,14 @@ export class SettingsStore {
   /** Saved secrets not decrypted yet: while there are any, toEngineConfig refuses. */
   get unreadableSecrets(): SecretName[] {
     return SECRET_NAMES.filter((name) => this.stored[name] && this.stored[name].plain === null);
+  }
+
+  /**
+   * Unread secrets saved with a protection this store's codec cannot undo (the keychain, seen
+   * from the headless fallback, which has none): no retry will read them here.
+   */
+  get keptUnderOtherProtection(): SecretName[] {
+    return this.unreadableSecrets.filter((name) => this.stored[name]!.protection !== this.codec.kind);
   }
 
   /** Tries the unread secrets again (the keychain may be unlocked now); true when none is left. */
@@ -101,8 +127,10 @@ export class SettingsStore {
     let reEncrypt = false;
     for (const name of this.unreadableSecrets) {
       const entry = this.stored[name]!;
+      if (entry.protection !== this.codec.kind && entry.protection !== 'plaintext') continue; // the keychain's, and this store has none
       try {
-        const answer = await this.codec.decrypt(entry.cipher);
+        // Saved without protection (by the headless fallback): read as such, saved again with this codec.
+        const answer = entry.protection === this.codec.kind ? await this.codec.decrypt(entry.cipher) : { plain: await plaintextCodec.decrypt(entry.cipher) as string, reEncrypt: true };
         const plain = typeof answer === 'string' ? answer : answer.plain;
         this.secrets[name] = plain;
         if (typeof answer !== 'string' && answer.reEncrypt) {
@@ -139,6 +167,8 @@ export class SettingsStore {
   async update(update: SettingsUpdate): Promise<Settings> {
     const parsed = settingsUpdateSchema.parse(update);
     const next = settingsSchema.parse({ ...this.current, ...parsed.settings });
+    // A save that fails (the keychain refuses, or MixedProtectionError) leaves the store as it was.
+    const before = { current: this.current, secrets: this.secrets, stored: { ...this.stored } };
     const secrets = { ...this.secrets };
     for (const [name, value] of Object.entries(parsed.secrets) as Array<[SecretName, string | null | undefined]>) {
       if (value === undefined) continue;
@@ -149,7 +179,12 @@ export class SettingsStore {
     }
     this.current = next;
     this.secrets = secrets;
-    await this.save();
+    try {
+      await this.save();
+    } catch (error) {
+      Object.assign(this, before);
+      throw error;
+    }
     return this.settings;
   }
 
@@ -179,12 +214,17 @@ export class SettingsStore {
       const value = this.secrets[name];
       const before = this.stored[name];
       if (before && (before.plain === null || before.plain === value)) stored[name] = before; // unread, or unchanged
-      else if (value) stored[name] = { cipher: await this.codec.encrypt(value), plain: value };
+      else if (value) stored[name] = { cipher: await this.codec.encrypt(value), plain: value, protection: this.codec.kind };
     }
+    // One protection per file: what is kept under another one stays alone, named as it was.
+    const names = SECRET_NAMES.filter((name) => stored[name]);
+    const kept = names.filter((name) => stored[name]!.protection !== this.codec.kind);
+    if (kept.length > 0 && kept.length < names.length) throw new MixedProtectionError(stored[kept[0]!]!.protection, kept);
+    const protection = kept.length > 0 ? stored[kept[0]!]!.protection : this.codec.kind;
     this.stored = stored;
     writeAtomically(join(this.dir, 'settings.json'), `${JSON.stringify(this.current, null, 2)}\n`);
-    const encrypted = Object.fromEntries(SECRET_NAMES.filter((name) => stored[name]).map((name) => [name, stored[name]!.cipher]));
-    const text = `${JSON.stringify({ protection: this.codec.kind, ...encrypted }, null, 2)}\n`;
+    const encrypted = Object.fromEntries(names.map((name) => [name, stored[name]!.cipher]));
+    const text = `${JSON.stringify({ protection, ...encrypted }, null, 2)}\n`;
     // Unchanged secrets keep their file (and its ciphertext) as it is.
     if (text !== this.secretsFileText) {
       writeAtomically(join(this.dir, 'secrets.json'), text);

@@ -1,5 +1,5 @@
 /**
- * The `callaider-archive` command line: serve, export, import, reverify, send-test.
+ * The `callaider-archive` command line: serve, start, show-secret, export, import, reverify, demo, send-test.
  * Errors people can fix (a taken port, a locked archive, a bad option) print one line and exit 1.
  */
 import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
@@ -31,6 +31,7 @@ import type { importFiles as importFilesType } from '../import.js';
 import type { reverifyQuarantine as reverifyQuarantineType } from '../quarantine.js';
 import type { sendTest as sendTestType } from '../send-test.js';
 import { TunnelError } from '../tunnel/tunnel.js';
+import type { headlessSettings as headlessSettingsType, savedWebhookSecret as savedWebhookSecretType } from './headless-settings.js';
 import type { serve as serveType } from './serve.js';
 
 // Each command loads what it needs when it runs: `serve` starts at login on a laptop, and every
@@ -40,6 +41,8 @@ const importFiles: typeof importFilesType = async (...args) => (await import('..
 const loadDemoData: typeof loadDemoDataType = async (...args) => (await import('../demo.js')).loadDemoData(...args);
 const reverifyQuarantine: typeof reverifyQuarantineType = async (...args) => (await import('../quarantine.js')).reverifyQuarantine(...args);
 const sendTest: typeof sendTestType = async (...args) => (await import('../send-test.js')).sendTest(...args);
+const headlessSettings: typeof headlessSettingsType = async (...args) => (await import('./headless-settings.js')).headlessSettings(...args);
+const savedWebhookSecret: typeof savedWebhookSecretType = async (...args) => (await import('./headless-settings.js')).savedWebhookSecret(...args);
 
 const SECRET_ENV = 'CALLAIDER_WEBHOOK_SECRET';
 
@@ -121,9 +124,38 @@ export function buildProgram(): Command {
     async (flags: ServeFlags) => serve(configFrom(flags), { uiPort: flags.ui ? flags.uiPort : null, uiToken: flags.uiToken }),
   );
 
-  addServeOptions(program.command('start').description('what `npm start` falls back to where the desktop app cannot start: the engine with default settings')).action(
-    async (flags: ServeFlags) => serve(configFrom(flags), { uiPort: flags.ui ? flags.uiPort : null, uiToken: flags.uiToken, headlessNotice: true }),
-  );
+  addServeOptions(
+    program
+      .command('start')
+      .description("what `npm start` falls back to where the desktop app cannot start: the engine with the desktop app's settings and secrets from the data folder (options given here apply to this run only)"),
+  ).action(async (flags: ServeFlags, command: Command) => {
+    checkBodyBudgetOption(flags.bodyLimit, flags.bodyBudget);
+    // Given on the command line or in the environment: on top of the saved settings, for this run.
+    const given = (key: keyof ServeFlags) => ['cli', 'env'].includes(command.getOptionValueSource(key) ?? '');
+    const { config, secretNote, warnings } = await headlessSettings(resolveDataDir(flags.dataDir), {
+      host: flags.host,
+      bodyLimit: flags.bodyLimit,
+      bodyBudget: flags.bodyBudget,
+      port: given('port') ? flags.port : undefined,
+      tunnel: given('tunnel') ? flags.tunnel : undefined,
+      secret: (given('secret') && flags.secret) || undefined,
+      previousSecret: flags.previousSecret || undefined,
+      requiredHeader: flags.requireHeader,
+      ngrokDomain: flags.ngrokDomain,
+      ngrokAuthtoken: process.env.NGROK_AUTHTOKEN || undefined,
+      publicUrl: flags.publicUrl,
+    });
+    for (const warning of warnings) process.stderr.write(`callaider-archive: ${warning}\n`);
+    await serve(config, { uiPort: flags.ui ? flags.uiPort : null, uiToken: flags.uiToken, headlessNotice: true, secretNote });
+  });
+
+  program
+    .command('show-secret')
+    .description('print the webhook secret saved in the data folder (by `npm start` headless; the desktop app shows its own in Setup)')
+    .addOption(dataDirOption())
+    .action(async (flags: { dataDir?: string }) => {
+      process.stdout.write(`${await savedWebhookSecret(resolveDataDir(flags.dataDir))}\n`);
+    });
 
   program
     .command('export')

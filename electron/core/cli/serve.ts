@@ -5,18 +5,21 @@ import { Engine } from '../engine.js';
 import { consoleLogger } from '../log.js';
 import { archivePath } from '../paths.js';
 import type { UiServer } from '../ui-server.js';
+import { mask } from './mask.js';
 
 export interface ServeOptions {
   /** The archive window's port; null turns the window off. */
   uiPort: number | null;
   uiToken?: string | undefined;
   headlessNotice?: boolean;
+  /** The banner's webhookSecret line, when the secret came from the saved settings (`start`). */
+  secretNote?: string | null;
 }
 
 export async function serve(config: EngineConfig, options: ServeOptions): Promise<void> {
   const log = consoleLogger();
   if (options.headlessNotice) {
-    log.info('running the engine headless (as `callaider-archive serve`) with default settings; the archive window is the link below');
+    log.info(`running the engine headless (as \`callaider-archive serve\`) with the desktop app's settings from ${config.dataDir}; the archive window is the link below`);
   }
   // The window's server loads while the engine opens the archive (start-up is mostly loading code).
   const window = options.uiPort === null ? null : Promise.all([import('../ui-server.js'), import('../archive-service.js')]);
@@ -40,7 +43,7 @@ export async function serve(config: EngineConfig, options: ServeOptions): Promis
     const detail = payload.event === 'session.ended' ? ` (${payload.data.transcript?.length ?? 0} messages, ${payload.data.reason ?? 'no reason given'})` : '';
     log.info(`archived ${payload.event} for session ${payload.sessionId}${detail}`);
   });
-  process.stdout.write(banner(engine, ui, await engine.archive.counts({ staleBefore: 0 })));
+  process.stdout.write(banner(engine, ui, await engine.archive.counts({ staleBefore: 0 }), options.secretNote ?? null));
 
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -64,7 +67,7 @@ export async function serve(config: EngineConfig, options: ServeOptions): Promis
   });
 }
 
-function banner(engine: Engine, ui: UiServer | null, counts: ArchiveCounts): string {
+function banner(engine: Engine, ui: UiServer | null, counts: ArchiveCounts, secretNote: string | null): string {
   const { config } = engine;
   const publicUrl = engine.publicWebhookUrl;
   const lines = [
@@ -79,7 +82,7 @@ function banner(engine: Engine, ui: UiServer | null, counts: ArchiveCounts): str
     '',
     "Paste into your CallAIder assistant's settings:",
     `  webhookUrl      ${publicUrl ?? `<your public https URL>/webhook (forwarding to ${engine.localWebhookUrl})`}`,
-    `  webhookSecret   ${config.secret ? `the secret this engine was started with (${mask(config.secret)})` : '(none set: events are accepted unsigned; start with --secret to require signatures)'}`,
+    `  webhookSecret   ${secretNote ?? (config.secret ? `the secret this engine was started with (${mask(config.secret)})` : '(none set: events are accepted unsigned; start with --secret to require signatures)')}`,
     `  webhookHeaders  ${config.requiredHeader ? `${config.requiredHeader.name}: ${mask(config.requiredHeader.value)}` : '(leave empty)'}`,
     '',
     'Stop with Ctrl+C (in-flight events are finished and committed first).',
@@ -88,6 +91,3 @@ function banner(engine: Engine, ui: UiServer | null, counts: ArchiveCounts): str
   return `${lines.join('\n')}\n`;
 }
 
-function mask(secret: string): string {
-  return secret.length <= 4 ? '••••' : `${secret.slice(0, 2)}••••${secret.slice(-2)}`;
-}
