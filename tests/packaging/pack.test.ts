@@ -20,8 +20,11 @@ import { packageRoot } from '../../electron/core/paths.js';
 const require = createRequire(import.meta.url);
 const root = packageRoot();
 const electronVersion = (require('electron/package.json') as { version: string }).version;
-/** A version of our own, so the stand-in native file never lands where `npm start` looks. */
-const STAND_IN_VERSION = `${electronVersion}-packaging-test`;
+/**
+ * A version of our own, so the stand-in native file never lands where `npm start` looks (and
+ * per process, so two test runs on one checkout do not remove each other's).
+ */
+const STAND_IN_VERSION = `${electronVersion}-packaging-test.${process.pid}`;
 const standInNative = join(root, 'build', 'native', `electron-${STAND_IN_VERSION}`, 'better_sqlite3.node');
 const STAND_IN_NATIVE = 'stand-in for better-sqlite3 built for Electron (never loaded by this test)\n';
 const nodeBuild = join(root, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
