@@ -2,12 +2,13 @@
 // `npm start`: the desktop tray app, or, where Electron cannot start (no display, binary not
 // installed, a sandbox the system will not allow), the same engine headless with a one-line
 // reason and the archive window's URL.
-import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+// The same Electron build of better-sqlite3 that `npm run dist` packages.
+import { ensureElectronNative } from '../build/electron-native.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 /** How much of Electron's stderr is kept to read why it stopped (Chromium's FATAL line and its stack). */
@@ -28,34 +29,6 @@ function noDisplay() {
   return process.env.DISPLAY || process.env.WAYLAND_DISPLAY ? null : 'there is no display (no DISPLAY or WAYLAND_DISPLAY)';
 }
 
-/** better-sqlite3 for Electron's ABI in build/native/, leaving node_modules' Node build alone. */
-function ensureElectronNative(version) {
-  const target = join(root, 'build', 'native', `electron-${version}`, 'better_sqlite3.node');
-  if (existsSync(target)) return null;
-  process.stderr.write(`building better-sqlite3 for Electron ${version} (once)…\n`);
-  const work = mkdtempSync(join(tmpdir(), 'callaider-native-'));
-  try {
-    cpSync(join(root, 'node_modules', 'better-sqlite3'), work, { recursive: true });
-    rmSync(join(work, 'build'), { recursive: true, force: true });
-    const attempts = [
-      ['npx', ['--yes', 'prebuild-install', '--runtime', 'electron', '--target', version]],
-      ['npx', ['--yes', 'node-gyp', 'rebuild', '--release', `--target=${version}`, '--dist-url=https://electronjs.org/headers']],
-    ];
-    for (const [command, args] of attempts) {
-      const result = spawnSync(command, args, { cwd: work, stdio: 'inherit', shell: process.platform === 'win32' });
-      const built = join(work, 'build', 'Release', 'better_sqlite3.node');
-      if (result.status === 0 && existsSync(built)) {
-        mkdirSync(dirname(target), { recursive: true });
-        copyFileSync(built, target);
-        return null;
-      }
-    }
-    return `better-sqlite3 could not be built for Electron ${version} (offline?)`;
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-}
-
 async function headless(reason) {
   process.stderr.write(`The desktop app cannot start here: ${reason}. Running the archive headless instead.\n`);
   const { main } = await import(new URL('../dist/electron/core/cli/main.js', import.meta.url).href);
@@ -68,7 +41,7 @@ if (reason) {
   await headless(reason);
 } else {
   const version = require('electron/package.json').version;
-  const nativeProblem = ensureElectronNative(version);
+  const nativeProblem = ensureElectronNative(root, version);
   if (nativeProblem) {
     await headless(nativeProblem);
   } else {

@@ -15,6 +15,7 @@ import { assertBuilt, freePort } from '../support/cli.js';
 beforeAll(assertBuilt);
 
 const LAUNCHER = fileURLToPath(new URL('../../bin/start-desktop.mjs', import.meta.url));
+const NATIVE_BUILDER = fileURLToPath(new URL('../../build/electron-native.mjs', import.meta.url));
 const DIST = fileURLToPath(new URL('../../dist', import.meta.url));
 const FAKE_VERSION = '45.0.0-stand-in';
 
@@ -23,6 +24,8 @@ function checkoutWithElectron(script: string): string {
   const root = tempDir('callaider-launcher-');
   mkdirSync(join(root, 'bin'));
   copyFileSync(LAUNCHER, join(root, 'bin', 'start-desktop.mjs'));
+  mkdirSync(join(root, 'build'));
+  copyFileSync(NATIVE_BUILDER, join(root, 'build', 'electron-native.mjs'));
   symlinkSync(DIST, join(root, 'dist'), 'dir');
   const electron = join(root, 'node_modules', 'electron');
   mkdirSync(join(electron, 'dist'), { recursive: true });
