@@ -17,8 +17,7 @@
  * targets are missed (it is a measurement) and non-zero on errors, including any non-2xx reply
  * from the engine or an acknowledged event that is not in the archive afterwards.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -36,6 +35,7 @@ import { WEBHOOK_PATH, createReceiver } from '../electron/core/receiver.js';
 import type { ArchiveStore } from '../electron/core/archive/store.js';
 import { EVENT_HEADER, SIGNATURE_HEADER, sign } from '../electron/core/signature.js';
 import { seededRandom, simulateSession } from '../electron/core/simulator.js';
+import { codeVersion, filesystemOf, percentile, readSetting } from './report.js';
 
 const SECRET = 'bench-secret';
 const CONNECTIONS = 20;
@@ -439,58 +439,9 @@ function cpuRows(runs: Measured[]): string[] {
   ];
 }
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank]!;
-}
-
-const FS_TYPES: Record<number, string> = {
-  0xef53: 'ext4',
-  0x58465342: 'xfs',
-  0x9123683e: 'btrfs',
-  0x01021994: 'tmpfs (fsync is free: numbers are NOT durable-disk numbers)',
-  0x794c7630: 'overlayfs',
-  0x2fc12fc1: 'zfs',
-  0x6a656a63: 'virtiofs',
-};
-
-function filesystemOf(dir: string): string {
-  try {
-    const type = statfsSync(dir).type;
-    return FS_TYPES[type] ?? `fs type 0x${type.toString(16)}`;
-  } catch {
-    return 'unknown fs';
-  }
-}
-
-/** Which code was measured: the commit, and whether the working tree had uncommitted changes. */
-function codeVersion(): string {
-  try {
-    const cwd = fileURLToPath(new URL('..', import.meta.url));
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
-    const changed = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8' })
-      .split('\n')
-      .filter((line) => line.trim() !== '').length;
-    return changed === 0 ? `commit ${commit}` : `commit ${commit} + uncommitted changes in ${changed} tracked file(s)`;
-  } catch {
-    return 'unknown (not a git checkout)';
-  }
-}
-
 const fmt = (value: number, digits = 0) =>
   Number.isFinite(value) ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : 'n/a';
 const verdict = (ok: boolean) => (ok ? '**pass**' : '**FAIL**');
-
-/** A whole-number setting from the environment, or its default when unset. */
-function readSetting(name: string, fallback: number, min: number, max: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name}="${text}" is not a whole number from ${min} to ${max}`);
-  return value;
-}
 
 interface Measured {
   run: RunSummary;

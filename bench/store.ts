@@ -31,7 +31,7 @@
  * a failed API call, a crash, an engine that does not stop cleanly).
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
+import { constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -44,6 +44,7 @@ import type { ArchiveStatus, SessionPage } from '../shared/api.js';
 import { archivePath } from '../electron/core/paths.js';
 import { MESSAGES_PER_EVENT, WINDOW_SEARCHES, api, type ClientReply, type LoadResult, type WindowResult } from './store-clients.js';
 import type { LoopStats, ServerMessage } from './store-server.js';
+import { codeVersion, filesystemOf, percentile, readSetting } from './report.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'bin', 'callaider-archive');
@@ -66,21 +67,6 @@ const API_SEARCHES = ['scarf', 'the', 'a', 's', 'e', 'th', 'ma'];
 // ---------------------------------------------------------------------------------------------
 // Settings, helpers
 
-function readSetting(name: string, fallback: number, min: number, max: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name}="${text}" is not a whole number from ${min} to ${max}`);
-  return value;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank]!;
-}
-
 interface Summary {
   n: number;
   p50: number;
@@ -98,37 +84,6 @@ const fmt = (value: number, digits = 0) =>
   Number.isFinite(value) ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : 'n/a';
 const ms1 = (value: number) => fmt(value, 1);
 const verdict = (ok: boolean | null) => (ok === null ? 'not measured' : ok ? 'met' : '**missed**');
-
-const FS_TYPES: Record<number, string> = {
-  0xef53: 'ext4',
-  0x58465342: 'xfs',
-  0x9123683e: 'btrfs',
-  0x01021994: 'tmpfs (fsync is free: numbers are NOT durable-disk numbers)',
-  0x794c7630: 'overlayfs',
-  0x2fc12fc1: 'zfs',
-  0x6a656a63: 'virtiofs',
-};
-
-function filesystemOf(dir: string): string {
-  try {
-    const type = statfsSync(dir).type;
-    return FS_TYPES[type] ?? `fs type 0x${type.toString(16)}`;
-  } catch {
-    return 'unknown fs';
-  }
-}
-
-function codeVersion(): string {
-  try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    const changed = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' })
-      .split('\n')
-      .filter((line) => line.trim() !== '').length;
-    return changed === 0 ? `commit ${commit}` : `commit ${commit} + uncommitted changes in ${changed} tracked file(s)`;
-  } catch {
-    return 'unknown (not a git checkout)';
-  }
-}
 
 /** A free TCP port on loopback (closed again at once; the race with another program is accepted). */
 function freePort(): Promise<number> {
