@@ -22,6 +22,7 @@ import { defaultConfig } from '../electron/core/config.js';
 import { Engine } from '../electron/core/engine.js';
 import { consoleLogger } from '../electron/core/log.js';
 import { startUiServer, type UiServer } from '../electron/core/ui-server.js';
+import { describeIngested } from '../electron/core/cli/serve.js';
 
 // bench/store.ts waits for these two; keep them in step with it.
 const BANNER_LINE = 'CallAIder Archive is receiving webhooks.';
@@ -105,14 +106,7 @@ async function main(): Promise<void> {
     await engine.stop();
     throw error;
   }
-  engine.on('ingested', ({ payload, duplicate }) => {
-    if (duplicate) {
-      log.info(`duplicate ${payload.event} for session ${payload.sessionId} (already archived, nothing changed)`);
-      return;
-    }
-    const detail = payload.event === 'session.ended' ? ` (${payload.data.transcript?.length ?? 0} messages, ${payload.data.reason ?? 'no reason given'})` : '';
-    log.info(`archived ${payload.event} for session ${payload.sessionId}${detail}`);
-  });
+  engine.on('ingested', (event) => log.info(describeIngested(event)));
   process.stdout.write(`\n${BANNER_LINE}\n  Listening on    ${engine.localWebhookUrl}\n  Archive window  ${ui.baseUrl}\n`);
   marker('banner', markers);
 

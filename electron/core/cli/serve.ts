@@ -1,6 +1,7 @@
 /** `serve`: runs the engine until SIGINT/SIGTERM and tells the user what to paste into CallAIder. */
 import type { ArchiveCounts } from '../archive/store.js';
 import type { EngineConfig } from '../config.js';
+import type { IngestedEvent } from '../receiver.js';
 import { Engine } from '../engine.js';
 import { consoleLogger } from '../log.js';
 import { archivePath } from '../paths.js';
@@ -35,14 +36,7 @@ export async function serve(config: EngineConfig, options: ServeOptions): Promis
       throw error;
     }
   }
-  engine.on('ingested', ({ payload, duplicate }) => {
-    if (duplicate) {
-      log.info(`duplicate ${payload.event} for session ${payload.sessionId} (already archived, nothing changed)`);
-      return;
-    }
-    const detail = payload.event === 'session.ended' ? ` (${payload.data.transcript?.length ?? 0} messages, ${payload.data.reason ?? 'no reason given'})` : '';
-    log.info(`archived ${payload.event} for session ${payload.sessionId}${detail}`);
-  });
+  engine.on('ingested', (event) => log.info(describeIngested(event)));
   process.stdout.write(banner(engine, ui, await engine.archive.counts({ staleBefore: 0 }), options.secretNote ?? null));
 
   await new Promise<void>((resolve) => {
@@ -91,3 +85,10 @@ function banner(engine: Engine, ui: UiServer | null, counts: ArchiveCounts, secr
   return `${lines.join('\n')}\n`;
 }
 
+
+/** The log line for one acknowledged event. */
+export function describeIngested({ payload, duplicate }: IngestedEvent): string {
+  if (duplicate) return `duplicate ${payload.event} for session ${payload.sessionId} (already archived, nothing changed)`;
+  const detail = payload.event === 'session.ended' ? ` (${payload.data.transcript?.length ?? 0} messages, ${payload.data.reason ?? 'no reason given'})` : '';
+  return `archived ${payload.event} for session ${payload.sessionId}${detail}`;
+}
