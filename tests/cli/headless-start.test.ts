@@ -3,14 +3,13 @@
  * webhook secret generated on first run and reused after, and never the keychain's secrets
  * overwritten or ignored.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { MixedProtectionError, plaintextCodec, SettingsStore, type SecretCodec } from '../../electron/core/settings-store.js';
-import { onCleanup, sessionPair, tempDir } from '../support/fixtures.js';
-import { assertBuilt, BIN, freePort, runCli } from '../support/cli.js';
+import { sessionPair, tempDir } from '../support/fixtures.js';
+import { assertBuilt, BIN, freePort, runCli, spawnNode } from '../support/cli.js';
 
 beforeAll(assertBuilt);
 
@@ -32,28 +31,20 @@ const keychainCodec: SecretCodec = {
 
 /** Runs a long-lived command (the launcher or `start`) until it prints its banner or exits. */
 async function startHeadless(command: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, command, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...CLEAN_ENV, ...env } });
-  onCleanup(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const { child, exited, stdout, stderr } = spawnNode(command, { ...CLEAN_ENV, ...env });
   await vi.waitFor(
     () => {
-      if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}:\n${out}\n${err}`);
-      expect(out).toContain('Stop with Ctrl+C');
+      if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}:\n${stdout()}\n${stderr()}`);
+      expect(stdout()).toContain('Stop with Ctrl+C');
     },
     { timeout: 20_000, interval: 100 },
   );
   const stop = async () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(err).toContain('engine stopped; archive closed cleanly');
+    expect(stderr()).toContain('engine stopped; archive closed cleanly');
   };
-  return { child, stdout: () => out, stderr: () => err, stop };
+  return { child, stdout, stderr, stop };
 }
 
 async function postUnsigned(port: number): Promise<number> {

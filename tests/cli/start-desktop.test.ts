@@ -4,13 +4,12 @@
  * holds a stand-in executable, at the path the launcher resolves (path.txt + dist/), so nothing
  * in the launcher exists for the test's sake.
  */
-import { spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { onCleanup, tempDir } from '../support/fixtures.js';
-import { assertBuilt, freePort } from '../support/cli.js';
+import { tempDir } from '../support/fixtures.js';
+import { assertBuilt, freePort, spawnNode } from '../support/cli.js';
 
 beforeAll(assertBuilt);
 
@@ -40,20 +39,8 @@ function checkoutWithElectron(script: string): string {
 }
 
 function launch(root: string, args: string[]) {
-  const child = spawn(process.execPath, [join(root, 'bin', 'start-desktop.mjs'), ...args], {
-    // A display is there: Electron is started, and it is Electron that gives up.
-    env: { ...process.env, DISPLAY: ':99', WAYLAND_DISPLAY: '', CALLAIDER_WEBHOOK_SECRET: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  onCleanup(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, stdout: () => out, stderr: () => err };
+  // A display is there: Electron is started, and it is Electron that gives up.
+  return spawnNode([join(root, 'bin', 'start-desktop.mjs'), ...args], { DISPLAY: ':99', WAYLAND_DISPLAY: '', CALLAIDER_WEBHOOK_SECRET: '' });
 }
 
 const SUID_MESSAGE =

@@ -35,11 +35,9 @@ export interface ServeProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `serve` and resolves once it prints that it is listening. Killed after the test. */
-export async function startServe(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ServeProcess> {
-  // Many tests run at once: the archive window gets a free port unless the test picks one.
-  const uiArgs = args.includes('--ui-port') || args.includes('--no-ui') ? [] : ['--ui-port', '0'];
-  const child = spawn(process.execPath, [BIN, 'serve', ...args, ...uiArgs], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+/** Runs `node <args>` with its output collected; killed after the test if it is still running. */
+export function spawnNode(args: string[], env: NodeJS.ProcessEnv = {}): ServeProcess {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   onCleanup(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -48,10 +46,21 @@ export async function startServe(args: string[], options: { timeoutMs?: number; 
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Starts `serve` and resolves once it prints that it is listening. Killed after the test. */
+export async function startServe(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ServeProcess> {
+  // Many tests run at once: the archive window gets a free port unless the test picks one.
+  const uiArgs = args.includes('--ui-port') || args.includes('--no-ui') ? [] : ['--ui-port', '0'];
+  const started = spawnNode([BIN, 'serve', ...args, ...uiArgs], options.env);
+  const { child, exited } = started;
+  const out = () => started.stdout();
+  const err = () => started.stderr();
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start within ${options.timeoutMs ?? 15_000} ms:\n${out}\n${err}`)), options.timeoutMs ?? 15_000);
+    const timer = setTimeout(() => reject(new Error(`serve did not start within ${options.timeoutMs ?? 15_000} ms:\n${out()}\n${err()}`)), options.timeoutMs ?? 15_000);
     const check = () => {
-      if (out.includes('Stop with Ctrl+C')) {
+      if (out().includes('Stop with Ctrl+C')) {
         clearTimeout(timer);
         resolve();
       }
@@ -59,8 +68,8 @@ export async function startServe(args: string[], options: { timeoutMs?: number; 
     child.stdout!.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`serve exited with ${code} before it started:\n${out}\n${err}`));
+      reject(new Error(`serve exited with ${code} before it started:\n${out()}\n${err()}`));
     });
   });
-  return { child, stdout: () => out, stderr: () => err, exited };
+  return started;
 }
