@@ -5,6 +5,29 @@
  */
 import { z } from 'zod';
 import { settingsUpdateSchema, type SettingsView } from './settings.js';
+import {
+  callerSettingsSchema,
+  FOLLOW_UP_STATES,
+  PRIORITIES,
+  ruleInputSchema,
+  TAG_COLORS,
+  type Alert,
+  type CallerRef,
+  type CallerSettings,
+  type CallerSummary,
+  type FollowUpCounts,
+  type FollowUpState,
+  type FollowUpView,
+  type InboxItem,
+  type InboxPage,
+  type Note,
+  type Priority,
+  type Rule,
+  type RulePreviewPage,
+  type Tag,
+  type TagWithCount,
+  type TriageProgress,
+} from './follow-up.js';
 
 const sessionId = z.string().min(1).max(512);
 
@@ -25,6 +48,11 @@ export const sessionFiltersSchema = z
     hasToolErrors: z.boolean().optional(),
     hasFiles: z.boolean().optional(),
     assistantId: z.string().max(100).optional(),
+    /** Follow-up state; snoozed = to follow up, hidden until later. */
+    followUp: z.enum([...FOLLOW_UP_STATES, 'snoozed']).optional(),
+    tagId: z.number().int().positive().optional(),
+    /** A caller's key (CallerRef.key). */
+    callerKey: z.string().min(1).max(300).optional(),
   })
   .strict();
 export type SessionFilters = z.infer<typeof sessionFiltersSchema>;
@@ -62,6 +90,56 @@ export const ARCHIVE_API = {
   loadDemoData: z.object({ sessions: z.number().int().min(1).max(5_000).default(300) }).strict(),
   getSettings: empty,
   updateSettings: settingsUpdateSchema,
+
+  // ---- follow-ups: the inbox, notes, tags (shared/follow-up.ts) ----
+  /** open: to follow up now, by priority then age; snoozed: hidden until later; done: recently handled. */
+  inbox: z
+    .object({
+      view: z.enum(['open', 'snoozed', 'done']).default('open'),
+      cursor: z.string().max(600).optional(),
+      limit: z.number().int().min(1).max(500).default(200),
+    })
+    .strict(),
+  getFollowUp: z.object({ sessionId }).strict(),
+  /**
+   * Changes a session's state. snoozedUntil (epoch ms, in the future) with state follow-up snoozes
+   * it. expectedVersion (FollowUpView.version as last seen): a change made meanwhile elsewhere is
+   * refused with a conflict instead of being overwritten.
+   */
+  setFollowUp: z
+    .object({
+      sessionId,
+      state: z.enum(FOLLOW_UP_STATES),
+      snoozedUntil: z.number().int().positive().nullable().default(null),
+      priority: z.enum(PRIORITIES).optional(),
+      expectedVersion: z.number().int().min(0).optional(),
+    })
+    .strict(),
+  addNote: z.object({ sessionId, text: z.string().trim().min(1).max(10_000) }).strict(),
+  /** Only a note's author may edit or delete it; expectedUpdatedAt refuses an edit over a newer one. */
+  editNote: z.object({ noteId: z.number().int().positive(), text: z.string().trim().min(1).max(10_000), expectedUpdatedAt: z.number().int().optional() }).strict(),
+  deleteNote: z.object({ noteId: z.number().int().positive() }).strict(),
+  listTags: empty,
+  saveTag: z.object({ id: z.number().int().positive().optional(), name: z.string().trim().min(1).max(40), color: z.enum(TAG_COLORS) }).strict(),
+  deleteTag: z.object({ id: z.number().int().positive() }).strict(),
+  tagSession: z.object({ sessionId, tagId: z.number().int().positive(), on: z.boolean() }).strict(),
+
+  // ---- triage rules and callers ----
+  listRules: empty,
+  /** Saves a rule (new without id) and re-runs the rules over the archive in the background. */
+  saveRule: ruleInputSchema,
+  /** Custom rules only; built-in rules can be turned off. */
+  deleteRule: z.object({ id: z.string().min(1).max(64) }).strict(),
+  /** How many past sessions a rule (not yet saved) matches: one page at a time, pass nextAfter back. */
+  previewRule: z.object({ rule: ruleInputSchema, after: z.number().int().min(0).optional() }).strict(),
+  getCallerSettings: empty,
+  /** Saves how callers are recognised and re-identifies every session's caller in the background. */
+  saveCallerSettings: callerSettingsSchema,
+  getCaller: z.object({ key: z.string().min(1).max(300), cursor: z.string().max(600).optional(), limit: z.number().int().min(1).max(500).default(100) }).strict(),
+
+  // ---- alerts ----
+  /** The newest alerts raised by this engine (daily summaries, refusals, quiet periods, follow-ups). */
+  listAlerts: empty,
 } as const;
 
 export type ArchiveMethod = keyof typeof ARCHIVE_API;
@@ -95,6 +173,12 @@ export interface SessionSummary {
   fileCount: number;
   /** Search only: the matching text, with matches between HIGHLIGHT_START and HIGHLIGHT_END. */
   snippet?: string | null;
+  followUpState: FollowUpState;
+  /** Set while the session is to follow up. */
+  priority: Priority | null;
+  snoozedUntil: number | null;
+  tags: Tag[];
+  caller: CallerRef | null;
 }
 
 export { HIGHLIGHT_END, HIGHLIGHT_START } from './highlight.js';
@@ -204,9 +288,15 @@ export interface ArchiveStatus {
   lastSelfTest: { ok: boolean; message: string; at: number } | null;
   /** Things the user should act on, most important first. */
   /** 'not-running': the desktop app has no engine (it failed to start, or waits for the keychain). */
-  warnings: Array<{ code: 'not-running' | 'no-secret' | 'no-public-url' | 'tunnel-down' | 'missed-window' | 'stale-sessions' | 'unindexed' | 'quarantine'; message: string }>;
+  warnings: Array<{
+    code: 'not-running' | 'no-secret' | 'no-public-url' | 'tunnel-down' | 'missed-window' | 'stale-sessions' | 'unindexed' | 'quarantine' | 'refusing' | 'quiet';
+    message: string;
+  }>;
   /** Stored events still being indexed (they show up in the list when done). */
   indexing: number;
+  followUps: FollowUpCounts;
+  /** Re-running the rules over the archive (after a rule changed), or its last run; null if never. */
+  triage: TriageProgress | null;
 }
 
 export interface SendTestResult {
@@ -234,6 +324,32 @@ export interface ArchiveResults {
   loadDemoData: { sessions: number };
   getSettings: SettingsView;
   updateSettings: SettingsView;
+  inbox: InboxPage;
+  getFollowUp: FollowUpView;
+  setFollowUp: FollowUpView;
+  addNote: FollowUpView;
+  editNote: FollowUpView;
+  deleteNote: FollowUpView;
+  listTags: { tags: TagWithCount[] };
+  saveTag: Tag;
+  deleteTag: { deleted: boolean };
+  tagSession: FollowUpView;
+  listRules: { rules: Rule[]; progress: TriageProgress | null };
+  saveRule: { rule: Rule };
+  deleteRule: { deleted: boolean };
+  previewRule: RulePreviewPage;
+  getCallerSettings: CallerSettings & { resolvedCountry: string | null };
+  saveCallerSettings: CallerSettings & { resolvedCountry: string | null };
+  getCaller: CallerPage;
+  listAlerts: { alerts: Alert[] };
+}
+
+/** One caller: who, their sessions newest first, their open follow-ups and the notes on their sessions. */
+export interface CallerPage {
+  caller: CallerSummary;
+  sessions: SessionPage;
+  openFollowUps: InboxItem[];
+  notes: Note[];
 }
 
 /** A change in the archive, pushed to open windows (IPC event / Server-Sent Event). */
@@ -241,7 +357,12 @@ export type ArchiveChange =
   | { type: 'session'; sessionId: string; event: string; duplicate: boolean }
   | { type: 'sessions-changed' }
   | { type: 'delivery' }
-  | { type: 'status' };
+  | { type: 'status' }
+  /** A session's follow-up, notes or tags changed (here or in another window). */
+  | { type: 'follow-up'; sessionId: string }
+  /** Rules, tags or caller settings changed, or a re-run over the archive moved on. */
+  | { type: 'triage'; progress: TriageProgress | null }
+  | { type: 'alert'; alert: Alert };
 
 export type ArchiveApi = {
   [M in ArchiveMethod]: (args: ArchiveArgs<M>) => Promise<ArchiveResults[M]>;
@@ -253,5 +374,6 @@ export type ArchiveApi = {
 /** An error a handler raises on purpose; its message is safe to show the user. */
 export interface ApiErrorBody {
   error: string;
-  code: 'bad-request' | 'not-found' | 'unauthorized' | 'failed';
+  /** conflict: changed meanwhile elsewhere (HTTP 409); the message says what to do. */
+  code: 'bad-request' | 'not-found' | 'unauthorized' | 'conflict' | 'failed';
 }

@@ -15,7 +15,7 @@ import { silentLogger, type Logger } from './log.js';
 import { WEBHOOK_PATH } from './webhook-paths.js';
 import { archivePath } from './paths.js';
 import { PortInUseError } from './errors.js';
-import type { IngestedEvent } from './receiver.js';
+import type { DeliveryNotice, IngestedEvent } from './receiver.js';
 import { deliver } from './send-test.js';
 import { seededRandom, simulateSession } from './simulator.js';
 import { TunnelManager, type TunnelStatus } from './tunnel/manager.js';
@@ -25,7 +25,7 @@ import { TunnelError, type TunnelAdapter } from './tunnel/tunnel.js';
 export interface EngineEvents {
   ingested: [IngestedEvent];
   /** A request was recorded in the delivery log. */
-  delivery: [];
+  delivery: [DeliveryNotice];
   tunnel: [TunnelStatus];
   selfTest: [SelfTestResult];
   /** Events now visible in sessions and search (after their acknowledgement). */
@@ -138,7 +138,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         requestTimeoutMs: config.requestTimeoutMs,
         log,
         onIngested: (event) => engine?.emit('ingested', event),
-        onDelivery: () => engine?.emit('delivery'),
+        onDelivery: (notice) => engine?.emit('delivery', notice),
       });
       const address = await listen(receiver, config.host, config.port);
       const localWebhookUrl = `http://${formatHost(address.host)}:${address.port}${WEBHOOK_PATH}`;

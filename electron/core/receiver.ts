@@ -61,7 +61,16 @@ export interface ReceiverOptions {
   /** Called after an event is durably stored (or found to be a duplicate). */
   onIngested?: (event: IngestedEvent) => void;
   /** Called after any request has been written to the delivery log. */
-  onDelivery?: () => void;
+  onDelivery?: (notice: DeliveryNotice) => void;
+}
+
+/** What listeners learn about a logged request (alerts watch runs of refusals). */
+export interface DeliveryNotice {
+  receivedAt: number;
+  outcome: DeliveryOutcome;
+  statusCode: number;
+  /** Why it was quarantined (a bad signature means the secrets differ), or null. */
+  quarantineFailure: QuarantineFailure | null;
 }
 
 export interface IngestedEvent {
@@ -193,7 +202,7 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
           body: extra.quarantine.body,
         },
       )
-      .then(() => options.onDelivery?.())
+      .then(() => options.onDelivery?.({ receivedAt: delivery.receivedAt, outcome, statusCode, quarantineFailure: extra.quarantine?.failure ?? null }))
       .catch((error: unknown) => log.error(`could not write the delivery log: ${errorText(error)}`));
     // A quarantined body is held until the archive has it: it still counts in the budget.
     if (extra.quarantine) request.archiveContext?.lease?.holdUntil(written);
@@ -329,7 +338,7 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
           delivery: draft(request, options.secret ? null : 'unsigned (no webhook secret configured)'),
         });
         options.onIngested?.({ payload, duplicate });
-        options.onDelivery?.();
+        options.onDelivery?.({ receivedAt: request.archiveContext.receivedAt, outcome: duplicate ? 'duplicate' : 'stored', statusCode: 200, quarantineFailure: null });
         return reply.code(200).send({ ok: true, event: payload.event, duplicate });
       } catch (error) {
         if (error instanceof CommitError) {

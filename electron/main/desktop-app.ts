@@ -180,6 +180,8 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
       lastSelfTest: null,
       warnings: [{ code: 'not-running', message: `Not receiving: ${failure ?? 'the archive is not running'}` }],
       indexing: 0,
+      followUps: { open: 0, snoozed: 0 },
+      triage: null,
     };
   };
 

@@ -16,6 +16,8 @@ export function status(overrides: Partial<ArchiveStatus> = {}): ArchiveStatus {
     staleAfterMinutes: 120,
     recentOutages: [],
     indexing: 0,
+    followUps: { open: 0, snoozed: 0 },
+    triage: null,
     lastSelfTest: null,
     warnings: [],
     ...overrides,

@@ -19,10 +19,28 @@ export class ArchiveVersionError extends Error {
   override name = 'ArchiveVersionError';
 }
 
+/** Something the request names is not in the archive (a session, a note, a tag, a rule). */
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+}
+
+/** The thing changed meanwhile (another window, another person): the message says what to do. */
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+}
+
+/** An edit the archive refuses as asked (someone else's note, a duplicate tag name, deleting a built-in rule). */
+export class InvalidEditError extends Error {
+  override name = 'InvalidEditError';
+}
+
 /** Rebuilds an error that crossed a thread boundary as its own class, where it is one of ours. */
 export function reviveError(error: { name: string; message: string; code?: string | undefined }): Error {
   if (error.name === 'CommitError') return Object.assign(new CommitError(new Error(error.message.replace(/^archive could not commit: /, ''))));
   if (error.name === 'BadCursorError') return new BadCursorError(error.message);
   if (error.name === 'ArchiveVersionError') return new ArchiveVersionError(error.message);
+  if (error.name === 'NotFoundError') return new NotFoundError(error.message);
+  if (error.name === 'ConflictError') return new ConflictError(error.message);
+  if (error.name === 'InvalidEditError') return new InvalidEditError(error.message);
   return Object.assign(new Error(error.message), error.code === undefined ? {} : { code: error.code });
 }

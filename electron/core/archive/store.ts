@@ -10,6 +10,21 @@
 import type { EventEmitter } from 'node:events';
 import type { JsonText } from '../json-text.js';
 import type {
+  ActivityProfile,
+  CallerSettings,
+  ExportedFollowUp,
+  FollowUpCounts,
+  FollowUpView,
+  InboxPage,
+  PeriodSummary,
+  Rule,
+  RulePreviewPage,
+  Tag,
+  TagColor,
+  TagWithCount,
+} from '../../../shared/follow-up.js';
+import type {
+  CallerPage,
   DeliveryDetail,
   DeliveryPage,
   DeliverySummary,
@@ -19,7 +34,17 @@ import type {
   SessionPage,
 } from '../../../shared/api.js';
 import type {
+  AddNoteInput,
   ArchiveCounts,
+  CallerOptions,
+  EditNoteInput,
+  InboxOptions,
+  PreviewOptions,
+  RetriageOptions,
+  RetriagePage,
+  SaveRuleInput,
+  SetFollowUpInput,
+  TagSessionInput,
   DeliveryRecord,
   ExportOptions,
   ExportPage,
@@ -51,6 +76,30 @@ export interface StoreWrites {
   settled(): Promise<void>;
   /** Group-commit statistics of the writer (benchmarks). */
   commitStats(): Promise<GroupCommitStats>;
+
+  // ---- the owner's edits: kept apart from the received events, never changing them ----
+  /** Sets a session's follow-up state (NotFoundError: no such session; ConflictError: version moved on). */
+  setFollowUp(input: SetFollowUpInput): Promise<FollowUpView>;
+  addNote(input: AddNoteInput): Promise<FollowUpView>;
+  /** Only by its author (InvalidEditError otherwise); ConflictError when edited meanwhile. */
+  editNote(input: EditNoteInput): Promise<FollowUpView>;
+  deleteNote(input: { noteId: number; author: string }): Promise<FollowUpView>;
+  /** Creates (no id) or renames/recolours a tag; InvalidEditError on a name already taken. */
+  saveTag(tag: { id?: number | undefined; name: string; color: TagColor }): Promise<Tag>;
+  deleteTag(id: number): Promise<boolean>;
+  tagSession(input: TagSessionInput): Promise<FollowUpView>;
+  /** Restores a session's owner edits from an export (import); the session's events must be stored. */
+  restoreFollowUp(sessionId: string, followUp: ExportedFollowUp): Promise<void>;
+
+  // ---- triage: rules and callers (their effects are re-applied by retriage) ----
+  saveRule(rule: SaveRuleInput, at: number): Promise<Rule>;
+  /** Custom rules only (InvalidEditError for a built-in one). */
+  deleteRule(id: string): Promise<boolean>;
+  saveCallerSettings(settings: CallerSettings): Promise<CallerSettings>;
+  /** Re-runs the rules and caller identification over one page of sessions (in the background of webhooks). */
+  retriage(options: RetriageOptions): Promise<RetriagePage>;
+  /** Marks sessions that started before staleBefore and never ended as dropped (the dropped-call rule). */
+  triageStale(options: { staleBefore: number; now: number }): Promise<{ changed: number }>;
 }
 
 /** Reads: never block the writer, never run on the caller's thread. */
@@ -70,9 +119,44 @@ export interface StoreReads {
   storedEvents(sessionId: string): Promise<string[]>;
   /** One page of an export, rendered; pass nextAfterId back for the next. */
   exportSessions(options: ExportOptions): Promise<ExportPage>;
+
+  getFollowUp(sessionId: string): Promise<FollowUpView | null>;
+  inbox(options: InboxOptions): Promise<InboxPage>;
+  followUpCounts(now: number): Promise<FollowUpCounts>;
+  listTags(): Promise<TagWithCount[]>;
+  listRules(): Promise<Rule[]>;
+  callerSettings(): Promise<CallerSettings>;
+  /** How many sessions a rule would match, a page at a time (the rule is not saved). */
+  previewRule(rule: SaveRuleInput, options: PreviewOptions): Promise<RulePreviewPage>;
+  getCaller(key: string, options: CallerOptions): Promise<CallerPage | null>;
+  /** Numbers for the daily summary: sessions started in [from, to), refusals, open follow-ups. */
+  periodSummary(options: { from: number; to: number; now: number }): Promise<PeriodSummary>;
+  /** Sessions per local weekday and hour since `since` (utcOffsetMinutes: the local offset to use). */
+  activityProfile(options: { since: number; utcOffsetMinutes: number }): Promise<ActivityProfile>;
 }
 
-export const WRITE_OPERATIONS = ['ingest', 'logDelivery', 'deleteSession', 'releaseFromQuarantine', 'recordOutage', 'settled', 'commitStats'] as const satisfies ReadonlyArray<keyof StoreWrites>;
+export const WRITE_OPERATIONS = [
+  'ingest',
+  'logDelivery',
+  'deleteSession',
+  'releaseFromQuarantine',
+  'recordOutage',
+  'settled',
+  'commitStats',
+  'setFollowUp',
+  'addNote',
+  'editNote',
+  'deleteNote',
+  'saveTag',
+  'deleteTag',
+  'tagSession',
+  'restoreFollowUp',
+  'saveRule',
+  'deleteRule',
+  'saveCallerSettings',
+  'retriage',
+  'triageStale',
+] as const satisfies ReadonlyArray<keyof StoreWrites>;
 export const READ_OPERATIONS = [
   'counts',
   'recentOutages',
@@ -85,6 +169,16 @@ export const READ_OPERATIONS = [
   'listQuarantine',
   'storedEvents',
   'exportSessions',
+  'getFollowUp',
+  'inbox',
+  'followUpCounts',
+  'listTags',
+  'listRules',
+  'callerSettings',
+  'previewRule',
+  'getCaller',
+  'periodSummary',
+  'activityProfile',
 ] as const satisfies ReadonlyArray<keyof StoreReads>;
 
 export interface StoreEvents {

@@ -1,5 +1,7 @@
 /** The archive's record types: what goes into an ArchiveStore and what comes out of it. */
+import type { z } from 'zod';
 import type { SessionFilters } from '../../../shared/api.js';
+import type { FollowUpState, Priority, ruleInputSchema } from '../../../shared/follow-up.js';
 import type { ExportFormat } from '../../../shared/export-format.js';
 import type { KnownPayload } from '../../../shared/payload.js';
 
@@ -129,6 +131,87 @@ export interface ExportPage {
 export interface ProjectedEvent {
   sessionId: string;
   event: string;
+  /** What the triage rules concluded when this event was projected (absent: nothing to do). */
+  attention?: { followUp: boolean; notify: boolean };
+}
+
+// ---- follow-ups (the owner's edits; see shared/follow-up.ts) ----------------------------
+
+export interface SetFollowUpInput {
+  sessionId: string;
+  state: FollowUpState;
+  snoozedUntil: number | null;
+  /** Keeps the current priority (or 'normal' for a new follow-up) when absent. */
+  priority?: Priority | undefined;
+  actor: string;
+  at: number;
+  /** Refuse (ConflictError) when the follow-up's version is no longer this one. */
+  expectedVersion?: number | undefined;
+}
+
+export interface AddNoteInput {
+  sessionId: string;
+  text: string;
+  author: string;
+  at: number;
+}
+
+export interface EditNoteInput {
+  noteId: number;
+  text: string;
+  author: string;
+  at: number;
+  expectedUpdatedAt?: number | undefined;
+}
+
+export interface TagSessionInput {
+  sessionId: string;
+  tagId: number;
+  on: boolean;
+  actor: string;
+  at: number;
+}
+
+/** A rule to save: the validated input (shared ruleInputSchema output) and when. */
+export type SaveRuleInput = z.output<typeof ruleInputSchema>;
+
+/** One page of re-running the rules over the archive, oldest session first. */
+export interface RetriageOptions {
+  /** Continue after this session (RetriagePage.nextAfter); absent = from the start. */
+  after?: number | undefined;
+  /** Stop the page after this much work (it gives way to webhooks between pages). */
+  budgetMs: number;
+  now: number;
+  /** Sessions started before this and never ended count as dropped. */
+  staleBefore: number;
+}
+
+export interface RetriagePage {
+  checked: number;
+  changed: number;
+  /** Sessions in the archive when the page ran (for progress). */
+  total: number;
+  nextAfter: number | null;
+}
+
+export interface InboxOptions {
+  view: 'open' | 'snoozed' | 'done';
+  cursor?: string | undefined;
+  limit: number;
+  now: number;
+}
+
+export interface PreviewOptions {
+  after?: number | undefined;
+  budgetMs: number;
+  staleBefore: number;
+}
+
+export interface CallerOptions {
+  cursor?: string | undefined;
+  limit: number;
+  now: number;
+  staleAfterMs: number;
 }
 
 export interface GroupCommitStats {

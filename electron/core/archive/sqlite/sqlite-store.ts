@@ -155,6 +155,19 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
   readonly recordOutage: StoreWrites['recordOutage'] = (...args) => this.writes.recordOutage(...args);
   readonly commitStats: StoreWrites['commitStats'] = () => (this.writer ? this.writes.commitStats() : Promise.resolve({ transactions: 0, jobs: 0, largestBatch: 0 }));
   readonly settled: StoreWrites['settled'] = () => (this.writer ? this.writes.settled() : Promise.resolve());
+  readonly setFollowUp: StoreWrites['setFollowUp'] = (...args) => this.writes.setFollowUp(...args);
+  readonly addNote: StoreWrites['addNote'] = (...args) => this.writes.addNote(...args);
+  readonly editNote: StoreWrites['editNote'] = (...args) => this.writes.editNote(...args);
+  readonly deleteNote: StoreWrites['deleteNote'] = (...args) => this.writes.deleteNote(...args);
+  readonly saveTag: StoreWrites['saveTag'] = (...args) => this.writes.saveTag(...args);
+  readonly deleteTag: StoreWrites['deleteTag'] = (...args) => this.writes.deleteTag(...args);
+  readonly tagSession: StoreWrites['tagSession'] = (...args) => this.writes.tagSession(...args);
+  readonly restoreFollowUp: StoreWrites['restoreFollowUp'] = (...args) => this.writes.restoreFollowUp(...args);
+  readonly saveRule: StoreWrites['saveRule'] = (...args) => this.writes.saveRule(...args);
+  readonly deleteRule: StoreWrites['deleteRule'] = (...args) => this.writes.deleteRule(...args);
+  readonly saveCallerSettings: StoreWrites['saveCallerSettings'] = (...args) => this.writes.saveCallerSettings(...args);
+  readonly retriage: StoreWrites['retriage'] = (...args) => this.writes.retriage(...args);
+  readonly triageStale: StoreWrites['triageStale'] = (...args) => this.writes.triageStale(...args);
 
   readonly counts: StoreReads['counts'] = (...args) => this.reads.counts(...args);
   readonly recentOutages: StoreReads['recentOutages'] = (...args) => this.reads.recentOutages(...args);
@@ -167,6 +180,16 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
   readonly listQuarantine: StoreReads['listQuarantine'] = (...args) => this.reads.listQuarantine(...args);
   readonly storedEvents: StoreReads['storedEvents'] = (...args) => this.reads.storedEvents(...args);
   readonly exportSessions: StoreReads['exportSessions'] = (...args) => this.reads.exportSessions(...args);
+  readonly getFollowUp: StoreReads['getFollowUp'] = (...args) => this.reads.getFollowUp(...args);
+  readonly inbox: StoreReads['inbox'] = (...args) => this.reads.inbox(...args);
+  readonly followUpCounts: StoreReads['followUpCounts'] = (...args) => this.reads.followUpCounts(...args);
+  readonly listTags: StoreReads['listTags'] = (...args) => this.reads.listTags(...args);
+  readonly listRules: StoreReads['listRules'] = (...args) => this.reads.listRules(...args);
+  readonly callerSettings: StoreReads['callerSettings'] = (...args) => this.reads.callerSettings(...args);
+  readonly previewRule: StoreReads['previewRule'] = (...args) => this.reads.previewRule(...args);
+  readonly getCaller: StoreReads['getCaller'] = (...args) => this.reads.getCaller(...args);
+  readonly periodSummary: StoreReads['periodSummary'] = (...args) => this.reads.periodSummary(...args);
+  readonly activityProfile: StoreReads['activityProfile'] = (...args) => this.reads.activityProfile(...args);
 
   /** Readers first (nothing more to read), then the writer commits what is pending and checkpoints. */
   async close(): Promise<void> {
