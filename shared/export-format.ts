@@ -2,6 +2,8 @@
  * The archive's export shape, shared by the CLI exporter and the UI. `transcript` and `metadata`
  * are exactly what CallAIder sent; the rest is derived from the two events.
  */
+import type { ExportedFollowUp } from './follow-up.js';
+
 export type SessionStatus = 'active' | 'ended';
 
 export interface ExportedSession {
@@ -14,6 +16,8 @@ export interface ExportedSession {
   durationSeconds: number | null;
   metadata: unknown;
   transcript: unknown[];
+  /** The owner's follow-up, notes and tags (absent in exports made before they existed). */
+  followUp?: ExportedFollowUp | null;
 }
 
 export interface ArchiveExport {

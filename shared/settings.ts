@@ -15,29 +15,48 @@ const fields = {
   ngrokDomain: z.string().max(253).nullable(),
   publicUrl: z.url({ protocol: /^https?$/ }).nullable(),
   requiredHeaderName: headerName.nullable(),
-  notifyOnEnded: z.boolean(),
+  /** Which ended calls raise a notification: every one, only those to follow up, or none. */
+  notifyCalls: z.enum(['all', 'follow-up', 'none']),
   notifyOnStarted: z.boolean(),
+  /** Local time of the daily summary (calls yesterday, open follow-ups, failures), or null for none. */
+  dailySummaryAt: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'is a time like 08:30').nullable(),
+  /** Say so when no call has come for unusually long during the hours calls usually come. */
+  quietAlerts: z.boolean(),
   notificationsPaused: z.boolean(),
   startAtLogin: z.boolean(),
   staleAfterMinutes: z.number().int().min(5).max(7 * 24 * 60),
 };
 
-/** Stored settings: a missing value takes its default. */
-export const settingsSchema = z
-  .object({
+/**
+ * Stored settings: a missing value takes its default. Files written before the notification
+ * choice existed have notifyOnEnded (true/false): it becomes notifyCalls all/none.
+ */
+export const settingsSchema = z.preprocess(
+  (raw) => {
+    if (typeof raw !== 'object' || raw === null || !('notifyOnEnded' in raw)) return raw;
+    const { notifyOnEnded, ...rest } = raw as Record<string, unknown>;
+    return 'notifyCalls' in rest ? rest : { ...rest, notifyCalls: notifyOnEnded === false ? 'none' : 'all' };
+  },
+  z.object({
     port: fields.port.default(4318),
     tunnel: fields.tunnel.default('none'),
     ngrokDomain: fields.ngrokDomain.default(null),
     publicUrl: fields.publicUrl.default(null),
     requiredHeaderName: fields.requiredHeaderName.default(null),
-    notifyOnEnded: fields.notifyOnEnded.default(true),
+    notifyCalls: fields.notifyCalls.default('all'),
     notifyOnStarted: fields.notifyOnStarted.default(false),
+    dailySummaryAt: fields.dailySummaryAt.default('08:30'),
+    quietAlerts: fields.quietAlerts.default(true),
     notificationsPaused: fields.notificationsPaused.default(false),
     startAtLogin: fields.startAtLogin.default(false),
     staleAfterMinutes: fields.staleAfterMinutes.default(120),
   })
-  .strict();
+  .strict(),
+);
 export type Settings = z.infer<typeof settingsSchema>;
+
+/** What the engine's alerts need to know (desktop: from the settings; headless: from serve's options). */
+export type AlertSettings = Pick<Settings, 'dailySummaryAt' | 'quietAlerts'>;
 
 /**
  * A change the user asks for: any subset of settings, plus secrets to set (string) or clear (null).

@@ -5,6 +5,7 @@
 import bytes from 'bytes';
 import { DEFAULT_BODY_BUDGET, smallestBodyBudget } from './body-budget.js';
 import { defaultDataDir } from './paths.js';
+import type { AlertSettings } from '../../shared/settings.js';
 import type { RequiredHeader } from './receiver.js';
 
 export type TunnelMode = 'ngrok' | 'none';
@@ -28,6 +29,8 @@ export interface EngineConfig {
   publicUrl?: string | undefined;
   /** A session that started but has not ended after this long is flagged: its end may have been missed. */
   staleAfterMinutes: number;
+  /** The daily summary and quiet-period alerts (desktop: the live settings replace these, see EngineDeps). */
+  alerts?: AlertSettings | undefined;
 }
 
 export const DEFAULTS = {
