@@ -1,8 +1,11 @@
 /** An in-memory ArchiveApi for component tests: the components are real, the archive behind them is a stub. */
 import type { ArchiveApi, ArchiveChange, SessionSummary } from '../../shared/api';
+import { DEFAULT_CALLER_FIELDS, type CallerRef, type FollowUpView, type InboxItem } from '../../shared/follow-up';
 import { status } from '../support/archive-status.js';
 
 export { status };
+
+const BASE = Date.UTC(2026, 4, 28, 12, 0, 0);
 
 export function session(i: number, overrides: Partial<SessionSummary> = {}): SessionSummary {
   return {
@@ -10,9 +13,9 @@ export function session(i: number, overrides: Partial<SessionSummary> = {}): Ses
     assistantId: '101',
     status: 'ended',
     stale: false,
-    startedAt: new Date(Date.UTC(2026, 4, 28, 12, 0, 0) - i * 60_000).toISOString(),
-    endedAt: new Date(Date.UTC(2026, 4, 28, 12, 1, 0) - i * 60_000).toISOString(),
-    sortAt: Date.UTC(2026, 4, 28, 12, 0, 0) - i * 60_000,
+    startedAt: new Date(BASE - i * 60_000).toISOString(),
+    endedAt: new Date(BASE + 60_000 - i * 60_000).toISOString(),
+    sortAt: BASE - i * 60_000,
     durationSeconds: 60,
     reason: 'user_ended',
     mode: 'voice',
@@ -21,6 +24,49 @@ export function session(i: number, overrides: Partial<SessionSummary> = {}): Ses
     toolCallCount: 0,
     toolErrorCount: 0,
     fileCount: 0,
+    followUpState: 'open',
+    priority: null,
+    snoozedUntil: null,
+    tags: [],
+    caller: null,
+    ...overrides,
+  };
+}
+
+export function caller(overrides: Partial<CallerRef> = {}): CallerRef {
+  return { key: 'tel:+15550100', label: '+1 555-0100', kind: 'phone', calls7d: 1, calls30d: 1, ...overrides };
+}
+
+export function inboxItem(i: number, overrides: Partial<InboxItem> = {}): InboxItem {
+  return {
+    sessionId: `session-${i}`,
+    state: 'follow-up',
+    priority: 'normal',
+    reasons: [{ ruleId: 'tool-failed', text: `Booking failed: upstream timeout ${i}`, priority: 'normal' }],
+    sortAt: BASE - i * 60_000,
+    snoozedUntil: null,
+    mode: 'voice',
+    durationSeconds: 60,
+    firstUserLine: `Caller line ${i}`,
+    caller: null,
+    tags: [],
+    noteCount: 0,
+    ...overrides,
+  };
+}
+
+export function followUp(sessionId: string, overrides: Partial<FollowUpView> = {}): FollowUpView {
+  return {
+    sessionId,
+    state: 'follow-up',
+    priority: 'normal',
+    snoozedUntil: null,
+    reasons: [{ ruleId: 'tool-failed', text: 'Booking failed: upstream timeout', priority: 'normal' }],
+    changedBy: 'rules',
+    changedAt: BASE,
+    version: 1,
+    notes: [],
+    tags: [],
     ...overrides,
   };
 }
@@ -44,13 +90,44 @@ export function fakeApi(overrides: Partial<ArchiveApi> = {}): ArchiveApi & { emi
     loadDemoData: notImplemented('loadDemoData'),
     getSettings: () =>
       Promise.resolve({
-        settings: { port: 4318, tunnel: 'ngrok', ngrokDomain: null, publicUrl: null, requiredHeaderName: null, notifyOnEnded: true, notifyOnStarted: false, notificationsPaused: false, startAtLogin: false, staleAfterMinutes: 120 },
+        settings: {
+          port: 4318,
+          tunnel: 'ngrok',
+          ngrokDomain: null,
+          publicUrl: null,
+          requiredHeaderName: null,
+          notifyCalls: 'all',
+          notifyOnStarted: false,
+          dailySummaryAt: '08:30',
+          quietAlerts: true,
+          notificationsPaused: false,
+          startAtLogin: false,
+          staleAfterMinutes: 120,
+        },
         secretsSet: { webhookSecret: true, previousSecret: false, ngrokAuthtoken: false, requiredHeaderValue: false },
         secretProtection: { kind: 'os', warning: null },
         dataDir: '/data',
         editable: true,
       }),
     updateSettings: notImplemented('updateSettings'),
+    inbox: () => Promise.resolve({ items: [], nextCursor: null, total: 0 }),
+    getFollowUp: ({ sessionId }: { sessionId: string }) => Promise.resolve(followUp(sessionId, { state: 'open', priority: null, reasons: [], changedBy: null, changedAt: null, version: 0 })),
+    setFollowUp: notImplemented('setFollowUp'),
+    addNote: notImplemented('addNote'),
+    editNote: notImplemented('editNote'),
+    deleteNote: notImplemented('deleteNote'),
+    listTags: () => Promise.resolve({ tags: [] }),
+    saveTag: notImplemented('saveTag'),
+    deleteTag: notImplemented('deleteTag'),
+    tagSession: notImplemented('tagSession'),
+    listRules: () => Promise.resolve({ rules: [], progress: null }),
+    saveRule: notImplemented('saveRule'),
+    deleteRule: notImplemented('deleteRule'),
+    previewRule: notImplemented('previewRule'),
+    getCallerSettings: () => Promise.resolve({ fields: DEFAULT_CALLER_FIELDS, defaultCountry: null, resolvedCountry: 'US' }),
+    saveCallerSettings: notImplemented('saveCallerSettings'),
+    getCaller: notImplemented('getCaller'),
+    listAlerts: () => Promise.resolve({ alerts: [] }),
     subscribe: (listener: (change: ArchiveChange) => void) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
