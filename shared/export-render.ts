@@ -3,6 +3,7 @@
  * the UI's "export this session" produce the same files.
  */
 import { formatDuration, formatOffset, type ExportedSession } from './export-format.js';
+import type { ExportedFollowUp, FollowUpState } from './follow-up.js';
 import { stringifyJson } from './json.js';
 
 interface ItemView {
@@ -34,6 +35,8 @@ const metadataField = (session: ExportedSession, key: string): string =>
 export const CSV_COLUMNS = [
   'sessionId', 'assistantId', 'status', 'startedAt', 'endedAt', 'reason', 'durationSeconds', 'sessionMode', 'callId',
   'messageIndex', 'role', 'messageTime', 'content', 'toolName', 'toolArguments', 'toolResult', 'toolError', 'files',
+  // Added with follow-ups, after the rest: spreadsheets built on the columns above keep working.
+  'followUpState', 'followUpPriority', 'followUpReasons', 'tags', 'notes', 'caller',
 ] as const;
 
 /**
@@ -63,7 +66,8 @@ export function renderCsvRows(session: ExportedSession): string {
     csvField(metadataField(session, 'sessionMode')),
     csvField(metadataField(session, 'callId')),
   ];
-  if (session.transcript.length === 0) return `${[...sessionCells, '', '', '', '', '', '', '', '', ''].join(',')}\r\n`;
+  const followUpCells = renderFollowUpCells(session.followUp ?? null);
+  if (session.transcript.length === 0) return `${[...sessionCells, '', '', '', '', '', '', '', '', '', ...followUpCells].join(',')}\r\n`;
   return session.transcript
     .map((raw, index) => {
       const item = viewItem(raw);
@@ -79,9 +83,23 @@ export function renderCsvRows(session: ExportedSession): string {
         csvField(item.toolCall?.result),
         csvField(item.toolCall?.error),
         csvField(files),
+        ...followUpCells,
       ].join(',')}\r\n`;
     })
     .join('');
+}
+
+/** The follow-up columns, the same on every row of a session; empty when it has no follow-up. */
+function renderFollowUpCells(followUp: ExportedFollowUp | null): string[] {
+  if (followUp === null) return ['', '', '', '', '', ''];
+  return [
+    csvField(followUp.state),
+    csvField(followUp.priority),
+    csvField(followUp.reasons.map((reason) => reason.text).join('; ')),
+    csvField(followUp.tags.map((tag) => tag.name).join('; ')),
+    csvField(followUp.notes.map((note) => `${note.author} (${note.createdAt}): ${note.text}`).join(' | ')),
+    csvField(followUp.caller?.label),
+  ];
 }
 
 const ROLE_LABEL: Record<string, string> = { user: 'Caller', assistant: 'Assistant', system: 'System', tool: 'Tool' };
@@ -100,7 +118,7 @@ export function renderMarkdown(session: ExportedSession): string {
   if (typeof session.metadata === 'object' && session.metadata !== null) {
     for (const [key, value] of Object.entries(session.metadata as Record<string, unknown>)) fact(key, text(value));
   }
-  lines.push('', '## Transcript', '');
+  lines.push('', ...renderFollowUpSection(session.followUp ?? null), '## Transcript', '');
   if (session.transcript.length === 0) lines.push('_No transcript (the session has not ended, or nothing was said)._', '');
   for (const raw of session.transcript) {
     const item = viewItem(raw);
@@ -120,6 +138,27 @@ export function renderMarkdown(session: ExportedSession): string {
     if (item.files.length > 0) lines.push('');
   }
   return `${lines.join('\n')}\n`;
+}
+
+const STATE_LABEL: Record<FollowUpState, string> = { open: 'open', 'follow-up': 'to follow up', done: 'done' };
+
+/** The owner's follow-up as a section of its own (nothing when there is nothing to show). */
+function renderFollowUpSection(followUp: ExportedFollowUp | null): string[] {
+  if (followUp === null) return [];
+  const { state, priority, snoozedUntil, reasons, tags, notes, caller, changedBy, changedAt } = followUp;
+  if (state === 'open' && reasons.length === 0 && tags.length === 0 && notes.length === 0 && caller === null) return [];
+  const details = [priority ? `${priority} priority` : '', snoozedUntil ? `snoozed until ${snoozedUntil}` : ''].filter(Boolean);
+  const lines = ['## Follow-up', '', `- **State:** ${STATE_LABEL[state]}${details.length > 0 ? ` (${details.join(', ')})` : ''}`];
+  if (changedBy) lines.push(`- **Changed by:** ${changedBy}${changedAt ? ` on ${changedAt}` : ''}`);
+  if (caller) lines.push(`- **Caller:** ${caller.label}`);
+  if (tags.length > 0) lines.push(`- **Tags:** ${tags.map((tag) => tag.name).join(', ')}`);
+  if (reasons.length > 0) lines.push('', '**Why:**', '', ...reasons.map((reason) => `- ${reason.text} (${reason.priority} priority)`));
+  for (const note of notes) {
+    const edited = note.updatedAt !== note.createdAt ? `, edited ${note.updatedAt}` : '';
+    lines.push('', `**Note** by ${note.author}, ${note.createdAt}${edited}`, '', quoteBlock(note.text));
+  }
+  lines.push('');
+  return lines;
 }
 
 function quoteBlock(content: string): string {

@@ -3,8 +3,12 @@
  * the webhook route (signatures are not checked: the files are the user's own). Accepts one
  * payload, a JSON array of payloads, NDJSON (one payload per line), or this app's own JSON/NDJSON
  * export, which is turned back into its two events: an export can be restored on another machine.
+ * An exported session's `followUp` (the owner's state, notes and tags) is restored once its
+ * events are stored.
  */
 import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { FOLLOW_UP_STATES, PRIORITIES, TAG_COLORS, type ExportedFollowUp } from '../../shared/follow-up.js';
 import { checkPayload } from '../../shared/payload.js';
 import { stringifyJson } from '../../shared/json.js';
 import type { ArchiveStore } from './archive/store.js';
@@ -20,6 +24,8 @@ export interface ImportSummary {
   stored: number;
   duplicates: number;
   ignored: number;
+  /** Exported sessions whose follow-up, notes and tags were restored. */
+  followUps: number;
   invalid: ImportProblem[];
 }
 
@@ -30,10 +36,38 @@ interface Candidate {
   raw: Buffer;
 }
 
+/** An exported session's owner edits, restored after its events are stored. */
+interface PendingFollowUp {
+  where: string;
+  sessionId: string;
+  followUp: ExportedFollowUp;
+}
+
+/** What a file holds: the events to replay and the follow-ups to restore after them. */
+interface FileContents {
+  candidates: Candidate[];
+  followUps: PendingFollowUp[];
+}
+
 const BATCH = 500;
 
+const isoTime = z.iso.datetime({ offset: true });
+
+/** ExportedFollowUp (shared/follow-up.ts), as an export file must spell it. */
+const exportedFollowUpSchema = z.object({
+  state: z.enum(FOLLOW_UP_STATES),
+  priority: z.enum(PRIORITIES).nullable(),
+  snoozedUntil: isoTime.nullable(),
+  reasons: z.array(z.object({ ruleId: z.string().min(1), text: z.string(), priority: z.enum(PRIORITIES) })),
+  changedBy: z.string().nullable(),
+  changedAt: isoTime.nullable(),
+  notes: z.array(z.object({ author: z.string().min(1), text: z.string(), createdAt: isoTime, updatedAt: isoTime })),
+  tags: z.array(z.object({ name: z.string().trim().min(1), color: z.enum(TAG_COLORS) })),
+  caller: z.object({ key: z.string().min(1), label: z.string(), kind: z.enum(['phone', 'email', 'other']) }).nullable(),
+}) satisfies z.ZodType<ExportedFollowUp>;
+
 export async function importFiles(archive: ArchiveStore, files: string[]): Promise<ImportSummary> {
-  const summary: ImportSummary = { payloads: 0, stored: 0, duplicates: 0, ignored: 0, invalid: [] };
+  const summary: ImportSummary = { payloads: 0, stored: 0, duplicates: 0, ignored: 0, followUps: 0, invalid: [] };
   for (const file of files) {
     let text: string;
     try {
@@ -42,12 +76,27 @@ export async function importFiles(archive: ArchiveStore, files: string[]): Promi
       summary.invalid.push({ where: file, reason: `cannot read: ${(error as Error).message}` });
       continue;
     }
-    const candidates = readCandidates(file, text, summary.invalid);
+    const { candidates, followUps } = readContents(file, text, summary.invalid);
     for (let i = 0; i < candidates.length; i += BATCH) {
       await Promise.all(candidates.slice(i, i + BATCH).map((candidate) => importOne(archive, candidate, summary)));
     }
+    await restoreFollowUps(archive, followUps, summary);
   }
   return summary;
+}
+
+/** After the file's events: a follow-up needs its session's row, which exists once they are settled. */
+async function restoreFollowUps(archive: ArchiveStore, followUps: PendingFollowUp[], summary: ImportSummary): Promise<void> {
+  if (followUps.length === 0) return;
+  await archive.settled();
+  for (const { where, sessionId, followUp } of followUps) {
+    try {
+      await archive.restoreFollowUp(sessionId, followUp);
+      summary.followUps += 1;
+    } catch (error) {
+      summary.invalid.push({ where: `${where} followUp`, reason: `follow-up not restored: ${(error as Error).message}` });
+    }
+  }
 }
 
 async function importOne(archive: ArchiveStore, candidate: Candidate, summary: ImportSummary): Promise<void> {
@@ -70,31 +119,33 @@ async function importOne(archive: ArchiveStore, candidate: Candidate, summary: I
   }
 }
 
-function readCandidates(file: string, text: string, problems: ImportProblem[]): Candidate[] {
+function readContents(file: string, text: string, problems: ImportProblem[]): FileContents {
+  const contents: FileContents = { candidates: [], followUps: [] };
+  const add = (where: string, value: unknown, raw: Buffer | null) => expand(where, value, raw, contents, problems);
   const whole = text.trim() === '' ? null : parseJsonSafely(text);
   if (whole?.ok) {
     const value = whole.value;
-    if (Array.isArray(value)) return value.flatMap((item, i) => expand(`${file}[${i}]`, item, null));
-    return expand(file, value, Buffer.from(text.trim(), 'utf8'));
+    if (Array.isArray(value)) value.forEach((item, i) => add(`${file}[${i}]`, item, null));
+    else add(file, value, Buffer.from(text.trim(), 'utf8'));
+    return contents;
   }
   // Not one JSON document: NDJSON, one payload per line.
-  const candidates: Candidate[] = [];
   text.split('\n').forEach((line, index) => {
     if (line.trim() === '') return;
     const where = `${file}:${index + 1}`;
     const parsed = parseJsonSafely(line);
     if (!parsed.ok) problems.push({ where, reason: parsed.reason });
-    else candidates.push(...expand(where, parsed.value, Buffer.from(line.trim(), 'utf8')));
+    else add(where, parsed.value, Buffer.from(line.trim(), 'utf8'));
   });
-  if (candidates.length === 0 && problems.length === 0) problems.push({ where: file, reason: 'no payloads found (empty file?)' });
-  return candidates;
+  if (contents.candidates.length === 0 && problems.length === 0) problems.push({ where: file, reason: 'no payloads found (empty file?)' });
+  return contents;
 }
 
 /** A payload stays as it is; an exported session (ours) becomes its session.started and session.ended. */
-function expand(where: string, value: unknown, raw: Buffer | null): Candidate[] {
-  if (isExportDocument(value)) return value.sessions.flatMap((session, i) => fromExported(`${where} sessions[${i}]`, session));
-  if (isExportedSession(value)) return fromExported(where, value);
-  return [{ where, value, raw: raw ?? Buffer.from(stringifyJson(value), 'utf8') }];
+function expand(where: string, value: unknown, raw: Buffer | null, contents: FileContents, problems: ImportProblem[]): void {
+  if (isExportDocument(value)) value.sessions.forEach((session, i) => fromExported(`${where} sessions[${i}]`, session, contents, problems));
+  else if (isExportedSession(value)) fromExported(where, value, contents, problems);
+  else contents.candidates.push({ where, value, raw: raw ?? Buffer.from(stringifyJson(value), 'utf8') });
 }
 
 interface ExportedLike {
@@ -106,6 +157,7 @@ interface ExportedLike {
   durationSeconds?: unknown;
   metadata?: unknown;
   transcript?: unknown;
+  followUp?: unknown;
 }
 
 function isExportDocument(value: unknown): value is { sessions: ExportedLike[] } {
@@ -116,8 +168,7 @@ function isExportedSession(value: unknown): value is ExportedLike {
   return typeof value === 'object' && value !== null && !('event' in value) && typeof (value as ExportedLike).sessionId === 'string' && 'transcript' in value;
 }
 
-function fromExported(where: string, session: ExportedLike): Candidate[] {
-  const out: Candidate[] = [];
+function fromExported(where: string, session: ExportedLike, contents: FileContents, problems: ImportProblem[]): void {
   const envelope = { assistantId: session.assistantId, sessionId: session.sessionId };
   if (session.startedAt) {
     const payload = {
@@ -126,7 +177,7 @@ function fromExported(where: string, session: ExportedLike): Candidate[] {
       ...envelope,
       data: session.metadata === null || session.metadata === undefined ? {} : { metadata: session.metadata },
     };
-    out.push({ where: `${where} (started)`, value: payload, raw: Buffer.from(stringifyJson(payload), 'utf8') });
+    contents.candidates.push({ where: `${where} (started)`, value: payload, raw: Buffer.from(stringifyJson(payload), 'utf8') });
   }
   if (session.endedAt) {
     const data: Record<string, unknown> = {};
@@ -134,7 +185,17 @@ function fromExported(where: string, session: ExportedLike): Candidate[] {
     if (session.durationSeconds !== null && session.durationSeconds !== undefined) data.durationSeconds = session.durationSeconds;
     data.transcript = session.transcript;
     const payload = { event: 'session.ended', timestamp: session.endedAt, ...envelope, data };
-    out.push({ where: `${where} (ended)`, value: payload, raw: Buffer.from(stringifyJson(payload), 'utf8') });
+    contents.candidates.push({ where: `${where} (ended)`, value: payload, raw: Buffer.from(stringifyJson(payload), 'utf8') });
   }
-  return out;
+  // Exports made before follow-ups existed have none; a broken one is reported and the events still go in.
+  if (session.followUp === undefined || session.followUp === null) return;
+  const followUp = exportedFollowUpSchema.safeParse(session.followUp);
+  if (followUp.success) contents.followUps.push({ where, sessionId: session.sessionId, followUp: followUp.data });
+  else problems.push({ where: `${where} followUp`, reason: `follow-up not restored: ${describeIssues(followUp.error)}` });
+}
+
+/** "notes[0].createdAt: Invalid ISO datetime; state: …" (the first few). */
+function describeIssues(error: z.ZodError): string {
+  const issues = error.issues.slice(0, 3).map((issue) => `${issue.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('').replace(/^\./, '') || 'followUp'}: ${issue.message}`);
+  return issues.join('; ') + (error.issues.length > 3 ? `; and ${error.issues.length - 3} more` : '');
 }

@@ -206,7 +206,7 @@ export function buildProgram(): Command {
       try {
         const summary = await importFiles(archive, files);
         process.stderr.write(
-          `imported ${summary.payloads} payload${summary.payloads === 1 ? '' : 's'}: ${summary.stored} stored, ${summary.duplicates} already archived, ${summary.ignored} unknown event types ignored, ${summary.invalid.length} invalid\n`,
+          `imported ${summary.payloads} payload${summary.payloads === 1 ? '' : 's'}: ${summary.stored} stored, ${summary.duplicates} already archived, ${summary.ignored} unknown event types ignored, ${summary.followUps} follow-up${summary.followUps === 1 ? '' : 's'} restored, ${summary.invalid.length} invalid\n`,
         );
         for (const problem of summary.invalid.slice(0, 50)) process.stderr.write(`  ${problem.where}: ${problem.reason}\n`);
         if (summary.invalid.length > 50) process.stderr.write(`  … and ${summary.invalid.length - 50} more\n`);
