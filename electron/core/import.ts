@@ -121,6 +121,7 @@ async function importOne(archive: ArchiveStore, candidate: Candidate, summary: I
 
 function readContents(file: string, text: string, problems: ImportProblem[]): FileContents {
   const contents: FileContents = { candidates: [], followUps: [] };
+  const problemsBefore = problems.length;
   const add = (where: string, value: unknown, raw: Buffer | null) => expand(where, value, raw, contents, problems);
   const whole = text.trim() === '' ? null : parseJsonSafely(text);
   if (whole?.ok) {
@@ -137,7 +138,7 @@ function readContents(file: string, text: string, problems: ImportProblem[]): Fi
     if (!parsed.ok) problems.push({ where, reason: parsed.reason });
     else add(where, parsed.value, Buffer.from(line.trim(), 'utf8'));
   });
-  if (contents.candidates.length === 0 && problems.length === 0) problems.push({ where: file, reason: 'no payloads found (empty file?)' });
+  if (contents.candidates.length === 0 && contents.followUps.length === 0 && problems.length === problemsBefore) problems.push({ where: file, reason: 'no payloads found (empty file?)' });
   return contents;
 }
 
