@@ -2,6 +2,16 @@ import { useEffect, useState, type FormEvent } from 'react';
 import type { SecretName, Settings, SettingsView } from '../../../shared/settings';
 import { getApi } from '../api/client';
 import { Badge } from '../components/common';
+import './rules/rules.css';
+
+const NOTIFY_CHOICES: Array<{ value: Settings['notifyCalls']; label: string }> = [
+  { value: 'all', label: 'every ended call' },
+  { value: 'follow-up', label: 'only calls that need follow-up' },
+  { value: 'none', label: 'never' },
+];
+
+/** The summary's time when it is switched back on (the input keeps it while off). */
+const DEFAULT_SUMMARY_AT = '08:30';
 
 /** The desktop app's settings; in headless mode the same facts, read-only (they are `serve` options). */
 export function SettingsCard({ onSaved }: { onSaved: () => void }) {
@@ -11,12 +21,14 @@ export function SettingsCard({ onSaved }: { onSaved: () => void }) {
   const [secrets, setSecrets] = useState<Partial<Record<SecretName, string>>>({});
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   const [saving, setSaving] = useState(false);
+  const [lastSummaryAt, setLastSummaryAt] = useState(DEFAULT_SUMMARY_AT);
 
   useEffect(() => {
     api.getSettings({}).then(
       (v) => {
         setView(v);
         setDraft(v.settings);
+        if (v.settings.dailySummaryAt !== null) setLastSummaryAt(v.settings.dailySummaryAt);
       },
       (e: Error) => setMessage({ ok: false, text: e.message }),
     );
@@ -106,23 +118,52 @@ export function SettingsCard({ onSaved }: { onSaved: () => void }) {
           )}
         </fieldset>
         <fieldset disabled={!editable}>
-          <legend>{editable ? 'Notifications and start-up' : 'Calls with no end'}</legend>
+          <legend>{editable ? 'Notifications and start-up' : 'Alerts and calls with no end'}</legend>
           {editable && (
             <>
-              <label className="check">
-                <input type="checkbox" checked={draft.notifyOnEnded} onChange={(e) => set('notifyOnEnded', e.target.checked)} /> When a call ends
-              </label>
-              <label className="check">
-                <input type="checkbox" checked={draft.notifyOnStarted} onChange={(e) => set('notifyOnStarted', e.target.checked)} /> When a call starts
-              </label>
-              <label className="check">
-                <input type="checkbox" checked={draft.notificationsPaused} onChange={(e) => set('notificationsPaused', e.target.checked)} /> Pause all notifications
-              </label>
-              <label className="check">
-                <input type="checkbox" checked={draft.startAtLogin} onChange={(e) => set('startAtLogin', e.target.checked)} /> Start at login
-              </label>
+              <fieldset className="radio-group" role="radiogroup" aria-label="Notify me">
+                <legend>Notify me</legend>
+                {NOTIFY_CHOICES.map((choice) => (
+                  <label key={choice.value} className="check">
+                    <input type="radio" name="notifyCalls" value={choice.value} checked={draft.notifyCalls === choice.value} onChange={() => set('notifyCalls', choice.value)} /> {choice.label}
+                  </label>
+                ))}
+              </fieldset>
+              <div className="radio-group">
+                <label className="check">
+                  <input type="checkbox" checked={draft.notifyOnStarted} onChange={(e) => set('notifyOnStarted', e.target.checked)} /> When a call starts
+                </label>
+                <label className="check">
+                  <input type="checkbox" checked={draft.notificationsPaused} onChange={(e) => set('notificationsPaused', e.target.checked)} /> Pause all notifications
+                </label>
+                <label className="check">
+                  <input type="checkbox" checked={draft.startAtLogin} onChange={(e) => set('startAtLogin', e.target.checked)} /> Start at login
+                </label>
+              </div>
             </>
           )}
+          <div className="radio-group">
+            <span className="summary-time">
+              <label className="check">
+                <input type="checkbox" checked={draft.dailySummaryAt !== null} onChange={(e) => set('dailySummaryAt', e.target.checked ? lastSummaryAt : null)} /> Daily summary at
+              </label>
+              <input
+                type="time"
+                aria-label="Daily summary time"
+                disabled={draft.dailySummaryAt === null}
+                value={draft.dailySummaryAt ?? lastSummaryAt}
+                onChange={(e) => {
+                  if (!/^\d\d:\d\d$/.test(e.target.value)) return;
+                  setLastSummaryAt(e.target.value);
+                  set('dailySummaryAt', e.target.value);
+                }}
+              />
+            </span>
+            <span className="muted setting-hint">Calls yesterday, open follow-ups and failures{editable ? '' : ', in the log and this window'}.</span>
+            <label className="check">
+              <input type="checkbox" checked={draft.quietAlerts} onChange={(e) => set('quietAlerts', e.target.checked)} /> Tell me when no call has come for unusually long during usual hours
+            </label>
+          </div>
           <label className="setting">
             <span>Flag calls with no end after (minutes)</span>
             <input type="number" min={5} max={10080} value={draft.staleAfterMinutes} onChange={(e) => set('staleAfterMinutes', Number(e.target.value))} />

@@ -3,6 +3,8 @@ import type { ArchiveStatus, SendTestResult } from '../../../shared/api';
 import { getApi } from '../api/client';
 import { Badge, CopyButton } from '../components/common';
 import { formatCount, localDateTime, utcTitle } from '../format';
+import { CallerSettingsCard } from './rules/CallerSettingsCard';
+import { RulesCard } from './rules/RulesCard';
 import { SettingsCard } from './SettingsCard';
 
 export function SetupView({ status, onChanged }: { status: ArchiveStatus; onChanged: () => void }) {
@@ -128,6 +130,10 @@ export function SetupView({ status, onChanged }: { status: ArchiveStatus; onChan
       </section>
 
       <SettingsCard onSaved={onChanged} />
+
+      <RulesCard triage={status.triage} />
+
+      <CallerSettingsCard triage={status.triage} />
 
       <section className="card" aria-labelledby="demo-title">
         <h2 id="demo-title">Try it with demo data</h2>
