@@ -61,7 +61,7 @@ const exportedFollowUpSchema = z.object({
   reasons: z.array(z.object({ ruleId: z.string().min(1), text: z.string(), priority: z.enum(PRIORITIES) })),
   changedBy: z.string().nullable(),
   changedAt: isoTime.nullable(),
-  notes: z.array(z.object({ author: z.string().min(1), text: z.string(), createdAt: isoTime, updatedAt: isoTime })),
+  notes: z.array(z.object({ author: z.string().min(1), text: z.string().trim().min(1), createdAt: isoTime, updatedAt: isoTime })),
   tags: z.array(z.object({ name: z.string().trim().min(1), color: z.enum(TAG_COLORS) })),
   caller: z.object({ key: z.string().min(1), label: z.string(), kind: z.enum(['phone', 'email', 'other']) }).nullable(),
 }) satisfies z.ZodType<ExportedFollowUp>;
