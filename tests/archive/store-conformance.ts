@@ -127,6 +127,11 @@ function expectedSummary(m: Model, now: number, staleAfterMs: number): SessionSu
     toolCallCount: transcript.filter((item) => item.toolCall).length,
     toolErrorCount: transcript.filter((item) => item.toolCall?.error).length,
     fileCount: transcript.reduce((n, item) => n + (item.files?.length ?? 0), 0),
+    followUpState: 'open',
+    priority: null,
+    snoozedUntil: null,
+    tags: [],
+    caller: null,
   };
 }
 

@@ -295,6 +295,78 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_by_assistant ON sessions (assistant_id) WHERE assistant_id IS NOT NULL;
     `,
   },
+  {
+    version: 9,
+    name: "the owner's side: follow-ups, notes, tags, triage rules, callers",
+    sql: `
+      -- The owner's edits and the rules' conclusions live apart from the received events: deleting
+      -- a session takes them with it (foreign keys, enforced on the writer's connection).
+      -- No row = state open, version 0: most sessions never need one.
+      CREATE TABLE follow_ups (
+        session_id     TEXT    PRIMARY KEY REFERENCES sessions (session_id) ON DELETE CASCADE,
+        state          TEXT    NOT NULL CHECK (state IN ('open', 'follow-up', 'done')),
+        priority       INTEGER CHECK (priority BETWEEN 1 AND 3),   -- 1 low, 2 normal, 3 high
+        snoozed_until  INTEGER,
+        reasons        TEXT    NOT NULL DEFAULT '[]',               -- JSON FollowUpReason[] from the rules
+        changed_by     TEXT,
+        changed_at     INTEGER,
+        owner_set      INTEGER NOT NULL DEFAULT 0 CHECK (owner_set IN (0, 1)),  -- a person decided: rules only refresh reasons
+        version        INTEGER NOT NULL DEFAULT 0,
+        sort_at_ms     INTEGER NOT NULL,                            -- the session's, so the inbox reads one index
+        CHECK (state <> 'follow-up' OR priority IS NOT NULL)
+      ) STRICT, WITHOUT ROWID;
+      -- The inbox: by priority, then oldest first; counts read only follow-ups.
+      CREATE INDEX follow_ups_inbox ON follow_ups (priority DESC, sort_at_ms, session_id) WHERE state = 'follow-up';
+      CREATE INDEX follow_ups_snoozed ON follow_ups (snoozed_until, session_id) WHERE state = 'follow-up' AND snoozed_until IS NOT NULL;
+      CREATE INDEX follow_ups_done ON follow_ups (changed_at DESC, session_id DESC) WHERE state = 'done';
+
+      CREATE TABLE notes (
+        id          INTEGER PRIMARY KEY,
+        session_id  TEXT    NOT NULL REFERENCES sessions (session_id) ON DELETE CASCADE,
+        author      TEXT    NOT NULL,
+        text        TEXT    NOT NULL,
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX notes_by_session ON notes (session_id, created_at);
+
+      CREATE TABLE tags (
+        id     INTEGER PRIMARY KEY,
+        name   TEXT    NOT NULL UNIQUE COLLATE NOCASE,
+        color  TEXT    NOT NULL
+      ) STRICT;
+      CREATE TABLE session_tags (
+        session_id  TEXT    NOT NULL REFERENCES sessions (session_id) ON DELETE CASCADE,
+        tag_id      INTEGER NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
+        source      TEXT    NOT NULL CHECK (source IN ('owner', 'rule')),  -- rules never remove an owner's tag
+        added_by    TEXT    NOT NULL,
+        added_at    INTEGER NOT NULL,
+        PRIMARY KEY (session_id, tag_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX session_tags_by_tag ON session_tags (tag_id, session_id);
+
+      -- Built-in rules are seeded by the writer when it opens (their defaults live in code).
+      CREATE TABLE rules (
+        id          TEXT    PRIMARY KEY,
+        position    INTEGER NOT NULL,
+        definition  TEXT    NOT NULL,   -- JSON: the rule without id and updatedAt
+        updated_at  INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE archive_settings (
+        name   TEXT PRIMARY KEY,
+        value  TEXT NOT NULL            -- JSON
+      ) STRICT, WITHOUT ROWID;
+      -- Sessions archived before the rules existed have never been triaged: the writer runs the
+      -- rules over them in the background (and clears this) when it opens.
+      INSERT INTO archive_settings (name, value) SELECT 'triage_pending', 'true' WHERE EXISTS (SELECT 1 FROM sessions);
+
+      ALTER TABLE sessions ADD COLUMN caller_key TEXT;
+      ALTER TABLE sessions ADD COLUMN caller_label TEXT;
+      ALTER TABLE sessions ADD COLUMN caller_kind TEXT CHECK (caller_kind IN ('phone', 'email', 'other'));
+      CREATE INDEX sessions_by_caller ON sessions (caller_key, sort_at_ms DESC) WHERE caller_key IS NOT NULL;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length === 0 ? 0 : MIGRATIONS[MIGRATIONS.length - 1]!.version;

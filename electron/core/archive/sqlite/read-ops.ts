@@ -3,6 +3,8 @@ import type { StoreReads } from '../store.js';
 import type { ReadableDB } from './database.js';
 import { getDelivery, listDeliveries, listQuarantine } from './reads/deliveries.js';
 import { exportSessions } from './reads/export.js';
+import { callerSettings, followUpCounts, getFollowUp, listRules, listTags } from './reads/follow-ups.js';
+import { inbox } from './reads/inbox.js';
 import { getFacets, getMessages, getSession, listSessions } from './reads/sessions.js';
 import { counts, recentOutages, storedEvents } from './reads/status.js';
 
@@ -22,12 +24,12 @@ export function sqliteReads(db: ReadableDB): SyncReads {
     listQuarantine: (options) => listQuarantine(db, options),
     storedEvents: (sessionId) => storedEvents(db, sessionId),
     exportSessions: (options) => exportSessions(db, options),
-    getFollowUp: () => notBuiltYet('getFollowUp'),
-    inbox: () => notBuiltYet('inbox'),
-    followUpCounts: () => notBuiltYet('followUpCounts'),
-    listTags: () => notBuiltYet('listTags'),
-    listRules: () => notBuiltYet('listRules'),
-    callerSettings: () => notBuiltYet('callerSettings'),
+    getFollowUp: (sessionId) => getFollowUp(db, sessionId),
+    inbox: (options) => inbox(db, options),
+    followUpCounts: (now) => followUpCounts(db, now),
+    listTags: () => listTags(db),
+    listRules: () => listRules(db),
+    callerSettings: () => callerSettings(db),
     previewRule: () => notBuiltYet('previewRule'),
     getCaller: () => notBuiltYet('getCaller'),
     periodSummary: () => notBuiltYet('periodSummary'),

@@ -15,6 +15,7 @@ import { HIGHLIGHT_END, HIGHLIGHT_START } from '../../../../../shared/highlight.
 import { BadCursorError } from '../../errors.js';
 import type { ListOptions } from '../../types.js';
 import { statement, type ReadableDB } from '../database.js';
+import { ownerFields, type OwnerFields } from './session-owner-fields.js';
 
 interface SessionRow {
   rowid: number;
@@ -36,11 +37,14 @@ interface SessionRow {
   file_count: number;
   first_message_id: number | null;
   last_message_id: number | null;
+  caller_key: string | null;
+  caller_label: string | null;
+  caller_kind: 'phone' | 'email' | 'other' | null;
 }
 
 const SESSION_COLUMNS = `s.rowid, s.session_id, s.assistant_id, s.status, s.started_at, s.started_at_ms, s.ended_at, s.sort_at_ms,
   s.reason, s.duration_seconds, s.mode, s.metadata, s.first_user_line, s.message_count, s.tool_call_count,
-  s.tool_error_count, s.file_count, s.first_message_id, s.last_message_id`;
+  s.tool_error_count, s.file_count, s.first_message_id, s.last_message_id, s.caller_key, s.caller_label, s.caller_kind`;
 
 /** Matches fetched from the index per step while filling a page of search results. */
 const SEARCH_STEP = 400;
@@ -120,6 +124,26 @@ function filterClause(filters: SessionFilters, now: number, staleAfterMs: number
     parts.push('CAST(s.assistant_id AS TEXT) = ?');
     params.push(filters.assistantId);
   }
+  if (filters.followUp === 'open') {
+    parts.push("s.session_id NOT IN (SELECT f.session_id FROM follow_ups f WHERE f.state <> 'open')");
+  } else if (filters.followUp === 'done') {
+    parts.push("s.session_id IN (SELECT f.session_id FROM follow_ups f WHERE f.state = 'done')");
+  } else if (filters.followUp === 'follow-up') {
+    // To follow up now: not snoozed (or the snooze is over).
+    parts.push("s.session_id IN (SELECT f.session_id FROM follow_ups f WHERE f.state = 'follow-up' AND (f.snoozed_until IS NULL OR f.snoozed_until <= ?))");
+    params.push(now);
+  } else if (filters.followUp === 'snoozed') {
+    parts.push("s.session_id IN (SELECT f.session_id FROM follow_ups f WHERE f.state = 'follow-up' AND f.snoozed_until IS NOT NULL AND f.snoozed_until > ?)");
+    params.push(now);
+  }
+  if (filters.tagId !== undefined) {
+    parts.push('s.session_id IN (SELECT st.session_id FROM session_tags st WHERE st.tag_id = ?)');
+    params.push(filters.tagId);
+  }
+  if (filters.callerKey !== undefined) {
+    parts.push('s.caller_key = ?');
+    params.push(filters.callerKey);
+  }
   return { sql: parts.length ? parts.join(' AND ') : '1', params };
 }
 
@@ -166,7 +190,8 @@ export function listSessions(db: ReadableDB, options: ListOptions): SessionPage 
   }
   const hasMore = rows.length > limit;
   const page = rows.slice(0, limit);
-  const items = page.map((row) => toSummary(row, now, options.staleAfterMs));
+  const owner = ownerFields(db, page, now);
+  const items = page.map((row) => toSummary(row, now, options.staleAfterMs, owner.get(row.session_id)!));
   if (fts) {
     const terms = searchTerms(options.query ?? '');
     page.forEach((row, i) => {
@@ -307,7 +332,7 @@ export function highlight(text: string, searched: Array<string | SearchTerm>): s
   return out.replace(/\s+/g, ' ');
 }
 
-function toSummary(row: SessionRow, now: number, staleAfterMs: number): SessionSummary {
+function toSummary(row: SessionRow, now: number, staleAfterMs: number, owner: OwnerFields): SessionSummary {
   return {
     sessionId: row.session_id,
     assistantId: row.assistant_id === null ? null : String(row.assistant_id),
@@ -324,6 +349,7 @@ function toSummary(row: SessionRow, now: number, staleAfterMs: number): SessionS
     toolCallCount: row.tool_call_count,
     toolErrorCount: row.tool_error_count,
     fileCount: row.file_count,
+    ...owner,
   };
 }
 
@@ -337,7 +363,7 @@ export function getSession(db: ReadableDB, sessionId: string, staleAfterMs: numb
     metadata = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : { value: parsed };
   }
   return {
-    ...toSummary(row, now, staleAfterMs),
+    ...toSummary(row, now, staleAfterMs, ownerFields(db, [row], now).get(row.session_id)!),
     metadata,
     receivedStartedAt: received.find((r) => r.event === 'session.started')?.received_at ?? null,
     receivedEndedAt: received.find((r) => r.event === 'session.ended')?.received_at ?? null,

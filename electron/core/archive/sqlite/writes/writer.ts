@@ -7,9 +7,24 @@ import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { KnownPayload } from '../../../../../shared/payload.js';
 import type { StoreWrites } from '../../store.js';
-import type { ArchiveLimits, DeliveryRecord, GroupCommitStats, IngestInput, IngestResult, Outage, ProjectedEvent, QuarantineRecord } from '../../types.js';
+import type { ExportedFollowUp, FollowUpView, Tag, TagColor } from '../../../../../shared/follow-up.js';
+import type {
+  AddNoteInput,
+  ArchiveLimits,
+  DeliveryRecord,
+  EditNoteInput,
+  GroupCommitStats,
+  IngestInput,
+  IngestResult,
+  Outage,
+  ProjectedEvent,
+  QuarantineRecord,
+  SetFollowUpInput,
+  TagSessionInput,
+} from '../../types.js';
 import { statement, type WritableDB } from '../database.js';
 import { GroupCommitter } from './group-commit.js';
+import * as edits from './owner-edits.js';
 import { projectEvent } from './projection.js';
 import { Projector } from './projector.js';
 
@@ -49,31 +64,39 @@ export class SqliteWriter implements StoreWrites {
     };
   }
 
-  // TEMPORARY (issue 10 in progress): replaced by the follow-up writes.
-  setFollowUp(): never {
-    throw new Error('not built yet: setFollowUp');
+  setFollowUp(input: SetFollowUpInput): Promise<FollowUpView> {
+    return this.committer.submit((db) => edits.setFollowUp(db, input));
   }
-  addNote(): never {
-    throw new Error('not built yet: addNote');
+
+  addNote(input: AddNoteInput): Promise<FollowUpView> {
+    return this.committer.submit((db) => edits.addNote(db, input));
   }
-  editNote(): never {
-    throw new Error('not built yet: editNote');
+
+  editNote(input: EditNoteInput): Promise<FollowUpView> {
+    return this.committer.submit((db) => edits.editNote(db, input));
   }
-  deleteNote(): never {
-    throw new Error('not built yet: deleteNote');
+
+  deleteNote(input: { noteId: number; author: string }): Promise<FollowUpView> {
+    return this.committer.submit((db) => edits.deleteNote(db, input));
   }
-  saveTag(): never {
-    throw new Error('not built yet: saveTag');
+
+  saveTag(tag: { id?: number | undefined; name: string; color: TagColor }): Promise<Tag> {
+    return this.committer.submit((db) => edits.saveTag(db, tag));
   }
-  deleteTag(): never {
-    throw new Error('not built yet: deleteTag');
+
+  deleteTag(id: number): Promise<boolean> {
+    return this.committer.submit((db) => edits.deleteTag(db, id));
   }
-  tagSession(): never {
-    throw new Error('not built yet: tagSession');
+
+  tagSession(input: TagSessionInput): Promise<FollowUpView> {
+    return this.committer.submit((db) => edits.tagSession(db, input));
   }
-  restoreFollowUp(): never {
-    throw new Error('not built yet: restoreFollowUp');
+
+  restoreFollowUp(sessionId: string, followUp: ExportedFollowUp): Promise<void> {
+    return this.committer.submit((db) => edits.restoreFollowUp(db, sessionId, followUp, Date.now()));
   }
+
+  // TEMPORARY (issue 10 in progress): replaced by the triage writes.
   saveRule(): never {
     throw new Error('not built yet: saveRule');
   }
