@@ -1,0 +1,44 @@
+/**
+ * What was said in a session, folded once for word matching and shared by every rule that looks
+ * at it (the store evaluates all rules on the same facts object).
+ */
+import type { SessionFacts } from './index.js';
+import { excerpt, foldText, type PhraseMatcher } from './text.js';
+
+type Message = SessionFacts['messages'][number];
+
+/** Whose words a rule reads: the caller's (role user), or everyone's but the system prompt's. */
+export type Speaker = 'caller' | 'anyone';
+
+const foldedByMessages = new WeakMap<SessionFacts['messages'], string[]>();
+
+function foldedContents(messages: SessionFacts['messages']): string[] {
+  let folded = foldedByMessages.get(messages);
+  if (folded === undefined) {
+    folded = messages.map((message) => foldText(message.content));
+    foldedByMessages.set(messages, folded);
+  }
+  return folded;
+}
+
+/** The system prompt is instructions to the assistant, not something anyone said. */
+function speaks(message: Message, who: Speaker): boolean {
+  return who === 'caller' ? message.role === 'user' : message.role !== 'system';
+}
+
+/** The first message in which any phrase is said, or null. */
+export function firstSaying(messages: SessionFacts['messages'], who: Speaker, matcher: PhraseMatcher): Message | null {
+  const folded = foldedContents(messages);
+  for (let i = 0; i < messages.length; i += 1) {
+    const message = messages[i]!;
+    if (speaks(message, who) && matcher.test(folded[i]!)) return message;
+  }
+  return null;
+}
+
+/** The words around the phrase in a message, quoted: `"…can I speak to a real person about…"`. */
+export function quoteSaying(message: Message, matcher: PhraseMatcher, max: number): string {
+  const found = matcher.locate(message.content);
+  const quote = found ? excerpt(message.content, found.start, found.end, max - 2) : excerpt(message.content, 0, 0, max - 2);
+  return `"${quote}"`;
+}
