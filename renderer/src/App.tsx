@@ -1,13 +1,17 @@
-import { useCallback, useEffect, useState } from 'react';
-import type { ArchiveStatus } from '../../shared/api';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { ArchiveStatus, SessionFilters } from '../../shared/api';
 import { ApiCallError, getApi } from './api/client';
-import { ErrorState, Loading } from './components/common';
+import { EmptyState, ErrorState, Loading } from './components/common';
+import { formatCount } from './format';
 import { useArchiveChanges, useRoute, useThrottled, type View } from './hooks';
+import { CallerView } from './views/CallerView';
 import { DeliveriesView } from './views/DeliveriesView';
+import { InboxView } from './views/InboxView';
 import { SessionsView } from './views/SessionsView';
 import { SetupView } from './views/SetupView';
 
 const TABS: Array<{ view: View; label: string }> = [
+  { view: 'inbox', label: 'Inbox' },
   { view: 'sessions', label: 'Sessions' },
   { view: 'deliveries', label: 'Deliveries' },
   { view: 'setup', label: 'Setup' },
@@ -18,6 +22,8 @@ export function App() {
   const [route, navigate] = useRoute();
   const [status, setStatus] = useState<ArchiveStatus | null>(null);
   const [error, setError] = useState<ApiCallError | Error | null>(null);
+  const [sessionFilters, setSessionFilters] = useState<SessionFilters>({});
+  const [callerLabel, setCallerLabel] = useState<string | null>(null);
 
   const loadStatus = useCallback(() => {
     api.status({}).then(
@@ -31,6 +37,20 @@ export function App() {
   useEffect(loadStatus, [loadStatus]);
   const refreshStatus = useThrottled(loadStatus, 1000);
   useArchiveChanges(() => refreshStatus());
+
+  // The first screen: the inbox when there is something to follow up, unless the URL names one.
+  const firstScreenChosen = useRef(false);
+  useEffect(() => {
+    if (!status || firstScreenChosen.current) return;
+    firstScreenChosen.current = true;
+    if (!route.explicit && (status.followUps?.open ?? 0) > 0) window.location.replace('#/inbox');
+  }, [status, route.explicit]);
+
+  // "Setup → Follow-up rules" and other links into a part of a page: scroll to it.
+  useEffect(() => {
+    if (route.view !== 'setup' || !route.id || !status) return;
+    window.setTimeout(() => document.getElementById(route.id!)?.scrollIntoView({ block: 'start' }), 0);
+  }, [route.view, route.id, status]);
 
   if (error && !status) {
     const unauthorized = error instanceof ApiCallError && error.code === 'unauthorized';
@@ -50,6 +70,8 @@ export function App() {
   // The desktop app without its engine (it failed to start, or waits for the keychain).
   const notRunning = status.warnings.some((w) => w.code === 'not-running');
   const tunnelDown = status.warnings.some((w) => w.code === 'tunnel-down');
+  const openFollowUps = status.followUps?.open ?? 0;
+  const currentTab: View = route.view === 'callers' ? 'sessions' : route.view;
   return (
     <div className="app">
       <header className="topbar">
@@ -61,11 +83,16 @@ export function App() {
             <a
               key={tab.view}
               href={`#/${tab.view}`}
-              className={`tab${route.view === tab.view ? ' current' : ''}`}
-              aria-current={route.view === tab.view ? 'page' : undefined}
+              className={`tab${currentTab === tab.view ? ' current' : ''}`}
+              aria-current={currentTab === tab.view ? 'page' : undefined}
               title={tab.view === 'setup' && status.warnings.length > 0 ? `${status.warnings.length} thing${status.warnings.length === 1 ? '' : 's'} need attention` : undefined}
             >
               {tab.label}
+              {tab.view === 'inbox' && openFollowUps > 0 && (
+                <span className="count-badge" aria-label={`${openFollowUps} to follow up`} title={`${openFollowUps} to follow up`}>
+                  {formatCount(openFollowUps)}
+                </span>
+              )}
               {tab.view === 'setup' && status.warnings.length > 0 && <span className="dot" aria-hidden="true" />}
             </a>
           ))}
@@ -85,9 +112,36 @@ export function App() {
         </div>
       )}
       <main className="content">
-        {route.view === 'sessions' && <SessionsView status={status} openId={route.id} onOpen={(id) => navigate('sessions', id)} onGoToSetup={() => navigate('setup')} />}
+        {route.view === 'inbox' && <InboxView status={status} openId={route.id} onOpen={(id) => navigate('inbox', id)} />}
+        {route.view === 'sessions' && (
+          <SessionsView
+            status={status}
+            openId={route.id}
+            onOpen={(id) => navigate('sessions', id)}
+            onGoToSetup={() => navigate('setup')}
+            filters={sessionFilters}
+            onFiltersChange={setSessionFilters}
+            callerLabel={callerLabel}
+          />
+        )}
+        {route.view === 'callers' && route.id && (
+          <CallerView
+            key={route.id}
+            callerKey={route.id}
+            onShowInSessions={(callerKey, label) => {
+              setSessionFilters({ callerKey });
+              setCallerLabel(label);
+              navigate('sessions');
+            }}
+          />
+        )}
         {route.view === 'deliveries' && <DeliveriesView openId={route.id} onOpen={(id) => navigate('deliveries', id)} onOpenSession={(id) => navigate('sessions', id)} />}
         {route.view === 'setup' && <SetupView status={status} onChanged={loadStatus} />}
+        {route.view === 'callers' && !route.id && (
+          <EmptyState title="Pick a caller">
+            <p>Open a call and follow “All calls from this caller” to see everything about one caller.</p>
+          </EmptyState>
+        )}
       </main>
     </div>
   );

@@ -53,3 +53,59 @@ export function prettyJson(text: string | null): string {
     return text;
   }
 }
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** How long ago, compact: "just now", "5 min", "2 h", "3 days", "5 weeks". */
+export function formatAge(ms: number, now = Date.now()): string {
+  const age = Math.max(0, now - ms);
+  if (age < MINUTE) return 'just now';
+  if (age < HOUR) return `${Math.floor(age / MINUTE)} min`;
+  if (age < DAY) return `${Math.floor(age / HOUR)} h`;
+  const days = Math.floor(age / DAY);
+  if (days < 14) return `${days} day${days === 1 ? '' : 's'}`;
+  if (days < 60) return `${Math.floor(days / 7)} weeks`;
+  return `${Math.floor(days / 30)} months`;
+}
+
+/** The first reason in words, and how many more there are: "Booking failed: timeout +1 more". */
+export function reasonSummary(reasons: ReadonlyArray<{ text: string }>): string {
+  if (reasons.length === 0) return 'Marked to follow up';
+  return reasons.length === 1 ? reasons[0]!.text : `${reasons[0]!.text} +${reasons.length - 1} more`;
+}
+
+export function priorityLabel(priority: 'low' | 'normal' | 'high'): string {
+  return priority === 'high' ? 'High' : priority === 'low' ? 'Low' : 'Normal';
+}
+
+/** "3 calls this week" / "4 calls this month" for a caller who called before; null for a first call. */
+export function returningText(caller: { calls7d: number; calls30d: number }): string | null {
+  if (caller.calls7d > 1) return `${caller.calls7d} calls this week`;
+  if (caller.calls30d > 1) return `${caller.calls30d} calls this month`;
+  return null;
+}
+
+/** The link that calls or writes to a caller, or null when their identity is neither. */
+export function callerHref(caller: { key: string; kind: 'phone' | 'email' | 'other' }): string | null {
+  if (caller.kind === 'phone' && caller.key.startsWith('tel:')) return caller.key;
+  if (caller.kind === 'email' && caller.key.startsWith('mailto:')) return caller.key;
+  return null;
+}
+
+/** The snooze choices: in an hour, tomorrow at 9:00, next Monday at 9:00 (local time). */
+export function snoozeChoices(now = Date.now()): Array<{ label: string; until: number }> {
+  const tomorrow = new Date(now);
+  tomorrow.setDate(tomorrow.getDate() + 1);
+  tomorrow.setHours(9, 0, 0, 0);
+  const monday = new Date(now);
+  // Days until the next Monday: 1..7 (on a Monday, the one a week later).
+  monday.setDate(monday.getDate() + (((8 - monday.getDay()) % 7) || 7));
+  monday.setHours(9, 0, 0, 0);
+  return [
+    { label: '1 hour', until: now + HOUR },
+    { label: 'Tomorrow 9:00', until: tomorrow.getTime() },
+    { label: 'Next Monday 9:00', until: monday.getTime() },
+  ];
+}

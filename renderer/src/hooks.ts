@@ -2,17 +2,26 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, use
 import type { ArchiveChange } from '../../shared/api';
 import { getApi } from './api/client';
 
-export type View = 'sessions' | 'deliveries' | 'setup';
+export type View = 'inbox' | 'sessions' | 'deliveries' | 'setup' | 'callers';
 export interface Route {
   view: View;
   id: string | null;
+  /** False while the URL names no view yet (the app picks its first screen). */
+  explicit: boolean;
 }
+
+const VIEWS: readonly View[] = ['inbox', 'sessions', 'deliveries', 'setup', 'callers'];
 
 function readRoute(): Route {
   const [view, ...rest] = window.location.hash.replace(/^#\/?/, '').split('/');
-  const id = rest.length > 0 ? decodeURIComponent(rest.join('/')) : null;
-  if (view === 'deliveries' || view === 'setup') return { view, id };
-  return { view: 'sessions', id };
+  const id = rest.length > 0 && rest.join('/') !== '' ? decodeURIComponent(rest.join('/')) : null;
+  if (VIEWS.includes(view as View)) return { view: view as View, id, explicit: true };
+  return { view: 'sessions', id, explicit: false };
+}
+
+/** The hash for a view (and an item in it): `#/inbox/<sessionId>`, `#/callers/<key>`. */
+export function routeHref(view: View, id: string | null = null): string {
+  return `#/${view}${id ? `/${encodeURIComponent(id)}` : ''}`;
 }
 
 const subscribeHash = (notify: () => void) => {
@@ -25,7 +34,7 @@ export function useRoute(): [Route, (view: View, id?: string | null) => void] {
   const hash = useSyncExternalStore(subscribeHash, () => window.location.hash);
   const route = useMemo(readRoute, [hash]);
   const navigate = useCallback((view: View, id: string | null = null) => {
-    window.location.hash = `#/${view}${id ? `/${encodeURIComponent(id)}` : ''}`;
+    window.location.hash = routeHref(view, id);
   }, []);
   return [route, navigate];
 }
@@ -65,4 +74,34 @@ export function useDebounced<T>(value: T, ms: number): T {
     return () => window.clearTimeout(timer);
   }, [value, ms]);
   return debounced;
+}
+
+/** A value kept in localStorage as JSON (falls back to `initial` when absent, unreadable or blocked). */
+export function useStoredState<T>(key: string, initial: T): [T, (value: T) => void] {
+  const [value, setValue] = useState<T>(() => {
+    try {
+      const raw = window.localStorage.getItem(key);
+      return raw === null ? initial : (JSON.parse(raw) as T);
+    } catch {
+      return initial;
+    }
+  });
+  const store = useCallback(
+    (next: T) => {
+      setValue(next);
+      try {
+        window.localStorage.setItem(key, JSON.stringify(next));
+      } catch {
+        // storage full or blocked: remembered for this window only
+      }
+    },
+    [key],
+  );
+  return [value, store];
+}
+
+/** Whether the keyboard event comes from a place where the user is typing (keys are theirs then). */
+export function isTyping(target: EventTarget | null): boolean {
+  const element = target as HTMLElement | null;
+  return Boolean(element && (element.tagName === 'INPUT' || element.tagName === 'TEXTAREA' || element.tagName === 'SELECT' || element.isContentEditable));
 }

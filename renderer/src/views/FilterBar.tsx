@@ -1,9 +1,12 @@
 import type { Facets, SessionFilters } from '../../../shared/api';
+import type { Tag } from '../../../shared/follow-up';
 
 interface Props {
   filters: SessionFilters;
   facets: Facets | null;
   onChange: (filters: SessionFilters) => void;
+  /** The owner's tags (listTags), offered as a filter when there are any. */
+  tags?: Tag[];
 }
 
 const toDateInput = (ms: number | undefined) => (ms === undefined ? '' : new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 10));
@@ -19,7 +22,7 @@ const without = <K extends keyof SessionFilters>(filters: SessionFilters, key: K
   return next;
 };
 
-export function FilterBar({ filters, facets, onChange }: Props) {
+export function FilterBar({ filters, facets, onChange, tags = [] }: Props) {
   const set = <K extends keyof SessionFilters>(key: K, value: SessionFilters[K] | undefined) => onChange(without(filters, key, value));
   const active = Object.keys(filters).length;
   return (
@@ -85,6 +88,29 @@ export function FilterBar({ filters, facets, onChange }: Props) {
             {facets.assistants.map((a) => (
               <option key={a} value={a}>
                 {a}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      <label>
+        <span>Follow-up</span>
+        <select aria-label="Follow-up" value={filters.followUp ?? ''} onChange={(e) => set('followUp', (e.target.value || undefined) as SessionFilters['followUp'])}>
+          <option value="">Any</option>
+          <option value="follow-up">To follow up</option>
+          <option value="snoozed">Snoozed</option>
+          <option value="done">Done</option>
+          <option value="open">Open</option>
+        </select>
+      </label>
+      {(tags.length > 0 || filters.tagId !== undefined) && (
+        <label>
+          <span>Tag</span>
+          <select aria-label="Tag" value={filters.tagId ?? ''} onChange={(e) => set('tagId', e.target.value ? Number(e.target.value) : undefined)}>
+            <option value="">Any</option>
+            {tags.map((tag) => (
+              <option key={tag.id} value={tag.id}>
+                {tag.name}
               </option>
             ))}
           </select>

@@ -7,15 +7,18 @@ import { getApi } from '../api/client';
 import { Badge, ConfirmDialog, CopyButton, downloadText, ErrorState, Loading, PaperclipIcon } from '../components/common';
 import { formatDuration, formatOffset, humanReason, localDateTime, prettyJson, utcTitle } from '../format';
 import { useArchiveChanges } from '../hooks';
+import { FollowUpPanel } from './FollowUpPanel';
 
 interface Props {
   sessionId: string;
   query: string;
   onClose: () => void;
   onDeleted: () => void;
+  /** Changes when the follow-up panel's note box should take the focus. */
+  focusNoteSignal?: number;
 }
 
-export function SessionDetailPane({ sessionId, query, onClose, onDeleted }: Props) {
+export function SessionDetailPane({ sessionId, query, onClose, onDeleted, focusNoteSignal }: Props) {
   const api = getApi();
   const [session, setSession] = useState<SessionDetail | null>(null);
   const [messages, setMessages] = useState<MessageView[] | null>(null);
@@ -85,6 +88,7 @@ export function SessionDetailPane({ sessionId, query, onClose, onDeleted }: Prop
             {notice}
           </p>
         )}
+        <FollowUpPanel sessionId={sessionId} caller={session.caller ?? null} focusNoteSignal={focusNoteSignal} />
         <dl className="facts">
           <Fact label="Started">
             <time title={utcTitle(session.startedAt)}>{localDateTime(session.startedAt, true)}</time>

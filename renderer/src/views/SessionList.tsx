@@ -2,6 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, type KeyboardEvent } from 'react';
 import type { SessionSummary } from '../../../shared/api';
 import { Badge, Highlighted, PaperclipIcon } from '../components/common';
+import { FollowUpBadge, ReturningBadge, TagChips } from '../components/follow-up';
 import { formatDuration, humanReason, listTime, utcTitle } from '../format';
 
 interface Props {
@@ -14,12 +15,14 @@ interface Props {
   openId: string | null;
   onOpen: (sessionId: string) => void;
   listRef: React.RefObject<HTMLDivElement | null>;
+  /** The listbox's name (the caller page lists one caller's sessions). */
+  label?: string;
 }
 
 const ROW_HEIGHT = 76;
 
 /** Only the rows in view are in the DOM: smooth at 100,000 sessions. */
-export function SessionList({ items, hasMore, loadingMore, onLoadMore, activeIndex, onActiveIndexChange, openId, onOpen, listRef }: Props) {
+export function SessionList({ items, hasMore, loadingMore, onLoadMore, activeIndex, onActiveIndexChange, openId, onOpen, listRef, label = 'Sessions, newest first' }: Props) {
   const count = items.length + (hasMore ? 1 : 0);
   const virtualizer = useVirtualizer({ count, getScrollElement: () => listRef.current, estimateSize: () => ROW_HEIGHT, overscan: 8 });
   const virtualItems = virtualizer.getVirtualItems();
@@ -60,7 +63,7 @@ export function SessionList({ items, hasMore, loadingMore, onLoadMore, activeInd
       ref={listRef}
       className="session-list"
       role="listbox"
-      aria-label="Sessions, newest first"
+      aria-label={label}
       tabIndex={0}
       aria-activedescendant={active ? `session-row-${activeIndex}` : undefined}
       onKeyDown={onKeyDown}
@@ -102,6 +105,7 @@ function SessionRow({ id, session, active, open, onClick }: { id: string; sessio
         <span className={`mode mode-${session.mode ?? 'unknown'}`}>{session.mode ?? 'unknown'}</span>
         <span className="row-reason">{session.status === 'ended' ? humanReason(session.reason) : ''}</span>
         <span className="row-badges">
+          <FollowUpBadge state={session.followUpState} snoozedUntil={session.snoozedUntil} />
           {session.stale ? (
             <Badge tone="warn" title="Started but never ended: its session.ended may have been missed">no end</Badge>
           ) : session.status === 'active' ? (
@@ -111,7 +115,16 @@ function SessionRow({ id, session, active, open, onClick }: { id: string; sessio
           {session.fileCount > 0 && <Badge tone="muted" title={`${session.fileCount} file(s)`}><PaperclipIcon /> {session.fileCount}</Badge>}
         </span>
       </div>
-      <div className="row-line">{line}</div>
+      <div className="row-line">
+        {session.caller && (
+          <span className="row-caller">
+            <span className="caller-label">{session.caller.label}</span>
+            <ReturningBadge caller={session.caller} />
+          </span>
+        )}
+        <TagChips tags={session.tags ?? []} max={2} />
+        <span className="row-words">{line}</span>
+      </div>
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ArchiveStatus, Facets, SessionFilters, SessionSummary } from '../../../shared/api';
+import type { TagWithCount } from '../../../shared/follow-up';
 import { getApi } from '../api/client';
 import { EmptyState, ErrorState, Loading } from '../components/common';
 import { formatCount } from '../format';
@@ -13,6 +14,11 @@ interface Props {
   openId: string | null;
   onOpen: (sessionId: string | null) => void;
   onGoToSetup: () => void;
+  /** Kept by the app, so the caller page can set a caller and switching tabs keeps them. */
+  filters: SessionFilters;
+  onFiltersChange: (filters: SessionFilters) => void;
+  /** The label of the caller in filters.callerKey, when known. */
+  callerLabel?: string | null;
 }
 
 interface ListState {
@@ -27,10 +33,10 @@ interface ListState {
 
 const PAGE = 100;
 
-export function SessionsView({ status, openId, onOpen, onGoToSetup }: Props) {
+export function SessionsView({ status, openId, onOpen, onGoToSetup, filters, onFiltersChange: setFilters, callerLabel }: Props) {
   const api = getApi();
   const [query, setQuery] = useState('');
-  const [filters, setFilters] = useState<SessionFilters>({});
+  const [tags, setTags] = useState<TagWithCount[]>([]);
   const [showFilters, setShowFilters] = useState(false);
   const [facets, setFacets] = useState<Facets | null>(null);
   const [list, setList] = useState<ListState>({ items: [], nextCursor: null, total: null, hint: null, loading: true, loadingMore: false, error: null });
@@ -95,8 +101,18 @@ export function SessionsView({ status, openId, onOpen, onGoToSetup }: Props) {
       () => undefined,
     );
   }, 400);
+  const loadTags = useCallback(() => {
+    api.listTags({}).then(
+      (result) => setTags(result.tags),
+      () => setTags([]),
+    );
+  }, [api]);
+  useEffect(() => {
+    if (showFilters) loadTags();
+  }, [showFilters, loadTags]);
   useArchiveChanges((change) => {
-    if (change.type === 'session' || change.type === 'sessions-changed') refresh();
+    if (change.type === 'session' || change.type === 'sessions-changed' || change.type === 'follow-up' || change.type === 'triage') refresh();
+    if (change.type === 'triage' && showFilters) loadTags();
   });
 
   // Keyboard: "/" focuses search (unless typing somewhere), Esc clears it.
@@ -145,7 +161,27 @@ export function SessionsView({ status, openId, onOpen, onGoToSetup }: Props) {
         </div>
         {showFilters && (
           <div id="filters">
-            <FilterBar filters={filters} facets={facets} onChange={setFilters} />
+            <FilterBar filters={filters} facets={facets} onChange={setFilters} tags={tags} />
+          </div>
+        )}
+        {filters.callerKey && (
+          <div className="chip-row">
+            <span className="filter-chip">
+              Caller: {callerLabel ?? filters.callerKey.replace(/^(tel|mailto|id):/, '')}
+              <button
+                type="button"
+                className="tag-remove"
+                aria-label="Remove the caller filter"
+                title="Remove the caller filter"
+                onClick={() => {
+                  const next = { ...filters };
+                  delete next.callerKey;
+                  setFilters(next);
+                }}
+              >
+                ×
+              </button>
+            </span>
           </div>
         )}
         <div className="list-summary" aria-live="polite">

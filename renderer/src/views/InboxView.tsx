@@ -1,0 +1,244 @@
+/**
+ * The inbox: what needs a follow-up, by priority then age (the engine's order, kept as given),
+ * with one-key actions. List on the left, the session with its follow-up panel on the right.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { ArchiveStatus } from '../../../shared/api';
+import type { InboxItem } from '../../../shared/follow-up';
+import { getApi } from '../api/client';
+import { EmptyState, ErrorState, Loading } from '../components/common';
+import { SnoozeMenu } from '../components/follow-up';
+import { formatCount } from '../format';
+import { isTyping, routeHref, useArchiveChanges, useThrottled } from '../hooks';
+import { AlertsStrip } from './AlertsStrip';
+import { InboxList, type InboxAction } from './InboxList';
+import { SessionDetailPane } from './SessionDetail';
+
+type InboxViewName = 'open' | 'snoozed' | 'done';
+
+interface Props {
+  status: ArchiveStatus;
+  openId: string | null;
+  onOpen: (sessionId: string | null) => void;
+}
+
+interface ListState {
+  items: InboxItem[];
+  nextCursor: string | null;
+  total: number;
+  loading: boolean;
+  loadingMore: boolean;
+  error: string | null;
+}
+
+const PAGE = 200;
+const EMPTY: ListState = { items: [], nextCursor: null, total: 0, loading: true, loadingMore: false, error: null };
+
+export function InboxView({ status, openId, onOpen }: Props) {
+  const api = getApi();
+  const [view, setView] = useState<InboxViewName>('open');
+  const [list, setList] = useState<ListState>(EMPTY);
+  const [activeIndex, setActiveIndex] = useState(0);
+  const [snoozeIndex, setSnoozeIndex] = useState<number | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [noteRequest, setNoteRequest] = useState<{ sessionId: string; n: number } | null>(null);
+  const [now, setNow] = useState(() => Date.now());
+  const listRef = useRef<HTMLDivElement>(null);
+  const generation = useRef(0);
+
+  // Ages ("2 h") move on while the window is open.
+  useEffect(() => {
+    const timer = window.setInterval(() => setNow(Date.now()), 60_000);
+    return () => window.clearInterval(timer);
+  }, []);
+
+  const load = useCallback(() => {
+    const run = ++generation.current;
+    setList({ ...EMPTY });
+    setActiveIndex(0);
+    api.inbox({ view, limit: PAGE }).then(
+      (page) => run === generation.current && setList({ items: page.items, nextCursor: page.nextCursor, total: page.total, loading: false, loadingMore: false, error: null }),
+      (error: Error) => run === generation.current && setList((s) => ({ ...s, loading: false, error: error.message })),
+    );
+  }, [api, view]);
+  useEffect(load, [load]);
+
+  const listNow = useRef(list);
+  useEffect(() => {
+    listNow.current = list;
+  }, [list]);
+  const loadingMore = useRef(false);
+  const loadMore = useCallback(() => {
+    const cursor = listNow.current.nextCursor;
+    if (!cursor || loadingMore.current) return;
+    loadingMore.current = true;
+    setList((s) => ({ ...s, loadingMore: true }));
+    const run = generation.current;
+    api
+      .inbox({ view, limit: PAGE, cursor })
+      .then(
+        (page) => run === generation.current && setList((c) => ({ ...c, items: [...c.items, ...page.items], nextCursor: page.nextCursor, total: page.total })),
+        (error: Error) => run === generation.current && setList((c) => ({ ...c, error: error.message })),
+      )
+      .finally(() => {
+        loadingMore.current = false;
+        setList((c) => ({ ...c, loadingMore: false }));
+      });
+  }, [api, view]);
+
+  // Live: calls arrive, rules re-run, another window acts. Reload what is loaded; the scroll stays.
+  const refresh = useThrottled(() => {
+    const run = ++generation.current;
+    const limit = Math.max(PAGE, Math.min(listNow.current.items.length, 500));
+    api.inbox({ view, limit }).then(
+      (page) => {
+        if (run !== generation.current) return;
+        setList((s) => ({ ...s, items: page.items, nextCursor: page.nextCursor, total: page.total, loading: false, error: null }));
+        setActiveIndex((i) => Math.max(0, Math.min(i, page.items.length - 1)));
+      },
+      () => undefined,
+    );
+  }, 400);
+  useArchiveChanges((change) => {
+    if (change.type === 'session' || change.type === 'follow-up' || change.type === 'triage' || change.type === 'sessions-changed') refresh();
+  });
+
+  /** Takes an item out of this view (done, snoozed): the next one becomes active (and open, if it was). */
+  const removeAt = (index: number) => {
+    const removed = list.items[index];
+    const items = list.items.filter((_, i) => i !== index);
+    setList((s) => ({ ...s, items, total: Math.max(0, s.total - 1) }));
+    setActiveIndex(Math.max(0, Math.min(index, items.length - 1)));
+    if (removed && removed.sessionId === openId) onOpen(items[index]?.sessionId ?? items[index - 1]?.sessionId ?? null);
+    listRef.current?.focus();
+  };
+
+  const act = (action: InboxAction, index: number) => {
+    const item = list.items[index];
+    if (!item) return;
+    setNotice(null);
+    if (action === 'open') onOpen(item.sessionId);
+    else if (action === 'note') {
+      onOpen(item.sessionId);
+      setNoteRequest((r) => ({ sessionId: item.sessionId, n: (r?.n ?? 0) + 1 }));
+    } else if (action === 'snooze' && view !== 'done') setSnoozeIndex(index);
+    else if (action === 'done' && view !== 'done') {
+      api.setFollowUp({ sessionId: item.sessionId, state: 'done', snoozedUntil: null }).then(
+        () => {
+          const at = listNow.current.items.findIndex((i) => i.sessionId === item.sessionId);
+          if (at >= 0) removeAt(at);
+        },
+        (e: Error) => setNotice(`Could not mark it done: ${e.message}`),
+      );
+    }
+  };
+
+  const snooze = (until: number) => {
+    const index = snoozeIndex;
+    setSnoozeIndex(null);
+    const item = index === null ? undefined : list.items[index];
+    if (!item || index === null) return;
+    api.setFollowUp({ sessionId: item.sessionId, state: 'follow-up', snoozedUntil: until, priority: item.priority }).then(
+      () => (view === 'snoozed' ? refresh() : removeAt(index)),
+      (e: Error) => setNotice(`Could not snooze it: ${e.message}`),
+    );
+  };
+
+  // Esc, anywhere in the inbox: back to the list (from the note box, the panel, the transcript).
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape' || event.defaultPrevented) return;
+      if (document.querySelector('dialog[open]')) return;
+      if (isTyping(event.target)) (event.target as HTMLElement).blur();
+      listRef.current?.focus();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const counts = status.followUps ?? { open: 0, snoozed: 0 };
+  const tabs: Array<{ name: InboxViewName; label: string }> = [
+    { name: 'open', label: `Open (${formatCount(counts.open)})` },
+    { name: 'snoozed', label: `Snoozed (${formatCount(counts.snoozed)})` },
+    { name: 'done', label: 'Done' },
+  ];
+  const snoozing = snoozeIndex === null ? null : list.items[snoozeIndex];
+  return (
+    <div className="sessions-view inbox-view">
+      <section className="list-pane" aria-label="Inbox">
+        <AlertsStrip />
+        <div className="search-row inbox-tabs" role="tablist" aria-label="Inbox views">
+          {tabs.map((tab) => (
+            <button key={tab.name} type="button" role="tab" aria-selected={view === tab.name} className={`button small${view === tab.name ? ' pressed' : ''}`} onClick={() => setView(tab.name)}>
+              {tab.label}
+            </button>
+          ))}
+          <span className="keys-hint muted" title="↑ ↓ or j k move · Enter or o open · d done · s snooze · n note · Esc back to the list">
+            j k · o · d · s · n
+          </span>
+        </div>
+        <div className="list-summary" aria-live="polite">
+          {list.loading ? 'Loading…' : `${formatCount(list.total)} item${list.total === 1 ? '' : 's'}${view === 'open' ? ' to follow up, most urgent first' : view === 'snoozed' ? ' snoozed' : ' done'}`}
+        </div>
+        {notice && (
+          <p className="notice error list-notice" role="alert">
+            {notice}
+          </p>
+        )}
+        {snoozing && (
+          <div className="snooze-bar">
+            <span className="muted">Snooze {snoozing.caller?.label ?? snoozing.firstUserLine ?? 'this item'} until</span>
+            <SnoozeMenu
+              onPick={snooze}
+              onClose={() => {
+                setSnoozeIndex(null);
+                listRef.current?.focus();
+              }}
+            />
+          </div>
+        )}
+        {list.error ? (
+          <ErrorState title="Could not load the inbox" message={list.error} onRetry={load} />
+        ) : list.loading && list.items.length === 0 ? (
+          <Loading label="Loading the inbox…" />
+        ) : list.items.length === 0 ? (
+          <EmptyState title={view === 'open' ? 'Nothing to follow up' : view === 'snoozed' ? 'Nothing snoozed' : 'Nothing done yet'}>
+            {view === 'open' ? (
+              <p>
+                Calls land here when the follow-up rules find something to do: a tool call that failed, a dropped call, files sent, a caller asking for a person, a very short call. You can change what counts in{' '}
+                <a href={routeHref('setup', 'rules')}>Setup → Follow-up rules</a>.
+              </p>
+            ) : view === 'snoozed' ? (
+              <p>Snoozed items come back to Open by themselves when their time comes.</p>
+            ) : (
+              <p>Items you mark done are listed here.</p>
+            )}
+          </EmptyState>
+        ) : (
+          <InboxList
+            items={list.items}
+            hasMore={list.nextCursor !== null}
+            loadingMore={list.loadingMore}
+            onLoadMore={loadMore}
+            activeIndex={activeIndex}
+            onActiveIndexChange={setActiveIndex}
+            openId={openId}
+            onAction={act}
+            listRef={listRef}
+            label={view === 'open' ? 'To follow up, most urgent first' : view === 'snoozed' ? 'Snoozed' : 'Done'}
+            now={now}
+          />
+        )}
+      </section>
+      <section className="detail-pane" aria-label="Session">
+        {openId ? (
+          <SessionDetailPane key={openId} sessionId={openId} query="" focusNoteSignal={noteRequest?.sessionId === openId ? noteRequest.n : 0} onClose={() => onOpen(null)} onDeleted={() => { onOpen(null); refresh(); }} />
+        ) : (
+          <EmptyState title="Pick an item">
+            <p>Choose an item on the left to read the call and act on it. Use ↑ ↓ (or j k), Enter to open, d for done, s to snooze, n to add a note.</p>
+          </EmptyState>
+        )}
+      </section>
+    </div>
+  );
+}
