@@ -52,6 +52,8 @@ interface FileContents {
 const BATCH = 500;
 
 const isoTime = z.iso.datetime({ offset: true });
+// Checked, not trimmed: a note comes back exactly as written (and is recognised on a second import).
+const notBlank = z.string().refine((value) => value.trim() !== '', 'is empty');
 
 /** ExportedFollowUp (shared/follow-up.ts), as an export file must spell it. */
 const exportedFollowUpSchema = z.object({
@@ -61,8 +63,8 @@ const exportedFollowUpSchema = z.object({
   reasons: z.array(z.object({ ruleId: z.string().min(1), text: z.string(), priority: z.enum(PRIORITIES) })),
   changedBy: z.string().nullable(),
   changedAt: isoTime.nullable(),
-  notes: z.array(z.object({ author: z.string().min(1), text: z.string().trim().min(1), createdAt: isoTime, updatedAt: isoTime })),
-  tags: z.array(z.object({ name: z.string().trim().min(1), color: z.enum(TAG_COLORS) })),
+  notes: z.array(z.object({ author: z.string().min(1), text: notBlank, createdAt: isoTime, updatedAt: isoTime })),
+  tags: z.array(z.object({ name: notBlank, color: z.enum(TAG_COLORS) })),
   caller: z.object({ key: z.string().min(1), label: z.string(), kind: z.enum(['phone', 'email', 'other']) }).nullable(),
 }) satisfies z.ZodType<ExportedFollowUp>;
 
