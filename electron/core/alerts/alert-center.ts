@@ -12,7 +12,7 @@ import type { AlertSettings } from '../../../shared/settings.js';
 import type { ProjectedEvent, StoreReads } from '../archive/store.js';
 import type { Logger } from '../log.js';
 import type { DeliveryNotice } from '../receiver.js';
-import { dayBefore, dueSummaryTime } from './daily-summary.js';
+import { dayBefore, dueSummaryTime, localMidnight } from './daily-summary.js';
 import { followUpAlertContent } from './follow-up-alert.js';
 import { findQuietPeriod, QUIET_PROFILE_DAYS, type QuietPeriod } from './quiet.js';
 import { RefusalWatch } from './refusals.js';
@@ -60,6 +60,8 @@ export class AlertCenter extends EventEmitter<{ alert: [Alert] }> implements Ale
   private running = false;
   private checking: Promise<void> | null = null;
   private lastSummaryCheck = 0;
+  /** Local midnight of the day the last summary was sent on: one a day, even if its time changes. */
+  private summarySentOn: number | null = null;
   private lastQuietCheck = Number.NEGATIVE_INFINITY;
   private sequence = 0;
 
@@ -152,9 +154,10 @@ export class AlertCenter extends EventEmitter<{ alert: [Alert] }> implements Ale
   private async checkSummary(now: number, at: string | null): Promise<void> {
     const due = dueSummaryTime(at, this.lastSummaryCheck, now);
     this.lastSummaryCheck = now;
-    if (due === null) return;
+    if (due === null || localMidnight(due) === this.summarySentOn) return;
     try {
       const summary = await this.store.periodSummary({ ...dayBefore(due), now });
+      this.summarySentOn = localMidnight(due);
       this.raise('summary', summaryWording(summary));
     } catch (error) {
       // Tried again at the next check.
