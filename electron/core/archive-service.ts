@@ -4,6 +4,7 @@
  * `call()` and `subscribe()`; neither has logic of its own.
  */
 import { createRequire } from 'node:module';
+import { userInfo } from 'node:os';
 import { z } from 'zod';
 import {
   ARCHIVE_API,
@@ -14,12 +15,15 @@ import {
   type ArchiveResults,
   type ArchiveStatus,
   type ApiErrorBody,
+  type CallerPage,
   type DeliveryDetail,
   type SessionDetail,
 } from '../../shared/api.js';
+import type { Alert, CallerSettings, FollowUpView, TriageProgress } from '../../shared/follow-up.js';
 import { SECRET_NAMES, type SettingsUpdate, type SettingsView } from '../../shared/settings.js';
-import { BadCursorError } from './archive/errors.js';
+import { BadCursorError, ConflictError, InvalidEditError, NotFoundError } from './archive/errors.js';
 import type { Engine } from './engine.js';
+import { defaultCountryFromLocale } from './triage/index.js';
 import { JsonText } from './json-text.js';
 import { archivePath } from './paths.js';
 import { reverifyQuarantine } from './quarantine.js';
@@ -42,12 +46,26 @@ export interface ServiceOptions {
   version?: string;
   /** The desktop app's editable settings; absent in headless mode, where settings are `serve` options. */
   settings?: SettingsHost;
+  /** Who makes the edits (follow-up changes, note author, tags): the OS user's name by default. */
+  actor?: string;
 }
 
 export interface SettingsHost {
   view(): SettingsView;
   update(update: SettingsUpdate): Promise<SettingsView>;
 }
+
+/** The person at this computer, as the OS names them; "owner" where it will not say. */
+function osUserName(): string {
+  try {
+    return userInfo().username.trim() || 'owner';
+  } catch {
+    return 'owner';
+  }
+}
+
+/** Rule previews read a page this long at a time, so the window can show the count growing. */
+const PREVIEW_BUDGET_MS = 150;
 
 const packageVersion = (() => {
   try {
@@ -61,6 +79,7 @@ export class ArchiveService {
   private readonly listeners = new Set<(change: ArchiveChange) => void>();
   private readonly handlers: Handlers;
   private lastSelfTest: ArchiveStatus['lastSelfTest'] = null;
+  private readonly actor: string;
 
   private engine: Engine;
   private readonly engineListeners = {
@@ -73,6 +92,19 @@ export class ArchiveService {
       this.lastSelfTest = { ok: result.ok, message: result.message, at: Date.now() };
       this.emit({ type: 'status' });
     },
+    triage: (progress: TriageProgress) => {
+      this.emit({ type: 'triage', progress });
+      if (!progress.running) this.emit({ type: 'sessions-changed' });
+    },
+    staleTriaged: () => {
+      this.emit({ type: 'sessions-changed' });
+      this.emit({ type: 'status' });
+    },
+    alert: (alert: Alert) => {
+      this.emit({ type: 'alert', alert });
+      // Refusals and quiet periods are also status warnings.
+      if (alert.kind === 'refusals' || alert.kind === 'quiet') this.emit({ type: 'status' });
+    },
   };
 
   constructor(
@@ -80,6 +112,7 @@ export class ArchiveService {
     private readonly options: ServiceOptions,
   ) {
     this.engine = engine;
+    this.actor = options.actor ?? osUserName();
     this.listen(engine);
     this.handlers = this.createHandlers();
   }
@@ -91,6 +124,9 @@ export class ArchiveService {
     previous.off('delivery', this.engineListeners.delivery);
     previous.off('tunnel', this.engineListeners.tunnel);
     previous.off('selfTest', this.engineListeners.selfTest);
+    previous.off('triage', this.engineListeners.triage);
+    previous.off('staleTriaged', this.engineListeners.staleTriaged);
+    previous.off('alert', this.engineListeners.alert);
     this.engine = engine;
     this.listen(engine);
     this.emit({ type: 'status' });
@@ -102,6 +138,9 @@ export class ArchiveService {
     engine.on('delivery', this.engineListeners.delivery);
     engine.on('tunnel', this.engineListeners.tunnel);
     engine.on('selfTest', this.engineListeners.selfTest);
+    engine.on('triage', this.engineListeners.triage);
+    engine.on('staleTriaged', this.engineListeners.staleTriaged);
+    engine.on('alert', this.engineListeners.alert);
   }
 
   /** Validates `rawArgs` for `method` and runs it. Throws ApiError for anything the caller did wrong. */
@@ -123,7 +162,9 @@ export class ArchiveService {
       return await handler(parsed.data);
     } catch (error) {
       if (error instanceof ApiError) throw error;
-      if (error instanceof BadCursorError) throw new ApiError('bad-request', error.message);
+      if (error instanceof BadCursorError || error instanceof InvalidEditError) throw new ApiError('bad-request', error.message);
+      if (error instanceof NotFoundError) throw new ApiError('not-found', error.message);
+      if (error instanceof ConflictError) throw new ApiError('conflict', error.message);
       throw error;
     }
   }
@@ -161,8 +202,14 @@ export class ArchiveService {
     if (!engine.config.secret) {
       warnings.push({ code: 'no-secret', message: 'No webhook secret is set: anyone who knows the webhook URL can add sessions. Set a secret here and in CallAIder.' });
     }
-    if (tunnel.state === 'error' || tunnel.state === 'connecting') warnings.push({ code: 'tunnel-down', message: `The tunnel is down: CallAIder cannot reach this archive. ${tunnel.error ?? ''}`.trim() });
-    else if (!engine.publicWebhookUrl) warnings.push({ code: 'no-public-url', message: 'CallAIder cannot reach this archive yet: start it with a tunnel, or give the public URL of your own proxy.' });
+    const tunnelDown = tunnel.state === 'error' || tunnel.state === 'connecting';
+    if (tunnelDown) warnings.push({ code: 'tunnel-down', message: `The tunnel is down: CallAIder cannot reach this archive. ${tunnel.error ?? ''}`.trim() });
+    // Refusals and quiet periods come right after a broken tunnel: each means calls are being lost now.
+    const alertWarnings = (engine.alerts?.warnings(now) ?? []).sort((a, b) => Number(b.code === 'refusing') - Number(a.code === 'refusing'));
+    warnings.push(...alertWarnings);
+    if (!tunnelDown && !engine.publicWebhookUrl) {
+      warnings.push({ code: 'no-public-url', message: 'CallAIder cannot reach this archive yet: start it with a tunnel, or give the public URL of your own proxy.' });
+    }
     if (staleSessions > 0) {
       warnings.push({ code: 'stale-sessions', message: `${staleSessions} session${staleSessions === 1 ? '' : 's'} started but never ended: their session.ended may have been missed.` });
     }
@@ -198,7 +245,7 @@ export class ArchiveService {
       recentOutages: outages,
       indexing: counts.indexing,
       followUps,
-      triage: null,
+      triage: engine.triage.progress,
       lastSelfTest: this.lastSelfTest,
       warnings,
     };
@@ -214,8 +261,10 @@ export class ArchiveService {
         ngrokDomain: config.ngrokDomain ?? null,
         publicUrl: config.publicUrl ?? null,
         requiredHeaderName: config.requiredHeader?.name ?? null,
-        notifyOnEnded: false,
+        notifyCalls: 'none',
         notifyOnStarted: false,
+        dailySummaryAt: config.alerts ? config.alerts.dailySummaryAt : '08:30',
+        quietAlerts: config.alerts?.quietAlerts ?? true,
         notificationsPaused: false,
         startAtLogin: false,
         staleAfterMinutes: config.staleAfterMinutes,
@@ -239,7 +288,7 @@ export class ArchiveService {
     return {
       status: () => this.status(),
       facets: () => store().json.facets(),
-      listSessions: (args) => store().json.listSessions({ ...args, staleAfterMs: this.staleAfterMs }),
+      listSessions: (args) => store().json.listSessions({ ...args, now: Date.now(), staleAfterMs: this.staleAfterMs }),
       getSession: async ({ sessionId }) => {
         const session = await store().json.getSession(sessionId, this.staleAfterMs);
         if (session.isNull) throw new ApiError('not-found', `no session "${sessionId}" in the archive`);
@@ -299,20 +348,85 @@ export class ArchiveService {
         this.emit({ type: 'sessions-changed' });
         return { sessions };
       },
-      ...followUpHandlersNotBuiltYet(),
+      ...this.followUpHandlers(),
+      ...this.triageHandlers(),
     };
   }
-}
 
-// TEMPORARY (issue 10 in progress): replaced by the follow-up handlers.
-function followUpHandlersNotBuiltYet(): Pick<Handlers, Exclude<ArchiveMethod, 'status' | 'facets' | 'listSessions' | 'getSession' | 'getMessages' | 'exportSession' | 'deleteSession' | 'listDeliveries' | 'getDelivery' | 'reverifyQuarantine' | 'revealSecret' | 'sendTestEvent' | 'loadDemoData' | 'getSettings' | 'updateSettings'>> {
-  const notYet = (op: string) => () => {
-    throw new ApiError('failed', `not built yet: ${op}`);
-  };
-  return {
-    inbox: notYet('inbox'), getFollowUp: notYet('getFollowUp'), setFollowUp: notYet('setFollowUp'), addNote: notYet('addNote'), editNote: notYet('editNote'),
-    deleteNote: notYet('deleteNote'), listTags: notYet('listTags'), saveTag: notYet('saveTag'), deleteTag: notYet('deleteTag'), tagSession: notYet('tagSession'),
-    listRules: notYet('listRules'), saveRule: notYet('saveRule'), deleteRule: notYet('deleteRule'), previewRule: notYet('previewRule'),
-    getCallerSettings: notYet('getCallerSettings'), saveCallerSettings: notYet('saveCallerSettings'), getCaller: notYet('getCaller'), listAlerts: notYet('listAlerts'),
-  };
+  /** A session's follow-up, notes and tags: the owner's edits, made as this.actor. */
+  private followUpHandlers(): Pick<Handlers, 'inbox' | 'getFollowUp' | 'setFollowUp' | 'addNote' | 'editNote' | 'deleteNote' | 'listTags' | 'saveTag' | 'deleteTag' | 'tagSession'> {
+    const store = () => this.engine.archive;
+    const edited = (view: FollowUpView): FollowUpView => {
+      this.emit({ type: 'follow-up', sessionId: view.sessionId });
+      return view;
+    };
+    /** A tag's name, colour or existence changed: every list showing it is out of date. */
+    const tagsChanged = () => {
+      this.emit({ type: 'triage', progress: this.engine.triage.progress });
+      this.emit({ type: 'sessions-changed' });
+    };
+    return {
+      inbox: (args) => store().json.inbox({ ...args, now: Date.now() }),
+      getFollowUp: async ({ sessionId }) => {
+        const view = await store().json.getFollowUp(sessionId);
+        if (view.isNull) throw new ApiError('not-found', `no session "${sessionId}" in the archive`);
+        return view as JsonText<FollowUpView>;
+      },
+      setFollowUp: async (args) => edited(await store().setFollowUp({ ...args, actor: this.actor, at: Date.now() })),
+      addNote: async ({ sessionId, text }) => edited(await store().addNote({ sessionId, text, author: this.actor, at: Date.now() })),
+      editNote: async (args) => edited(await store().editNote({ ...args, author: this.actor, at: Date.now() })),
+      deleteNote: async ({ noteId }) => edited(await store().deleteNote({ noteId, author: this.actor })),
+      listTags: async () => ({ tags: await store().listTags() }),
+      saveTag: async (tag) => {
+        const saved = await store().saveTag(tag);
+        tagsChanged();
+        return saved;
+      },
+      deleteTag: async ({ id }) => {
+        const deleted = await store().deleteTag(id);
+        if (deleted) tagsChanged();
+        return { deleted };
+      },
+      tagSession: async (args) => edited(await store().tagSession({ ...args, actor: this.actor, at: Date.now() })),
+    };
+  }
+
+  /** Rules, callers and alerts. Changing a rule or how callers are recognised re-runs the rules over the archive. */
+  private triageHandlers(): Pick<Handlers, 'listRules' | 'saveRule' | 'deleteRule' | 'previewRule' | 'getCallerSettings' | 'saveCallerSettings' | 'getCaller' | 'listAlerts'> {
+    const store = () => this.engine.archive;
+    const rerun = () => {
+      this.engine.triage.rerun();
+      this.emit({ type: 'triage', progress: this.engine.triage.progress });
+    };
+    const withCountry = (settings: CallerSettings): CallerSettings & { resolvedCountry: string | null } => ({
+      ...settings,
+      resolvedCountry: settings.defaultCountry ?? defaultCountryFromLocale(),
+    });
+    return {
+      listRules: async () => ({ rules: await store().listRules(), progress: this.engine.triage.progress }),
+      saveRule: async (input) => {
+        const rule = await store().saveRule(input, Date.now());
+        rerun();
+        return { rule };
+      },
+      deleteRule: async ({ id }) => {
+        const deleted = await store().deleteRule(id);
+        if (deleted) rerun();
+        return { deleted };
+      },
+      previewRule: ({ rule, after }) => store().json.previewRule(rule, { after, budgetMs: PREVIEW_BUDGET_MS, staleBefore: Date.now() - this.staleAfterMs }),
+      getCallerSettings: async () => withCountry(await store().callerSettings()),
+      saveCallerSettings: async (settings) => {
+        const saved = await store().saveCallerSettings(settings);
+        rerun();
+        return withCountry(saved);
+      },
+      getCaller: async ({ key, cursor, limit }) => {
+        const page = await store().json.getCaller(key, { cursor, limit, now: Date.now(), staleAfterMs: this.staleAfterMs });
+        if (page.isNull) throw new ApiError('not-found', `no caller "${key}" in the archive`);
+        return page as JsonText<CallerPage>;
+      },
+      listAlerts: () => ({ alerts: this.engine.alerts?.recent() ?? [] }),
+    };
+  }
 }

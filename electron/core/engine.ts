@@ -5,8 +5,12 @@
  */
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { SendTestResult } from '../../shared/api.js';
+import type { Alert, TriageProgress } from '../../shared/follow-up.js';
+import type { AlertSettings } from '../../shared/settings.js';
+import type { AlertFeed } from './alerts/types.js';
 import { EngineLock } from './archive/engine-lock.js';
 import { SqliteStore } from './archive/sqlite/sqlite-store.js';
 import type { ArchiveStore, ProjectedEvent } from './archive/store.js';
@@ -21,6 +25,7 @@ import { seededRandom, simulateSession } from './simulator.js';
 import { TunnelManager, type TunnelStatus } from './tunnel/manager.js';
 import { createNgrokAdapter } from './tunnel/ngrok.js';
 import { TunnelError, type TunnelAdapter } from './tunnel/tunnel.js';
+import { TriageRunner } from './triage-runner.js';
 
 export interface EngineEvents {
   ingested: [IngestedEvent];
@@ -30,6 +35,12 @@ export interface EngineEvents {
   selfTest: [SelfTestResult];
   /** Events now visible in sessions and search (after their acknowledgement). */
   projected: [ProjectedEvent[]];
+  /** A re-run of the rules over the archive started, moved on or ended. */
+  triage: [TriageProgress];
+  /** The dropped-call sweep changed this many sessions' follow-ups. */
+  staleTriaged: [number];
+  /** Something the owner should know (a notification on the desktop, a log line headless). */
+  alert: [Alert];
 }
 
 /** The same shape the archive window shows for "Send test event". */
@@ -41,7 +52,12 @@ export interface EngineDeps {
   tunnelAdapter?: TunnelAdapter;
   /** better-sqlite3 native binding built for Electron's ABI. */
   nativeBinding?: string;
+  /** The live alert settings (desktop: the settings file); default: config.alerts. */
+  alertSettings?: () => AlertSettings;
 }
+
+/** The record of the last full triage pass, beside the archive (see TriageRunner). */
+export const TRIAGE_STATE_FILE = 'triage-state.json';
 
 export { PortInUseError };
 
@@ -55,6 +71,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     /** The local webhook URL, e.g. http://127.0.0.1:4318/webhook */
     readonly localWebhookUrl: string,
     private readonly tunnel: TunnelManager | null,
+    /** Re-runs the rules over the archive when they change; sweeps for dropped calls. */
+    readonly triage: TriageRunner,
+    private readonly alertCenter: AlertFeed | null,
   ) {
     super();
     tunnel?.on('status', (status) => {
@@ -63,7 +82,15 @@ export class Engine extends EventEmitter<EngineEvents> {
       this.emit('tunnel', status);
     });
     archive.on('projected', (events) => this.emit('projected', events));
+    alertCenter?.on('alert', (alert) => this.emit('alert', alert));
+    triage.on('progress', (progress) => this.emit('triage', progress));
+    triage.on('stale', ({ changed }) => this.emit('staleTriaged', changed));
     tunnel?.on('selfTest', (result) => log[result.ok ? 'info' : 'warn'](`self-test after resume: ${result.message}`));
+  }
+
+  /** Alerts raised so far and conditions that last (refusals, quiet periods). */
+  get alerts(): AlertFeed | null {
+    return this.alertCenter;
   }
 
   get tunnelStatus(): TunnelStatus {
@@ -160,7 +187,9 @@ export class Engine extends EventEmitter<EngineEvents> {
           throw new TunnelError(first.error ?? 'the tunnel could not be opened');
         }
       }
-      engine = new Engine(config, archive, receiver, lock, log, localWebhookUrl, tunnel);
+      const triage = new TriageRunner({ store: archive, staleAfterMs: config.staleAfterMinutes * 60_000, log, stateFile: join(config.dataDir, TRIAGE_STATE_FILE) });
+      engine = new Engine(config, archive, receiver, lock, log, localWebhookUrl, tunnel, triage, null);
+      triage.start();
       if (!config.secret) {
         log.warn('no webhook secret configured: unsigned events are accepted from anyone who can reach the webhook URL');
       }
@@ -176,6 +205,8 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** Stops taking requests, lets in-flight ones finish and commit, then closes the archive. */
   async stop(): Promise<void> {
+    // The background work first: it writes to the archive, which closes last.
+    await this.triage.stop().catch((error: unknown) => this.log.warn(`stopping the triage pass: ${String(error)}`));
     await this.tunnel?.stop().catch((error: unknown) => this.log.warn(`closing the tunnel: ${String(error)}`));
     await this.receiver.close();
     await this.archive.close();

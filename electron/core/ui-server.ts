@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { ArchiveChange } from '../../shared/api.js';
+import type { ApiErrorBody, ArchiveChange } from '../../shared/api.js';
 import { ApiError, type ArchiveService } from './archive-service.js';
 import { PortInUseError } from './errors.js';
 import { JsonText } from './json-text.js';
@@ -51,6 +51,9 @@ const SECURITY_HEADERS = {
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
 };
+
+/** A handler's deliberate error as an HTTP status (conflict: changed meanwhile elsewhere). */
+const HTTP_STATUS: Record<ApiErrorBody['code'], number> = { 'bad-request': 400, 'not-found': 404, unauthorized: 401, conflict: 409, failed: 500 };
 
 function sameToken(a: string, b: string): boolean {
   const hash = (s: string) => createHash('sha256').update(s).digest();
@@ -111,7 +114,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
       return answer;
     } catch (error) {
       if (error instanceof ApiError) {
-        return reply.code(error.code === 'not-found' ? 404 : 400).send({ error: error.message, code: error.code });
+        return reply.code(HTTP_STATUS[error.code]).send({ error: error.message, code: error.code });
       }
       log.error(`archive API ${request.params.method} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       return reply.code(500).send({ error: 'the archive could not answer; see the log', code: 'failed' });

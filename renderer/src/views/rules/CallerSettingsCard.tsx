@@ -74,13 +74,13 @@ export function CallerSettingsCard({ triage }: { triage: TriageProgress | null }
           <button type="button" className="button small link" onClick={() => setFields(DEFAULT_CALLER_FIELDS.join('\n'))}>
             Use the usual fields
           </button>
-          <label className="setting narrow">
-            <span>Country for numbers without a country code</span>
-            <input value={country} maxLength={2} placeholder={resolvedCountry ?? 'e.g. US'} aria-describedby="country-hint" onChange={(e) => setCountry(e.target.value.toUpperCase())} />
+          <div className="setting narrow">
+            <label htmlFor="caller-country">Country for numbers without a country code</label>
+            <input id="caller-country" value={country} maxLength={2} placeholder={resolvedCountry ?? 'e.g. US'} aria-describedby="country-hint" onChange={(e) => setCountry(e.target.value.toUpperCase())} />
             <small id="country-hint" className="muted">
               Two letters, like US or GB. Empty: {resolvedCountry ? <>from this computer ({resolvedCountry})</> : 'from this computer (not known: numbers need their country code)'}.
             </small>
-          </label>
+          </div>
           {errors.length > 0 && (
             <ul className="rule-errors" role="alert" aria-label="What to fix">
               {errors.map((error) => (
