@@ -205,7 +205,7 @@ export class ArchiveService {
     const tunnelDown = tunnel.state === 'error' || tunnel.state === 'connecting';
     if (tunnelDown) warnings.push({ code: 'tunnel-down', message: `The tunnel is down: CallAIder cannot reach this archive. ${tunnel.error ?? ''}`.trim() });
     // Refusals and quiet periods come right after a broken tunnel: each means calls are being lost now.
-    const alertWarnings = (engine.alerts?.warnings(now) ?? []).sort((a, b) => Number(b.code === 'refusing') - Number(a.code === 'refusing'));
+    const alertWarnings = engine.alerts.warnings(now).sort((a, b) => Number(b.code === 'refusing') - Number(a.code === 'refusing'));
     warnings.push(...alertWarnings);
     if (!tunnelDown && !engine.publicWebhookUrl) {
       warnings.push({ code: 'no-public-url', message: 'CallAIder cannot reach this archive yet: start it with a tunnel, or give the public URL of your own proxy.' });
@@ -426,7 +426,7 @@ export class ArchiveService {
         if (page.isNull) throw new ApiError('not-found', `no caller "${key}" in the archive`);
         return page as JsonText<CallerPage>;
       },
-      listAlerts: () => ({ alerts: this.engine.alerts?.recent() ?? [] }),
+      listAlerts: () => ({ alerts: this.engine.alerts.recent() }),
     };
   }
 }

@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import type { SendTestResult } from '../../shared/api.js';
 import type { Alert, TriageProgress } from '../../shared/follow-up.js';
 import type { AlertSettings } from '../../shared/settings.js';
+import { AlertCenter } from './alerts/alert-center.js';
 import type { AlertFeed } from './alerts/types.js';
 import { EngineLock } from './archive/engine-lock.js';
 import { SqliteStore } from './archive/sqlite/sqlite-store.js';
@@ -73,7 +74,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     private readonly tunnel: TunnelManager | null,
     /** Re-runs the rules over the archive when they change; sweeps for dropped calls. */
     readonly triage: TriageRunner,
-    private readonly alertCenter: AlertFeed | null,
+    private readonly alertCenter: AlertCenter,
   ) {
     super();
     tunnel?.on('status', (status) => {
@@ -81,16 +82,29 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (status.state === 'error') log.warn(`tunnel down: ${status.error ?? 'unknown error'}`);
       this.emit('tunnel', status);
     });
-    archive.on('projected', (events) => this.emit('projected', events));
-    alertCenter?.on('alert', (alert) => this.emit('alert', alert));
+    archive.on('projected', (events) => {
+      this.feedAlerts(() => alertCenter.noteProjected(events));
+      this.emit('projected', events);
+    });
+    this.on('delivery', (notice) => this.feedAlerts(() => alertCenter.noteDelivery(notice)));
+    alertCenter.on('alert', (alert) => this.emit('alert', alert));
     triage.on('progress', (progress) => this.emit('triage', progress));
     triage.on('stale', ({ changed }) => this.emit('staleTriaged', changed));
     tunnel?.on('selfTest', (result) => log[result.ok ? 'info' : 'warn'](`self-test after resume: ${result.message}`));
   }
 
   /** Alerts raised so far and conditions that last (refusals, quiet periods). */
-  get alerts(): AlertFeed | null {
+  get alerts(): AlertFeed {
     return this.alertCenter;
+  }
+
+  /** Alerts are a help, never a reason for a webhook or a projection to fail. */
+  private feedAlerts(feed: () => void): void {
+    try {
+      feed();
+    } catch (error) {
+      this.log.error(`alerts: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   get tunnelStatus(): TunnelStatus {
@@ -188,8 +202,11 @@ export class Engine extends EventEmitter<EngineEvents> {
         }
       }
       const triage = new TriageRunner({ store: archive, staleAfterMs: config.staleAfterMinutes * 60_000, log, stateFile: join(config.dataDir, TRIAGE_STATE_FILE) });
-      engine = new Engine(config, archive, receiver, lock, log, localWebhookUrl, tunnel, triage, null);
+      const alertSettings = deps.alertSettings ?? (() => config.alerts ?? { dailySummaryAt: '08:30', quietAlerts: true });
+      const alertCenter = new AlertCenter({ store: archive, settings: alertSettings, log });
+      engine = new Engine(config, archive, receiver, lock, log, localWebhookUrl, tunnel, triage, alertCenter);
       triage.start();
+      alertCenter.start();
       if (!config.secret) {
         log.warn('no webhook secret configured: unsigned events are accepted from anyone who can reach the webhook URL');
       }
@@ -207,6 +224,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   async stop(): Promise<void> {
     // The background work first: it writes to the archive, which closes last.
     await this.triage.stop().catch((error: unknown) => this.log.warn(`stopping the triage pass: ${String(error)}`));
+    this.alertCenter.stop();
     await this.tunnel?.stop().catch((error: unknown) => this.log.warn(`closing the tunnel: ${String(error)}`));
     await this.receiver.close();
     await this.archive.close();

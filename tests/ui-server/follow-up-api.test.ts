@@ -10,7 +10,7 @@ import { Engine } from '../../electron/core/engine.js';
 import { deliver } from '../../electron/core/send-test.js';
 import { startUiServer } from '../../electron/core/ui-server.js';
 import type { ArchiveChange, ArchiveStatus, CallerPage } from '../../shared/api.js';
-import type { FollowUpView, InboxPage, Rule, RuleInput, RulePreviewPage, Tag, TagWithCount } from '../../shared/follow-up.js';
+import type { Alert, FollowUpView, InboxPage, Rule, RuleInput, RulePreviewPage, Tag, TagWithCount } from '../../shared/follow-up.js';
 import { onCleanup, SECRET, sessionPair, tempDir } from '../support/fixtures.js';
 
 type Body = Record<string, unknown> & { error?: string; code?: string };
@@ -226,14 +226,33 @@ describe('follow-ups over HTTP and IPC', () => {
     expect(await service.call('getCaller', { key: session.caller!.key })).toEqual(page.body);
   });
 
-  it('lists alerts, and status carries follow-up counts and the triage progress', async () => {
-    const { http, service } = await setup();
-    const alerts = await http<{ alerts: unknown[] }>('listAlerts');
+  it('raises an alert for a run of refused deliveries, lists it, and warns in status until the secret matches', async () => {
+    const { engine, http, service, changes } = await setup();
+    expect((await http<{ alerts: Alert[] }>('listAlerts')).body).toEqual({ alerts: [] });
+    const before = (await http<ArchiveStatus>('status')).body;
+    expect(before.followUps).toEqual({ open: 0, snoozed: 0 });
+    expect(before.warnings.map((w) => w.code)).toEqual(['no-public-url']);
+
+    for (let i = 0; i < 3; i += 1) {
+      expect((await deliver(engine.localWebhookUrl, sessionPair().started, { secret: 'the old secret' })).status).toBe(401);
+    }
+    await engine.archive.settled();
+    const alerts = await http<{ alerts: Alert[] }>('listAlerts');
     expect(alerts.status).toBe(200);
-    expect(Array.isArray(alerts.body.alerts)).toBe(true);
+    expect(alerts.body.alerts.map((a) => a.kind)).toEqual(['refusals']);
     expect(await service.call('listAlerts', {})).toEqual(alerts.body);
+    expect(changes).toContainEqual({ type: 'alert', alert: alerts.body.alerts[0] });
+    // Most important first: refusals come before "no public URL" and the quarantine notice.
+    expect((await http<ArchiveStatus>('status')).body.warnings.map((w) => w.code)).toEqual(['refusing', 'no-public-url', 'quarantine']);
+
+    expect((await deliver(engine.localWebhookUrl, sessionPair().started, { secret: SECRET })).status).toBe(200);
+    await engine.archive.settled();
+    expect((await http<ArchiveStatus>('status')).body.warnings.map((w) => w.code)).not.toContain('refusing');
+  });
+
+  it('shows the headless alert settings and the triage progress', async () => {
+    const { http } = await setup();
     const status = (await http<ArchiveStatus>('status')).body;
-    expect(status.followUps).toEqual({ open: 0, snoozed: 0 });
     expect(status.triage === null || typeof status.triage.running === 'boolean').toBe(true);
     const settings = (await http<{ settings: Record<string, unknown> }>('getSettings')).body.settings;
     expect(settings).toMatchObject({ notifyCalls: 'none', dailySummaryAt: '08:30', quietAlerts: true });
