@@ -4,11 +4,13 @@
  * runs on the store's writer with a small budget and the runner then gives way, so webhook
  * acknowledgements queued meanwhile are committed between pages instead of after the whole pass.
  *
- * Whether a pass is needed at start: the store triages every session as it is projected, but an
- * archive written before the rules existed (or a pass cut short by a quit) has sessions the
- * current rules never saw. The runner records, in a small file beside the archive, a fingerprint
- * of the rules and caller settings of the last pass that went through to the end; at start it
- * runs one pass when the current fingerprint differs (or there is no record).
+ * Whether a pass is needed at start: the store triages every session as it is projected, and
+ * triages an archive upgraded from before the rules by itself. What is left is a pass cut short
+ * (a quit right after a rule changed): some sessions still carry the old rules' conclusions. The
+ * runner records, in a small file beside the archive, a fingerprint of the rules and caller
+ * settings of the last pass that went through to the end; at start it runs one pass when the
+ * current fingerprint differs. Without a record (a first start) the current rules are recorded
+ * as the baseline: there is nothing they have not seen.
  */
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -83,7 +85,7 @@ export class TriageRunner extends EventEmitter<TriageRunnerEvents> {
     return this.pass !== null;
   }
 
-  /** Sweeps for dropped calls now and every minute, and runs a pass if the rules changed since the last full one. */
+  /** Sweeps for dropped calls now and every minute, and runs a pass if the rules changed since the last full one ended. */
   start(): void {
     void this.runStale();
     this.sweepTimer = setInterval(() => void this.runStale(), this.staleSweepEveryMs);
@@ -206,7 +208,11 @@ export class TriageRunner extends EventEmitter<TriageRunnerEvents> {
     const fingerprint = await this.fingerprint();
     if (fingerprint === null) return false;
     const last = await this.lastRecord();
-    return last?.fingerprint !== fingerprint;
+    if (last === null) {
+      await this.record({ fingerprint, finishedAt: this.now() });
+      return false;
+    }
+    return last.fingerprint !== fingerprint;
   }
 
   private async lastRecord(): Promise<PassRecord | null> {

@@ -110,23 +110,29 @@ describe('the engine with its triage runner', () => {
     expect((await engine.triage.runStale(later)).changed).toBe(0); // once
   });
 
-  it('runs one pass at start on an archive the current rules never went over, and not again after', async () => {
+  it('at start, finishes a pass cut short by a quit (rules changed since the last full pass), and only then', async () => {
     const dataDir = tempDir();
     const first = await startEngine({ dataDir });
-    await until(() => first.engine.triage.progress?.running === false, 'the start pass');
-    expect(first.engine.triage.progress).toMatchObject({ error: null });
-    expect(existsSync(join(dataDir, TRIAGE_STATE_FILE))).toBe(true);
+    await until(() => existsSync(join(dataDir, TRIAGE_STATE_FILE)), 'the baseline record');
+    expect(first.engine.triage.progress).toBeNull(); // a first start: nothing the rules have not seen
+    await loadDemoData(first.engine.archive, { sessions: 50, longEvery: 0 });
+    // A rule saved, and the engine gone before its pass ran.
+    await first.engine.archive.saveRule({ name: 'Refunds', enabled: true, kind: 'custom', conditions: [{ field: 'words', who: 'anyone', words: ['refund'] }], action: { followUp: true, priority: 'normal', tags: [], notify: false } }, Date.now());
     await first.stop();
 
     const second = await startEngine({ dataDir });
+    await until(() => second.engine.triage.progress?.running === false, 'the pass at start');
+    expect(second.engine.triage.progress).toMatchObject({ error: null, checked: 50, total: 50 });
+    await second.stop();
+
+    const third = await startEngine({ dataDir });
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(second.engine.triage.progress).toBeNull();
+    expect(third.engine.triage.progress).toBeNull();
   });
 
   it('acknowledges webhooks while a pass runs, stores them, and stops with the engine cleanly', async () => {
     const { log, lines } = recordingLogger();
     const { engine, stop } = await startEngine({}, { log });
-    await until(() => engine.triage.progress?.running === false, 'the start pass');
     await loadDemoData(engine.archive, { sessions: 1500, longEvery: 0 });
     await engine.archive.settled();
 
