@@ -21,12 +21,12 @@ export function ActionEditor({ action, onChange }: { action: ActionFields; onCha
           ))}
         </select>
       </label>
+      <label className="check">
+        <input type="checkbox" checked={action.notify} onChange={(e) => onChange({ notify: e.target.checked })} /> Notify me
+      </label>
       <label className="inline-field grow">
         Tags to add
         <input value={action.tags} placeholder="e.g. billing, urgent (separated by commas)" onChange={(e) => onChange({ tags: e.target.value })} />
-      </label>
-      <label className="check">
-        <input type="checkbox" checked={action.notify} onChange={(e) => onChange({ notify: e.target.checked })} /> Notify me
       </label>
     </fieldset>
   );

@@ -69,7 +69,7 @@ export function CallerSettingsCard({ triage }: { triage: TriageProgress | null }
         <form className="caller-form" onSubmit={save} noValidate>
           <label className="setting">
             <span>Metadata fields that hold the caller, tried in order, one per line</span>
-            <textarea rows={6} value={fields} onChange={(e) => setFields(e.target.value)} />
+            <textarea rows={10} value={fields} onChange={(e) => setFields(e.target.value)} />
           </label>
           <button type="button" className="button small link" onClick={() => setFields(DEFAULT_CALLER_FIELDS.join('\n'))}>
             Use the usual fields

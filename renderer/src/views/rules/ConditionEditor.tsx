@@ -24,31 +24,33 @@ export function ConditionEditor({ condition, index, onChange, onRemove }: { cond
           </option>
         ))}
       </select>
-      {listHint !== undefined && (
-        <input className="condition-value" aria-label={`Condition ${number}: values, separated by commas`} placeholder={listHint} value={condition.list} onChange={(e) => set('list', e.target.value)} />
-      )}
-      {condition.kind === 'mode' && (
-        <select aria-label={`Condition ${number}: mode`} value={condition.mode} onChange={(e) => set('mode', e.target.value as ConditionDraft['mode'])}>
-          <option value="voice">voice call</option>
-          <option value="text">text chat</option>
-        </select>
-      )}
-      {(condition.kind === 'duration-lt' || condition.kind === 'duration-gt') && (
-        <span className="condition-seconds">
-          <input type="number" min={0} max={86_400} aria-label={`Condition ${number}: seconds`} value={condition.seconds} onChange={(e) => set('seconds', e.target.value)} /> seconds
-        </span>
-      )}
-      {condition.kind === 'metadata' && (
-        <>
-          <input aria-label={`Condition ${number}: field name`} placeholder="field, e.g. plan" value={condition.key} onChange={(e) => set('key', e.target.value)} />
-          <select aria-label={`Condition ${number}: test`} value={condition.metadataOp} onChange={(e) => set('metadataOp', e.target.value as ConditionDraft['metadataOp'])}>
-            <option value="equals">equals</option>
-            <option value="contains">contains</option>
-            <option value="exists">is present</option>
+      <div className="condition-values">
+        {listHint !== undefined && (
+          <input className="condition-value" aria-label={`Condition ${number}: values, separated by commas`} placeholder={listHint} value={condition.list} onChange={(e) => set('list', e.target.value)} />
+        )}
+        {condition.kind === 'mode' && (
+          <select aria-label={`Condition ${number}: mode`} value={condition.mode} onChange={(e) => set('mode', e.target.value as ConditionDraft['mode'])}>
+            <option value="voice">voice call</option>
+            <option value="text">text chat</option>
           </select>
-          {condition.metadataOp !== 'exists' && <input className="condition-value" aria-label={`Condition ${number}: field value`} placeholder="value" value={condition.value} onChange={(e) => set('value', e.target.value)} />}
-        </>
-      )}
+        )}
+        {(condition.kind === 'duration-lt' || condition.kind === 'duration-gt') && (
+          <span className="condition-seconds">
+            <input type="number" min={0} max={86_400} aria-label={`Condition ${number}: seconds`} value={condition.seconds} onChange={(e) => set('seconds', e.target.value)} /> seconds
+          </span>
+        )}
+        {condition.kind === 'metadata' && (
+          <>
+            <input aria-label={`Condition ${number}: field name`} placeholder="field, e.g. plan" value={condition.key} onChange={(e) => set('key', e.target.value)} />
+            <select aria-label={`Condition ${number}: test`} value={condition.metadataOp} onChange={(e) => set('metadataOp', e.target.value as ConditionDraft['metadataOp'])}>
+              <option value="equals">equals</option>
+              <option value="contains">contains</option>
+              <option value="exists">is present</option>
+            </select>
+            {condition.metadataOp !== 'exists' && <input className="condition-value" aria-label={`Condition ${number}: field value`} placeholder="value" value={condition.value} onChange={(e) => set('value', e.target.value)} />}
+          </>
+        )}
+      </div>
       {onRemove && (
         <button type="button" className="button small" aria-label={`Remove condition ${number}`} title="Remove this condition" onClick={onRemove}>
           Remove
