@@ -211,7 +211,13 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
     }
     keychainAttempts = 0;
     try {
-      const started = await Engine.start(store.toEngineConfig(dataDir()), { log, nativeBinding: electronNativeBinding(process.versions.electron ?? '') });
+      const settings = store;
+      const started = await Engine.start(store.toEngineConfig(dataDir()), {
+        log,
+        nativeBinding: electronNativeBinding(process.versions.electron ?? ''),
+        // Read at each check: a new summary time or the quiet switch applies without a restart.
+        alertSettings: () => ({ dailySummaryAt: settings.settings.dailySummaryAt, quietAlerts: settings.settings.quietAlerts }),
+      });
       if (quitting) {
         await started.stop();
         return;
@@ -222,7 +228,8 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
       else {
         service = new ArchiveService(started, { host: 'electron', settings: settingsHost });
         service.subscribe((change) => {
-          if (change.type === 'status' || change.type === 'session') refreshTray();
+          // The tray shows the open follow-ups: they change with calls, the owner's edits and the rules.
+          if (change.type === 'status' || change.type === 'session' || change.type === 'follow-up' || change.type === 'triage') refreshTray();
         });
       }
       listenToEngine(started);
@@ -315,6 +322,7 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
   /** Everything the shell hears from an engine, attached the same way at start and after a restart. */
   const listenToEngine = (running: Engine): void => {
     running.on('projected', (events) => void notifier.onProjected(events));
+    running.on('alert', (alert) => notifier.onAlert(alert));
     running.on('tunnel', refreshTray);
     // The self-test after a resume: only a failure is worth interrupting the owner for.
     running.on('selfTest', (result) => {
@@ -324,7 +332,7 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
 
   const notifier = new Notifier({
     Notification: electron.Notification,
-    preferences: () => store?.settings ?? { notifyOnEnded: true, notifyOnStarted: false, notificationsPaused: false },
+    preferences: () => store?.settings ?? settingsSchema.parse({}),
     getSession: async (sessionId) => {
       try {
         return ((await service?.call('getSession', { sessionId })) as SessionDetail | undefined) ?? null;
@@ -333,6 +341,7 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
       }
     },
     openSession: (sessionId) => window.show(`#/sessions/${encodeURIComponent(sessionId)}`),
+    openWindow: (route) => window.show(route ?? null),
   });
 
   const ready = app.whenReady().then(async () => {
@@ -366,8 +375,11 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
       nativeImage: electron.nativeImage,
       darkTheme: () => electron.nativeTheme.shouldUseDarkColors,
       iconPath,
+      // Windows has no count badge API (only an overlay icon): there the tooltip and menu carry the count.
+      setBadgeCount: host.platform === 'win32' ? undefined : (count) => void app.setBadgeCount(count),
       actions: {
         openArchive: () => window.show(),
+        openInbox: () => window.show('#/inbox'),
         copyWebhookUrl: () => {
           const url = engine?.publicWebhookUrl;
           if (url) electron.clipboard.writeText(url);

@@ -10,15 +10,29 @@ export function trayStateFrom(status: ArchiveStatus | null, failure: string | nu
   return 'receiving';
 }
 
+/** "3 calls to follow up", or null when there are none. */
+export function followUpLine(open: number): string | null {
+  if (open <= 0) return null;
+  return `${open} call${open === 1 ? '' : 's'} to follow up`;
+}
+
+/** What the tray says: the state, and the open follow-ups when there are any. */
 export function trayTooltip(state: TrayState, status: ArchiveStatus | null, failure: string | null = null): string {
+  const followUps = followUpLine(status?.followUps.open ?? 0);
+  const line = `CallAIder Archive: ${trayStateLine(state, status, failure)}`;
+  return followUps ? `${line} · ${followUps}` : line;
+}
+
+/** The state in words (the tooltip after the app's name; the tray menu's first line). */
+export function trayStateLine(state: TrayState, status: ArchiveStatus | null, failure: string | null = null): string {
   switch (state) {
     case 'receiving':
-      return `CallAIder Archive: receiving (${status?.counts.sessions ?? 0} sessions)`;
+      return `receiving (${status?.counts.sessions ?? 0} sessions)`;
     case 'tunnel-down':
-      return `CallAIder Archive: tunnel down, CallAIder cannot reach this computer${status?.tunnel.error ? ` (${status.tunnel.error})` : ''}`;
+      return `tunnel down, CallAIder cannot reach this computer${status?.tunnel.error ? ` (${status.tunnel.error})` : ''}`;
     case 'no-secret':
-      return 'CallAIder Archive: receiving, but without a webhook secret (anyone with the URL can add sessions)';
+      return 'receiving, but without a webhook secret (anyone with the URL can add sessions)';
     case 'error':
-      return `CallAIder Archive: not receiving${failure ? ` (${failure})` : ''}`;
+      return `not receiving${failure ? ` (${failure})` : ''}`;
   }
 }

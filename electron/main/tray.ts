@@ -1,16 +1,19 @@
 /**
  * The tray icon: its picture and tooltip follow the engine's state (light and dark variants),
- * and its menu holds what the owner does without opening the window.
+ * and its menu holds what the owner does without opening the window. The open follow-ups show in
+ * the tooltip, as a menu item to the inbox, and as the dock/taskbar badge where the OS has one.
  */
 import type { Menu as MenuType, MenuItemConstructorOptions, NativeImage, Tray as TrayType } from 'electron';
 import type { ArchiveStatus } from '../../shared/api.js';
-import { trayStateFrom, trayTooltip, type TrayState } from './tray-state.js';
+import { followUpLine, trayStateFrom, trayStateLine, trayTooltip, type TrayState } from './tray-state.js';
 
 /** macOS names template images `<name>Template.png` (with `@2x` found next to it). */
 const TEMPLATE_IMAGE = /Template\.png$/;
 
 export interface TrayActions {
   openArchive(): void;
+  /** The window at the follow-up inbox. */
+  openInbox(): void;
   copyWebhookUrl(): void;
   sendTestEvent(): void;
   setNotificationsPaused(paused: boolean): void;
@@ -26,6 +29,12 @@ export interface TrayDeps {
   /** Whether the menu bar / panel is dark (picks the icon variant). */
   darkTheme: () => boolean;
   iconPath: (state: TrayState, dark: boolean) => string;
+  /**
+   * The dock/taskbar count (app.setBadgeCount), or undefined where the OS has none: macOS and
+   * Linux launchers that follow Unity's API show it; Windows has no count badge (only an
+   * overlay icon), so there the tooltip and the menu carry the count.
+   */
+  setBadgeCount?: ((count: number) => void) | undefined;
   actions: TrayActions;
 }
 
@@ -39,6 +48,7 @@ export interface TrayView {
 export class TrayController {
   private readonly tray: TrayType;
   private state: TrayState = 'error';
+  private badge: number | null = null;
   private view: TrayView = { status: null, failure: null, notificationsPaused: false, startAtLogin: false };
 
   constructor(private readonly deps: TrayDeps) {
@@ -67,6 +77,14 @@ export class TrayController {
     this.tray.setImage(this.image(this.state));
     this.tray.setToolTip(trayTooltip(this.state, status, failure));
     this.tray.setContextMenu(this.deps.Menu.buildFromTemplate(this.menu()));
+    this.showBadge(status?.followUps.open ?? 0);
+  }
+
+  /** Set only when it changes (each call repaints the dock on macOS). */
+  private showBadge(count: number): void {
+    if (!this.deps.setBadgeCount || count === this.badge) return;
+    this.badge = count;
+    this.deps.setBadgeCount(count);
   }
 
   /**
@@ -83,9 +101,11 @@ export class TrayController {
   private menu(): MenuItemConstructorOptions[] {
     const { actions } = this.deps;
     const { status } = this.view;
+    const followUps = followUpLine(status?.followUps.open ?? 0);
     return [
-      { label: trayTooltip(this.state, status, this.view.failure).replace('CallAIder Archive: ', ''), enabled: false },
+      { label: trayStateLine(this.state, status, this.view.failure), enabled: false },
       { type: 'separator' },
+      { label: followUps ? `${followUps}…` : 'Nothing to follow up', enabled: status !== null, click: () => actions.openInbox() },
       { label: 'Open archive', click: () => actions.openArchive() },
       { label: 'Copy webhook URL', enabled: Boolean(status?.publicWebhookUrl), click: () => actions.copyWebhookUrl() },
       { label: 'Send test event', enabled: status !== null, click: () => actions.sendTestEvent() },

@@ -133,6 +133,7 @@ export function fakeDesktopElectron(userData: string, options: { safeStorage?: R
     quit: vi.fn(() => quitted()),
     setAppUserModelId: vi.fn(),
     setLoginItemSettings: vi.fn(),
+    setBadgeCount: vi.fn(() => true),
     getAppPath: () => '/src/callaider-archive',
     getVersion: () => '0.0.0-test',
     dock: { hide: vi.fn(), show: vi.fn(async () => undefined) },

@@ -14,13 +14,15 @@ import { appMenuTemplate, helpUrlFrom, isAllowedHelpUrl } from '../../electron/m
 import { resolveInside } from '../../electron/main/app-protocol.js';
 import { safeStorageCodec, WEAK_KEYRING_WARNING } from '../../electron/main/secret-codec.js';
 import { CHANGE_CHANNEL, isTrustedSender, registerArchiveIpc } from '../../electron/main/ipc.js';
-import { endedContent, KEEP_MAX, KEEP_MS, Notifier } from '../../electron/main/notifier.js';
+import { alertWanted, endedContent, KEEP_MAX, KEEP_MS, Notifier, type NotificationPreferences } from '../../electron/main/notifier.js';
+import { callBody, reasonTitle } from '../../electron/core/alerts/wording.js';
 import { APP_ORIGIN, originOf } from '../../electron/main/origin.js';
 import { guardContents, installSecurityGuards, isAllowedExternal } from '../../electron/main/security.js';
 import { TrayController } from '../../electron/main/tray.js';
 import { trayStateFrom } from '../../electron/main/tray-state.js';
 import { WINDOW_WEB_PREFERENCES } from '../../electron/main/window.js';
 import { ARCHIVE_METHODS, type ArchiveChange } from '../../shared/api.js';
+import type { Alert } from '../../shared/follow-up.js';
 import { onCleanup, SECRET, sessionPair, tempDir } from '../support/fixtures.js';
 import { FakeNotification, FakeTray, fakeIpcMain, ipcEvent, Menu, nativeImage, status } from './fake-electron.js';
 
@@ -31,9 +33,9 @@ async function realService() {
 }
 
 describe('tray', () => {
-  const actions = { openArchive: vi.fn(), copyWebhookUrl: vi.fn(), sendTestEvent: vi.fn(), setNotificationsPaused: vi.fn(), setStartAtLogin: vi.fn(), openDataFolder: vi.fn(), quit: vi.fn() };
-  const make = (dark = false) =>
-    new TrayController({ Tray: FakeTray as never, Menu: Menu as never, nativeImage: nativeImage as never, darkTheme: () => dark, iconPath: (state, isDark) => `${state}-${isDark ? 'dark' : 'light'}.png`, actions });
+  const actions = { openArchive: vi.fn(), openInbox: vi.fn(), copyWebhookUrl: vi.fn(), sendTestEvent: vi.fn(), setNotificationsPaused: vi.fn(), setStartAtLogin: vi.fn(), openDataFolder: vi.fn(), quit: vi.fn() };
+  const make = (dark = false, setBadgeCount?: (count: number) => void) =>
+    new TrayController({ Tray: FakeTray as never, Menu: Menu as never, nativeImage: nativeImage as never, darkTheme: () => dark, iconPath: (state, isDark) => `${state}-${isDark ? 'dark' : 'light'}.png`, setBadgeCount, actions });
 
   it('shows receiving, tunnel down, no secret and error, with light and dark icons', () => {
     const tray = make();
@@ -58,7 +60,7 @@ describe('tray', () => {
     tray.update({ status: status(), notificationsPaused: true });
     const menu = FakeTray.instances.at(-1)!.menu;
     const labels = menu.filter((item) => item.label).map((item) => item.label);
-    expect(labels.slice(1)).toEqual(['Open archive', 'Copy webhook URL', 'Send test event', 'Pause notifications', 'Start at login', 'Open data folder', 'Quit CallAIder Archive']);
+    expect(labels.slice(1)).toEqual(['Nothing to follow up', 'Open archive', 'Copy webhook URL', 'Send test event', 'Pause notifications', 'Start at login', 'Open data folder', 'Quit CallAIder Archive']);
     const item = (label: string) => menu.find((i) => i.label === label)!;
     expect(item('Pause notifications').checked).toBe(true);
     (item('Pause notifications').click as (i: { checked: boolean }) => void)({ checked: false });
@@ -69,6 +71,33 @@ describe('tray', () => {
     expect(FakeTray.instances.at(-1)!.menu.find((i) => i.label === 'Copy webhook URL')!.enabled).toBe(false);
   });
 
+  it('shows the open follow-ups in the tooltip, as a menu item to the inbox, and as the badge where there is one', () => {
+    const badge = vi.fn();
+    const tray = make(false, badge);
+    const fake = FakeTray.instances.at(-1)!;
+    tray.update({ status: status({ counts: { sessions: 12, activeSessions: 0, staleSessions: 0, messages: 0, deliveries: 0, quarantined: 0 }, followUps: { open: 3, snoozed: 2 } }) });
+    expect(fake.tooltip).toBe('CallAIder Archive: receiving (12 sessions) · 3 calls to follow up');
+    expect(fake.menu[0]!.label).toBe('receiving (12 sessions)');
+    const inbox = fake.menu.find((item) => item.label === '3 calls to follow up…')!;
+    expect(inbox.enabled).toBe(true);
+    (inbox.click as () => void)();
+    expect(actions.openInbox).toHaveBeenCalledTimes(1);
+    expect(badge.mock.calls).toEqual([[0], [3]]);
+    // Set again only when the count changes.
+    tray.update({ notificationsPaused: true });
+    expect(badge.mock.calls).toHaveLength(2);
+    tray.update({ status: status({ followUps: { open: 1, snoozed: 0 }, tunnel: { mode: 'ngrok', state: 'error', error: 'offline' } }) });
+    expect(fake.tooltip).toBe('CallAIder Archive: tunnel down, CallAIder cannot reach this computer (offline) · 1 call to follow up');
+    expect(fake.menu.some((item) => item.label === '1 call to follow up…')).toBe(true);
+    tray.update({ status: status({ followUps: { open: 0, snoozed: 4 } }) });
+    expect(fake.tooltip).not.toContain('follow up');
+    expect(badge.mock.calls.at(-1)).toEqual([0]);
+    expect(fake.menu.find((item) => item.label === 'Nothing to follow up')!.enabled).toBe(true);
+    // No badge API (Windows): the tooltip and the menu still carry the count.
+    make(false, undefined).update({ status: status({ followUps: { open: 2, snoozed: 0 } }) });
+    expect(FakeTray.instances.at(-1)!.tooltip).toContain('2 calls to follow up');
+  });
+
   it('derives its state from status alone', () => {
     expect(trayStateFrom(null)).toBe('error');
     expect(trayStateFrom(status({ tunnel: { mode: 'none', state: 'off', error: null } }))).toBe('receiving');
@@ -76,34 +105,89 @@ describe('tray', () => {
 });
 
 describe('notifications', () => {
-  it('on session.ended: duration and reason in the title, the first words in the body; a click opens that session', async () => {
+  const plainSession = (sessionId: string) => ({ sessionId, mode: 'voice', reason: 'user_ended', durationSeconds: 5, toolErrorCount: 0, firstUserLine: 'hello', caller: null });
+  const alert = (kind: Alert['kind'], sessionId?: string): Alert => ({ id: `${kind}-1`, kind, at: 1, title: `${kind} title`, body: `${kind} body`, ...(sessionId ? { sessionId } : {}) });
+
+  function policyNotifier(prefs: NotificationPreferences) {
+    FakeNotification.shown = [];
+    const opened: string[] = [];
+    const windows: Array<string | undefined> = [];
+    const notifier = new Notifier({
+      Notification: FakeNotification as never,
+      preferences: () => prefs,
+      getSession: async (sessionId) => plainSession(sessionId) as never,
+      openSession: (id) => opened.push(id),
+      openWindow: (route) => windows.push(route),
+    });
+    /** One plain ended call, one the rules flagged, one started call, then an alert of every kind. */
+    const everything = async () => {
+      await notifier.onProjected([
+        { sessionId: 'plain', event: 'session.ended' },
+        { sessionId: 'flagged', event: 'session.ended', attention: { followUp: true, notify: false } },
+        { sessionId: 'notify', event: 'session.ended', attention: { followUp: false, notify: true } },
+        { sessionId: 'plain', event: 'session.started' },
+      ]);
+      for (const item of [alert('follow-up', 'flagged'), alert('ended', 'plain'), alert('summary'), alert('refusals'), alert('quiet')]) notifier.onAlert(item);
+      return FakeNotification.shown.map((note) => note.options.title);
+    };
+    return { notifier, everything, opened, windows };
+  }
+
+  it("'all': every ended call (a flagged one once, by its alert's reason), and the summary, refusal and quiet alerts", async () => {
+    const { everything } = policyNotifier({ notifyCalls: 'all', notifyOnStarted: false, notificationsPaused: false });
+    expect(await everything()).toEqual(['Call ended · 0:05 · user ended', 'follow-up title', 'ended title', 'summary title', 'refusals title', 'quiet title']);
+  });
+
+  it("'follow-up': only the calls the rules flagged; 'none': no calls; the archive's own alerts either way", async () => {
+    expect(await policyNotifier({ notifyCalls: 'follow-up', notifyOnStarted: false, notificationsPaused: false }).everything()).toEqual(['follow-up title', 'summary title', 'refusals title', 'quiet title']);
+    expect(await policyNotifier({ notifyCalls: 'none', notifyOnStarted: true, notificationsPaused: false }).everything()).toEqual(['A call started', 'summary title', 'refusals title', 'quiet title']);
+    expect(await policyNotifier({ notifyCalls: 'all', notifyOnStarted: true, notificationsPaused: true }).everything()).toEqual([]);
+    expect(alertWanted({ kind: 'follow-up' }, { notifyCalls: 'none', notifyOnStarted: false, notificationsPaused: false })).toBe(false);
+  });
+
+  it('a click opens the session, or the window where the cause is fixed (refusals and quiet: Setup)', async () => {
+    const { everything, opened, windows } = policyNotifier({ notifyCalls: 'all', notifyOnStarted: false, notificationsPaused: false });
+    await everything();
+    for (const note of FakeNotification.shown) note.emit('click');
+    expect(opened).toEqual(['plain', 'flagged', 'plain']);
+    expect(windows).toEqual([undefined, '#/setup', '#/setup']);
+  });
+
+  it('on a real engine: one notification per ended call, worded from the archive; a click opens that session', async () => {
     const { engine, service } = await realService();
     const opened: string[] = [];
     FakeNotification.shown = [];
-    const prefs = { notifyOnEnded: true, notifyOnStarted: false, notificationsPaused: false };
+    const prefs: NotificationPreferences = { notifyCalls: 'all', notifyOnStarted: false, notificationsPaused: false };
     const notifier = new Notifier({
       Notification: FakeNotification as never,
       preferences: () => prefs,
       getSession: async (sessionId) => (await service.call('getSession', { sessionId })) as never,
       openSession: (id) => opened.push(id),
+      openWindow: () => undefined,
     });
     engine.on('projected', (events) => void notifier.onProjected(events));
+    engine.on('alert', (item) => notifier.onAlert(item));
     const { started, ended } = sessionPair({ messages: 10 });
     await deliver(engine.localWebhookUrl, started, { secret: SECRET });
     await deliver(engine.localWebhookUrl, ended, { secret: SECRET });
     await engine.archive.settled();
     await vi.waitFor(() => expect(FakeNotification.shown).toHaveLength(1));
+    const session = (await engine.archive.getSession(ended.sessionId, 60_000))!;
+    const followUp = await engine.archive.getFollowUp(ended.sessionId);
     const note = FakeNotification.shown[0]!;
-    expect(note.options.title).toMatch(/^(Call|Chat) ended · \d+:\d\d · /);
-    expect(note.options.body).toBe(ended.data.transcript!.find((m) => m.role === 'user')!.content.slice(0, 140).replace(/\s+/g, ' ').trim().slice(0, 140));
+    if (followUp && followUp.reasons.length > 0) expect(note.options.title).toBe(reasonTitle(followUp.reasons, session.mode));
+    else expect(note.options.title).toMatch(/^(Call|Chat) ended · \d+:\d\d · /);
+    expect(note.options.body).toBe(callBody(session.caller, session.firstUserLine));
     note.emit('click');
     expect(opened).toEqual([ended.sessionId]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(FakeNotification.shown).toHaveLength(1);
 
     prefs.notificationsPaused = true;
     const other = sessionPair();
     await deliver(engine.localWebhookUrl, other.ended, { secret: SECRET });
     await engine.archive.settled();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 100));
     expect(FakeNotification.shown).toHaveLength(1);
   });
 
@@ -111,12 +195,12 @@ describe('notifications', () => {
     vi.useFakeTimers();
     onCleanup(() => vi.useRealTimers());
     FakeNotification.shown = [];
-    const session = { sessionId: 's', mode: 'voice', reason: 'user_ended', durationSeconds: 5, toolErrorCount: 0, firstUserLine: 'hello' };
     const notifier = new Notifier({
       Notification: FakeNotification as never,
-      preferences: () => ({ notifyOnEnded: true, notifyOnStarted: false, notificationsPaused: false }),
-      getSession: async () => session as never,
+      preferences: () => ({ notifyCalls: 'all', notifyOnStarted: false, notificationsPaused: false }),
+      getSession: async (sessionId) => plainSession(sessionId) as never,
       openSession: () => undefined,
+      openWindow: () => undefined,
     });
     const end = (count: number) => notifier.onProjected(Array.from({ length: count }, (_, i) => ({ sessionId: `s${i}`, event: 'session.ended' })));
     await end(3);
@@ -136,10 +220,13 @@ describe('notifications', () => {
     expect(FakeNotification.shown).toHaveLength(5 + KEEP_MAX + 15);
   });
 
-  it('truncates long first lines and counts tool errors in the title', () => {
-    const content = endedContent({ ...status(), ...{ sessionId: 's', assistantId: '1', status: 'ended', stale: false, startedAt: null, endedAt: null, sortAt: 0, durationSeconds: 75, reason: 'user_ended', mode: 'voice', firstUserLine: 'x'.repeat(300), messageCount: 3, toolCallCount: 2, toolErrorCount: 2, fileCount: 0, metadata: null, receivedStartedAt: null, receivedEndedAt: null } } as never);
+  it('truncates long first lines, counts tool errors in the title, and names a known caller with how often they called', () => {
+    const session = { sessionId: 's', assistantId: '1', status: 'ended', stale: false, startedAt: null, endedAt: null, sortAt: 0, durationSeconds: 75, reason: 'user_ended', mode: 'voice', firstUserLine: 'x'.repeat(300), messageCount: 3, toolCallCount: 2, toolErrorCount: 2, fileCount: 0, metadata: null, receivedStartedAt: null, receivedEndedAt: null, caller: null };
+    const content = endedContent(session as never);
     expect(content.title).toBe('Call ended · 1:15 · user ended · 2 tool errors');
     expect(content.body).toHaveLength(140);
+    const caller = { key: 'tel:+12025550100', label: '+1 202-555-0100', kind: 'phone', calls7d: 3, calls30d: 4 };
+    expect(endedContent({ ...session, firstUserLine: 'Can I move my cleaning?', caller } as never).body).toBe('+1 202-555-0100 · 3rd call this week\nCan I move my cleaning?');
   });
 });
 
