@@ -127,3 +127,19 @@ export function parsePublicUrl(text: string): string {
   }
   return url.toString().replace(/\/$/, '');
 }
+
+/** "08:30" (or "8:30") -> "08:30"; "off" -> null: the daily summary's local time, or none. */
+export function parseDailySummary(text: string): string | null {
+  const value = text.trim().toLowerCase();
+  if (value === 'off' || value === 'none') return null;
+  const match = /^(\d{1,2}):(\d{2})$/.exec(value);
+  const hour = match ? Number(match[1]) : NaN;
+  const minute = match ? Number(match[2]) : NaN;
+  if (!(hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59)) {
+    throw new ConfigError(`--daily-summary: "${text}" is not a time of day as HH:MM or "off" (example: 08:30)`);
+  }
+  return `${String(hour).padStart(2, '0')}:${match![2]}`;
+}
+
+/** The alerts' settings when nothing chose them: a summary at 08:30, quiet-period alerts on. */
+export const DEFAULT_ALERTS = { dailySummaryAt: '08:30', quietAlerts: true } as const satisfies AlertSettings;

@@ -9,6 +9,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AlertSettings } from '../../../shared/settings.js';
 import { ConfigError, type EngineConfig } from '../config.js';
 import { plaintextCodec, SettingsStore } from '../settings-store.js';
 import { mask } from './mask.js';
@@ -32,15 +33,18 @@ function keychainRefusal(dataDir: string, names: string[]): ConfigError {
 
 /**
  * The engine configuration for `start`: the data folder's settings, with what was given on the
- * command line (or its environment variables) on top for this run only.
+ * command line (or its environment variables) on top for this run only. The alerts follow the
+ * desktop app's choices (summary time, quiet alerts) unless given here too.
  */
-export async function headlessSettings(dataDir: string, given: Partial<EngineConfig>): Promise<HeadlessSettings> {
+export async function headlessSettings(dataDir: string, given: Partial<EngineConfig>, givenAlerts: Partial<AlertSettings> = {}): Promise<HeadlessSettings> {
   mkdirSync(dataDir, { recursive: true });
   const store = await SettingsStore.open(dataDir, plaintextCodec);
   const kept = store.keptUnderOtherProtection;
   if (kept.length > 0) throw keychainRefusal(dataDir, kept);
   // Nothing else can be unread with plaintextCodec; toEngineConfig refuses if it ever is.
-  const config: EngineConfig = { ...store.toEngineConfig(dataDir), ...definedOnly(given) };
+  const saved = store.settings;
+  const alerts: AlertSettings = { dailySummaryAt: saved.dailySummaryAt, quietAlerts: saved.quietAlerts, ...definedOnly(givenAlerts) };
+  const config: EngineConfig = { ...store.toEngineConfig(dataDir), alerts, ...definedOnly(given) };
   const secretsFile = join(dataDir, SECRETS_FILE);
   let secretNote: string | null = null;
   if (given.secret === undefined && config.secret) {

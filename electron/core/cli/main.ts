@@ -14,7 +14,9 @@ import {
   ConfigError,
   DEFAULTS,
   checkBodyBudgetOption,
+  DEFAULT_ALERTS,
   defaultConfig,
+  parseDailySummary,
   parseBodyBudget,
   parseBodyLimit,
   parsePort,
@@ -96,11 +98,14 @@ export function buildProgram(): Command {
       .option('--body-budget <size>', 'request bodies held in memory at once; over it, 503 + Retry-After before reading', wrap(parseBodyBudget), DEFAULTS.bodyBudget)
       .option('--tunnel <mode>', 'ngrok | none', wrap(parseTunnelMode), 'none')
       .option('--ngrok-domain <domain>', 'reserved ngrok domain, so the public URL survives restarts')
-      .option('--public-url <url>', 'with --tunnel none: the public base URL of your own reverse proxy', wrap(parsePublicUrl));
+      .option('--public-url <url>', 'with --tunnel none: the public base URL of your own reverse proxy', wrap(parsePublicUrl))
+      .option('--daily-summary <HH:MM|off>', "local time of the daily summary in the log (yesterday's calls, follow-ups, failures), or off", wrap(parseDailySummary), DEFAULT_ALERTS.dailySummaryAt)
+      .option('--no-quiet-alerts', 'do not warn when no call has come for unusually long during the hours calls usually come');
 
   type ServeFlags = {
     dataDir?: string; port: number; host: string; uiPort: number; ui: boolean; uiToken?: string; secret?: string; previousSecret?: string;
     requireHeader?: EngineConfig['requiredHeader']; bodyLimit: number; bodyBudget: number; tunnel: EngineConfig['tunnel']; ngrokDomain?: string; publicUrl?: string;
+    dailySummary: string | null; quietAlerts: boolean;
   };
   const configFrom = (flags: ServeFlags): EngineConfig => {
     checkBodyBudgetOption(flags.bodyLimit, flags.bodyBudget);
@@ -117,6 +122,7 @@ export function buildProgram(): Command {
       ngrokDomain: flags.ngrokDomain,
       ngrokAuthtoken: process.env.NGROK_AUTHTOKEN || undefined,
       publicUrl: flags.publicUrl,
+      alerts: { dailySummaryAt: flags.dailySummary, quietAlerts: flags.quietAlerts },
     });
   };
 
@@ -144,6 +150,9 @@ export function buildProgram(): Command {
       ngrokDomain: flags.ngrokDomain,
       ngrokAuthtoken: process.env.NGROK_AUTHTOKEN || undefined,
       publicUrl: flags.publicUrl,
+    }, {
+      dailySummaryAt: given('dailySummary') ? flags.dailySummary : undefined,
+      quietAlerts: given('quietAlerts') ? flags.quietAlerts : undefined,
     });
     for (const warning of warnings) process.stderr.write(`callaider-archive: ${warning}\n`);
     await serve(config, { uiPort: flags.ui ? flags.uiPort : null, uiToken: flags.uiToken, headlessNotice: true, secretNote });

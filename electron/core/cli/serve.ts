@@ -1,6 +1,13 @@
-/** `serve`: runs the engine until SIGINT/SIGTERM and tells the user what to paste into CallAIder. */
+/**
+ * `serve`: runs the engine until SIGINT/SIGTERM and tells the user what to paste into CallAIder.
+ * Headless, the log is where alerts go: one line each (refusals and quiet periods as warnings).
+ */
+import type { Alert } from '../../../shared/follow-up.js';
+import type { AlertSettings } from '../../../shared/settings.js';
+import { alertLogLine } from '../alerts/wording.js';
 import type { ArchiveCounts } from '../archive/store.js';
-import type { EngineConfig } from '../config.js';
+import { DEFAULT_ALERTS, type EngineConfig } from '../config.js';
+import type { Logger } from '../log.js';
 import type { IngestedEvent } from '../receiver.js';
 import { Engine } from '../engine.js';
 import { consoleLogger } from '../log.js';
@@ -37,6 +44,7 @@ export async function serve(config: EngineConfig, options: ServeOptions): Promis
     }
   }
   engine.on('ingested', (event) => log.info(describeIngested(event)));
+  engine.on('alert', (alert) => logAlert(log, alert));
   process.stdout.write(banner(engine, ui, await engine.archive.counts({ staleBefore: 0 }), options.secretNote ?? null));
 
   await new Promise<void>((resolve) => {
@@ -72,6 +80,7 @@ function banner(engine: Engine, ui: UiServer | null, counts: ArchiveCounts, secr
     `  Archive         ${archivePath(config.dataDir)} (${counts.sessions} sessions)`,
   ];
   lines.push(`  Archive window  ${ui ? `${ui.url}   (open in a browser on this machine)` : 'off (--no-ui)'}`);
+  lines.push(`  Alerts          ${describeAlertSettings(config.alerts ?? DEFAULT_ALERTS)}`);
   lines.push(
     '',
     "Paste into your CallAIder assistant's settings:",
@@ -91,4 +100,18 @@ export function describeIngested({ payload, duplicate }: IngestedEvent): string 
   if (duplicate) return `duplicate ${payload.event} for session ${payload.sessionId} (already archived, nothing changed)`;
   const detail = payload.event === 'session.ended' ? ` (${payload.data.transcript?.length ?? 0} messages, ${payload.data.reason ?? 'no reason given'})` : '';
   return `archived ${payload.event} for session ${payload.sessionId}${detail}`;
+}
+
+/** Alerts headless: one log line each; the ones that mean something is wrong as warnings. */
+export function logAlert(log: Logger, alert: Alert): void {
+  const line = alertLogLine(alert);
+  if (alert.kind === 'refusals' || alert.kind === 'quiet') log.warn(line);
+  else log.info(line);
+}
+
+/** The banner's Alerts line. */
+export function describeAlertSettings(alerts: AlertSettings): string {
+  const summary = alerts.dailySummaryAt ? `daily summary at ${alerts.dailySummaryAt} in this log` : 'no daily summary (--daily-summary off)';
+  const quiet = alerts.quietAlerts ? 'quiet-period alerts on' : 'quiet-period alerts off (--no-quiet-alerts)';
+  return `${summary}; refused-delivery alerts on; ${quiet}`;
 }
