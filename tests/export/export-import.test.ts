@@ -79,7 +79,7 @@ describe('export', () => {
     await ingestAll(archive, [started, ended]);
     const csv = await exportText(archive, 'csv');
     const lines = csv.split('\r\n');
-    expect(lines[0]).toBe('sessionId,assistantId,status,startedAt,endedAt,reason,durationSeconds,sessionMode,callId,messageIndex,role,messageTime,content,toolName,toolArguments,toolResult,toolError,files');
+    expect(lines[0]).toBe('sessionId,assistantId,status,startedAt,endedAt,reason,durationSeconds,sessionMode,callId,messageIndex,role,messageTime,content,toolName,toolArguments,toolResult,toolError,files,followUpState,followUpPriority,followUpReasons,tags,notes,caller');
     expect(csv).toContain(`'=HYPERLINK(""http://evil"")`);
     expect(csv).toContain('"Line one\nline ""two"", with comma"');
     expect(csv).toContain('book,"{""a"":1}",,slot taken');

@@ -11,7 +11,7 @@ import { SqliteStore } from '../../electron/core/archive/sqlite/sqlite-store.js'
 import { importFiles } from '../../electron/core/import.js';
 import { archivePath } from '../../electron/core/paths.js';
 import type { ExportedSession } from '../../shared/export-format.js';
-import type { FollowUpView } from '../../shared/follow-up.js';
+import type { ExportedFollowUp, FollowUpView } from '../../shared/follow-up.js';
 import { assertBuilt, runCli } from '../support/cli.js';
 import { onCleanup, sessionPair, tempDir } from '../support/fixtures.js';
 
@@ -144,10 +144,32 @@ describe('export and import keep the owner\'s edits', () => {
   });
 
   it('a malformed followUp is reported and the session\'s events still land; one that cannot be restored is a problem, not a crash', async () => {
-    const { dataDir, sessionId } = await archiveWithEdits();
-    const exported = sessionsOf(exportWithCli(dataDir, 'json'));
-    const good = exported.find((s) => s.sessionId === sessionId)!;
-    const broken = { ...good, followUp: { ...good.followUp!, state: 'urgent', notes: [{ author: 'Ana', text: 'x', createdAt: 'yesterday', updatedAt: 'yesterday' }] } };
+    const { started, ended } = sessionPair({ messages: 4 });
+    const sessionId = started.sessionId;
+    const followUp: ExportedFollowUp = {
+      state: 'done',
+      priority: null,
+      snoozedUntil: null,
+      reasons: [],
+      changedBy: 'Ana',
+      changedAt: new Date(AT).toISOString(),
+      notes: [{ author: 'Ana', text: 'Sorted', createdAt: new Date(AT).toISOString(), updatedAt: new Date(AT).toISOString() }],
+      tags: [{ name: 'billing', color: 'blue' }],
+      caller: null,
+    };
+    const good: ExportedSession = {
+      sessionId,
+      assistantId: started.assistantId,
+      status: 'ended',
+      startedAt: started.timestamp,
+      endedAt: ended.timestamp,
+      reason: ended.data.reason ?? null,
+      durationSeconds: ended.data.durationSeconds ?? null,
+      metadata: started.data.metadata,
+      transcript: ended.data.transcript ?? [],
+      followUp,
+    };
+    const broken = { ...good, followUp: { ...followUp, state: 'urgent', notes: [{ author: 'Ana', text: 'x', createdAt: 'yesterday', updatedAt: 'yesterday' }] } };
     // Well formed, but its session has no events to store, so there is nothing to attach it to.
     const orphan: ExportedSession = { ...good, sessionId: 'no-events-here', startedAt: null, endedAt: null };
     const dir = tempDir();
@@ -160,13 +182,30 @@ describe('export and import keep the owner\'s edits', () => {
     expect(summary.invalid).toHaveLength(2);
     expect(summary.invalid[0]!.where).toBe(`${join(dir, 'broken.json')} sessions[0] followUp`);
     expect(summary.invalid[0]!.reason).toMatch(/^follow-up not restored: state: .+; notes\[0\]\.createdAt: /);
-    expect(summary.invalid[1]!.where).toBe(`${join(dir, 'orphan.ndjson')}:1 followUp`);
+    // One line is one JSON document: the file itself is where.
+    expect(summary.invalid[1]!.where).toBe(`${join(dir, 'orphan.ndjson')} followUp`);
     expect(summary.invalid[1]!.reason).toMatch(/^follow-up not restored: /);
 
     expect(await target.storedEvents(sessionId)).toEqual(expect.arrayContaining(['session.started', 'session.ended']));
     const view = await target.getFollowUp(sessionId);
     expect(view?.notes ?? []).toEqual([]);
     expect(view?.tags ?? []).toEqual([]);
+
+    // The same session, well formed, imported twice: restored once, its note not doubled.
+    writeFileSync(join(dir, 'good.json'), JSON.stringify({ sessions: [good] }));
+    expect(await importFiles(target, [join(dir, 'good.json')])).toMatchObject({ stored: 0, duplicates: 2, followUps: 1, invalid: [] });
+    expect(await importFiles(target, [join(dir, 'good.json')])).toMatchObject({ followUps: 1, invalid: [] });
+    const restored = (await target.getFollowUp(sessionId))!;
+    expect(comparable(restored)).toEqual({
+      state: 'done',
+      priority: null,
+      snoozedUntil: null,
+      reasons: [],
+      changedBy: 'Ana',
+      changedAt: AT,
+      notes: [{ author: 'Ana', text: 'Sorted', createdAt: AT, updatedAt: AT }],
+      tags: [{ name: 'billing', color: 'blue' }],
+    });
   });
 
   it('an export made before follow-ups existed imports as before', async () => {
