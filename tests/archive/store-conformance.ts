@@ -21,6 +21,9 @@ import { simulateSessions } from '../../electron/core/simulator.js';
 import { HIGHLIGHT_END, HIGHLIGHT_START, type SessionFilters, type SessionSummary } from '../../shared/api.js';
 import type { ExportFormat, ExportedSession } from '../../shared/export-format.js';
 import type { SessionEndedPayload, SessionStartedPayload, TranscriptItem } from '../../shared/payload.js';
+import { builtinRules, defaultCountryFromLocale, identifyCaller, triageSession, type SessionFacts } from '../../electron/core/triage/index.js';
+import { DEFAULT_CALLER_FIELDS } from '../../shared/follow-up.js';
+import { stringifyJson } from '../../shared/json.js';
 import { sessionPair } from '../support/fixtures.js';
 
 // ---- the factory a store provides -------------------------------------------------------
@@ -106,7 +109,53 @@ function sortAtOf(m: Model): number {
 
 const idOf = (m: Model) => (m.started ?? m.ended)!.sessionId;
 
-function expectedSummary(m: Model, now: number, staleAfterMs: number): SessionSummary {
+/** What the rules see of a model: its payloads as the archive projects them (never stale when projected). */
+export function factsOf(m: Model): SessionFacts {
+  const transcript = m.ended?.data.transcript ?? [];
+  const metadata = m.started?.data.metadata ?? null;
+  const mode = metadata?.sessionMode;
+  return {
+    sessionId: idOf(m),
+    status: m.ended ? 'ended' : 'active',
+    stale: false,
+    mode: typeof mode === 'string' ? mode : null,
+    reason: m.ended?.data.reason ?? null,
+    durationSeconds: m.ended?.data.durationSeconds ?? null,
+    assistantId: String((m.started ?? m.ended)!.assistantId),
+    metadata: metadata as Record<string, unknown> | null,
+    messages: transcript.map((item) => ({
+      role: item.role,
+      content: item.content,
+      toolName: item.toolCall?.name ?? null,
+      toolArguments: item.toolCall && item.toolCall.arguments !== undefined ? stringifyJson(item.toolCall.arguments) : null,
+      toolError: item.toolCall?.error ? item.toolCall.error : null,
+      fileCount: item.files?.length ?? 0,
+    })),
+    fileCount: transcript.reduce((n, item) => n + (item.files?.length ?? 0), 0),
+  };
+}
+
+const DAY = 86_400_000;
+
+/**
+ * The owner's side of a session nobody edited: what the built-in rules conclude and who the
+ * caller is, with their calls among `archive` counted from `now`.
+ */
+function expectedOwnerFields(m: Model, now: number, archive: Model[]): Pick<SessionSummary, 'followUpState' | 'priority' | 'snoozedUntil' | 'tags' | 'caller'> {
+  const outcome = triageSession(factsOf(m), builtinRules(0));
+  const identify = (model: Model) => identifyCaller(factsOf(model), { fields: DEFAULT_CALLER_FIELDS, defaultCountry: null }, defaultCountryFromLocale());
+  const caller = identify(m);
+  const theirs = caller ? archive.filter((other) => identify(other)?.key === caller.key).map(sortAtOf) : [];
+  return {
+    followUpState: outcome.followUp ? 'follow-up' : 'open',
+    priority: outcome.followUp?.priority ?? null,
+    snoozedUntil: null,
+    tags: [],
+    caller: caller ? { ...caller, calls7d: theirs.filter((at) => at >= now - 7 * DAY).length, calls30d: theirs.filter((at) => at >= now - 30 * DAY).length } : null,
+  };
+}
+
+function expectedSummary(m: Model, now: number, staleAfterMs: number, archive: Model[] = [m]): SessionSummary {
   const transcript = m.ended?.data.transcript ?? [];
   const firstUser = transcript.find((item) => item.role === 'user' && item.content.trim() !== '');
   const mode = m.started?.data.metadata?.sessionMode;
@@ -127,11 +176,7 @@ function expectedSummary(m: Model, now: number, staleAfterMs: number): SessionSu
     toolCallCount: transcript.filter((item) => item.toolCall).length,
     toolErrorCount: transcript.filter((item) => item.toolCall?.error).length,
     fileCount: transcript.reduce((n, item) => n + (item.files?.length ?? 0), 0),
-    followUpState: 'open',
-    priority: null,
-    snoozedUntil: null,
-    tags: [],
-    caller: null,
+    ...expectedOwnerFields(m, now, archive),
   };
 }
 
@@ -384,9 +429,11 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
         await ingest(store, ended);
         await ingest(store, ended);
         await store.settled();
+        // The end of a call says what the rules concluded (the desktop notifies only calls that need follow-up).
+        const outcome = triageSession(factsOf({ started, ended }), builtinRules(0));
         expect(seen).toEqual([
           { sessionId: started.sessionId, event: 'session.started' },
-          { sessionId: ended.sessionId, event: 'session.ended' },
+          { sessionId: ended.sessionId, event: 'session.ended', attention: { followUp: outcome.followUp !== null, notify: outcome.notify } },
         ]);
         // When it is emitted, the event is visible through the reads.
         const visible = new Promise<boolean>((resolve) => {
@@ -712,7 +759,7 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
         const { items, total, pages } = await allPages(store, { limit: 7 });
         expect(pages).toBe(Math.ceil(models.length / 7));
         expect(total).toBe(models.length);
-        const expected = models.map((m) => expectedSummary(m, NOW, STALE)).sort(newestFirst);
+        const expected = models.map((m) => expectedSummary(m, NOW, STALE, models)).sort(newestFirst);
         expect(items).toEqual(expected);
         expect(await store.counts({ staleBefore })).toMatchObject({
           sessions: models.length,
@@ -728,7 +775,7 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
       it('filters by reason, mode, status, duration, tool errors, files, assistant and time', async () => {
         const { store } = await open();
         const models = await loadDataset(store);
-        const summaries = models.map((m) => expectedSummary(m, NOW, STALE)).sort(newestFirst);
+        const summaries = models.map((m) => expectedSummary(m, NOW, STALE, models)).sort(newestFirst);
         const times = summaries.map((s) => s.sortAt).sort((a, b) => a - b);
         const middle = times[Math.floor(times.length / 2)]!;
         const quarter = times[Math.floor(times.length / 4)]!;
@@ -926,7 +973,7 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
         expect(voice.length).toBeGreaterThan(0);
         expect(voice.length).toBeLessThan(everyEnded.ids.length);
         // Search results carry the same summaries as the list.
-        const summaries = new Map(models.map((m) => [idOf(m), expectedSummary(m, NOW, STALE)]));
+        const summaries = new Map(models.map((m) => [idOf(m), expectedSummary(m, NOW, STALE, models)]));
         for (const item of everyEnded.items) {
           const { snippet, ...rest } = item;
           expect(rest).toEqual(summaries.get(item.sessionId));
@@ -985,7 +1032,7 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
       it('gives the filter lists: reasons, assistants and the time range', async () => {
         const { store } = await open();
         const models = await loadDataset(store);
-        const summaries = models.map((m) => expectedSummary(m, NOW, STALE));
+        const summaries = models.map((m) => expectedSummary(m, NOW, STALE, models));
         const distinct = (values: Array<string | null>) => [...new Set(values.filter((v): v is string => v !== null))].sort();
         const facets = await store.facets();
         expect(facets).toEqual({

@@ -10,6 +10,7 @@
  * stored and exported, and the app says so.
  */
 import type * as PayloadModuleType from '../../../../../shared/payload.js';
+import type { KnownPayload } from '../../../../../shared/payload.js';
 import type { ProjectedEvent } from '../../types.js';
 import { statement, type WritableDB } from '../database.js';
 import type { GroupCommitter } from './group-commit.js';
@@ -50,6 +51,8 @@ export class Projector {
     private readonly db: WritableDB,
     private readonly committer: GroupCommitter,
     private readonly onProjected: (events: ProjectedEvent[]) => void,
+    /** Runs in the event's own transaction, right after its projection (triage). */
+    private readonly afterProjection: (db: WritableDB, payload: KnownPayload) => ProjectedEvent['attention'] = () => undefined,
   ) {
     // Events left waiting by a crash or a quick shutdown.
     if (this.waiting() > 0) this.wake();
@@ -165,13 +168,14 @@ export class Projector {
       const checked = checkPayload(JSON.parse(event.body.toString('utf8')));
       if (checked.kind !== 'known') throw new Error(checked.kind === 'invalid' ? checked.reason : `unknown event ${checked.event}`);
       projectEvent(db, checked.payload, event.received_at);
+      const attention = this.afterProjection(db, checked.payload);
       statement(db, 'UPDATE events SET projected = 1 WHERE id = ?').run(row.id);
-      return checked.payload;
+      return { payload: checked.payload, attention };
     });
     for (const row of rows) {
       try {
-        const payload = projectOne(row);
-        done.push({ sessionId: payload.sessionId, event: payload.event });
+        const { payload, attention } = projectOne(row);
+        done.push({ sessionId: payload.sessionId, event: payload.event, ...(attention ? { attention } : {}) });
       } catch (error) {
         if (!db.inTransaction) throw error;
         statement(db, 'UPDATE events SET projected = -1, projection_error = ? WHERE id = ?').run(

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { KnownPayload } from '../../../../../shared/payload.js';
 import type { StoreWrites } from '../../store.js';
-import type { ExportedFollowUp, FollowUpView, Tag, TagColor } from '../../../../../shared/follow-up.js';
+import type { CallerSettings, ExportedFollowUp, FollowUpView, Rule, Tag, TagColor } from '../../../../../shared/follow-up.js';
 import type {
   AddNoteInput,
   ArchiveLimits,
@@ -19,12 +19,22 @@ import type {
   Outage,
   ProjectedEvent,
   QuarantineRecord,
+  RetriageOptions,
+  RetriagePage,
+  SaveRuleInput,
   SetFollowUpInput,
   TagSessionInput,
 } from '../../types.js';
 import { statement, type WritableDB } from '../database.js';
 import { GroupCommitter } from './group-commit.js';
 import * as edits from './owner-edits.js';
+import { Triage } from './triage.js';
+
+/** Triage of an archive upgraded from before the rules: small pages, with room for webhooks between them. */
+const UPGRADE_PAGE_MS = 20;
+const UPGRADE_PAUSE_MS = 10;
+/** The engine's default stale threshold (settings.staleAfterMinutes); triageStale refines it later. */
+const UPGRADE_STALE_MS = 120 * 60_000;
 import { projectEvent } from './projection.js';
 import { Projector } from './projector.js';
 
@@ -32,6 +42,9 @@ export class SqliteWriter implements StoreWrites {
   private readonly committer: GroupCommitter;
   private readonly projector: Projector | null;
   private readonly statements;
+  private readonly triage: Triage;
+  private closing = false;
+  private readonly upgrade: Promise<void> | null;
   private deliveriesSincePrune = 0;
   private readonly listeners: Array<(events: ProjectedEvent[]) => void> = [];
 
@@ -41,7 +54,11 @@ export class SqliteWriter implements StoreWrites {
     deferProjection: boolean,
   ) {
     this.committer = new GroupCommitter(db);
-    this.projector = deferProjection ? new Projector(db, this.committer, (events) => this.emitProjected(events)) : null;
+    this.triage = new Triage(db);
+    this.triage.seed(Date.now());
+    this.projector = deferProjection
+      ? new Projector(db, this.committer, (events) => this.emitProjected(events), (projectedDb, payload) => this.attentionAfter(projectedDb, payload))
+      : null;
     this.statements = {
       insertEvent: db.prepare(
         `INSERT INTO events (session_id, event, event_at, received_at, source, body, body_sha256, projected)
@@ -62,6 +79,13 @@ export class SqliteWriter implements StoreWrites {
       quarantineTotals: db.prepare(`SELECT (SELECT value FROM counters WHERE name = 'quarantined') AS n, (SELECT value FROM counters WHERE name = 'quarantined_bytes') AS bytes`),
       dropOldestQuarantined: db.prepare(`DELETE FROM quarantine WHERE id = (SELECT min(id) FROM quarantine)`),
     };
+    this.upgrade = this.triage.pending() ? this.triageUpgradedArchive() : null;
+  }
+
+  /** Triage runs in the transaction that projected the event; the desktop hears what it concluded when a call ends. */
+  private attentionAfter(db: WritableDB, payload: Pick<KnownPayload, 'sessionId' | 'event'>): ProjectedEvent['attention'] {
+    const attention = this.triage.afterProjection(db, payload.sessionId, Date.now());
+    return attention && payload.event === 'session.ended' ? attention : undefined;
   }
 
   setFollowUp(input: SetFollowUpInput): Promise<FollowUpView> {
@@ -96,21 +120,44 @@ export class SqliteWriter implements StoreWrites {
     return this.committer.submit((db) => edits.restoreFollowUp(db, sessionId, followUp, Date.now()));
   }
 
-  // TEMPORARY (issue 10 in progress): replaced by the triage writes.
-  saveRule(): never {
-    throw new Error('not built yet: saveRule');
+  saveRule(rule: SaveRuleInput, at: number): Promise<Rule> {
+    return this.committer.submit((db) => this.triage.saveRule(db, rule, at));
   }
-  deleteRule(): never {
-    throw new Error('not built yet: deleteRule');
+
+  deleteRule(id: string): Promise<boolean> {
+    return this.committer.submit((db) => this.triage.deleteRule(db, id));
   }
-  saveCallerSettings(): never {
-    throw new Error('not built yet: saveCallerSettings');
+
+  saveCallerSettings(settings: CallerSettings): Promise<CallerSettings> {
+    return this.committer.submit((db) => this.triage.saveCallerSettings(db, settings));
   }
-  retriage(): never {
-    throw new Error('not built yet: retriage');
+
+  /** Background work: webhooks waiting for their commit go first. */
+  retriage(options: RetriageOptions): Promise<RetriagePage> {
+    return this.committer.submit((db) => this.triage.page(db, options), { background: true });
   }
-  triageStale(): never {
-    throw new Error('not built yet: triageStale');
+
+  triageStale(options: { staleBefore: number; now: number }): Promise<{ changed: number }> {
+    return this.committer.submit((db) => this.triage.stale(db, options), { background: true });
+  }
+
+  /**
+   * An archive upgraded from before the rules (migration 9 marks it) has sessions nobody triaged:
+   * run the rules over them in small background pages, as a rule change would.
+   */
+  private async triageUpgradedArchive(): Promise<void> {
+    let after: number | undefined;
+    try {
+      while (!this.closing) {
+        const now = Date.now();
+        const page = await this.retriage({ after, budgetMs: UPGRADE_PAGE_MS, now, staleBefore: now - UPGRADE_STALE_MS });
+        if (page.nextAfter === null) return;
+        after = page.nextAfter;
+        await new Promise((resolve) => setTimeout(resolve, UPGRADE_PAUSE_MS));
+      }
+    } catch {
+      // The archive closed or cannot write: the marker stays, the next start carries on.
+    }
   }
 
   async commitStats(): Promise<GroupCommitStats> {
@@ -136,9 +183,13 @@ export class SqliteWriter implements StoreWrites {
         deferred ? 0 : 1,
       );
       const duplicate = inserted.changes === 0;
+      let attention: ProjectedEvent['attention'];
       // Across a thread only the event's identity travels (a payload can be nested deeper than a
       // structured clone goes); the caller validated the body, so it is read back from the bytes.
-      if (!duplicate && !deferred) projectEvent(db, 'data' in payload ? payload : (JSON.parse(Buffer.from(input.body).toString('utf8')) as KnownPayload), input.receivedAt);
+      if (!duplicate && !deferred) {
+        projectEvent(db, 'data' in payload ? payload : (JSON.parse(Buffer.from(input.body).toString('utf8')) as KnownPayload), input.receivedAt);
+        attention = this.attentionAfter(db, payload);
+      }
       const delivery = input.delivery;
       if (delivery) {
         this.insertDelivery({
@@ -157,13 +208,13 @@ export class SqliteWriter implements StoreWrites {
           headersJson: delivery.headersJson,
         });
       }
-      return { duplicate };
+      return { duplicate, attention };
     });
     if (!result.duplicate) {
       if (this.projector) this.projector.noteIngest();
-      else this.emitProjected([{ sessionId: input.payload.sessionId, event: input.payload.event }]);
+      else this.emitProjected([{ sessionId: input.payload.sessionId, event: input.payload.event, ...(result.attention ? { attention: result.attention } : {}) }]);
     }
-    return result;
+    return { duplicate: result.duplicate };
   }
 
   logDelivery(delivery: DeliveryRecord, quarantined?: QuarantineRecord): Promise<void> {
@@ -206,6 +257,8 @@ export class SqliteWriter implements StoreWrites {
 
   /** Finishes pending commits and, for a few seconds, pending indexing (the rest waits for the next start). */
   async close(): Promise<void> {
+    this.closing = true;
+    await this.upgrade;
     await this.projector?.stop(5_000);
     await this.committer.close();
   }
