@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { AlertCenter } from '../../electron/core/alerts/alert-center.js';
 import { expectedBetween, findQuietPeriod, slotOf, weeklyAverage } from '../../electron/core/alerts/quiet.js';
+import { WEEKDAYS } from '../../electron/core/alerts/wording.js';
 import type { ActivityProfile, Alert } from '../../shared/follow-up.js';
 import type { AlertSettings } from '../../shared/settings.js';
 import { onCleanup, tempArchive } from '../support/fixtures.js';
@@ -53,20 +54,22 @@ describe('quiet-period arithmetic', () => {
 });
 
 describe('the alert centre and quiet periods', () => {
-  /** Local time on a day of June 2026 (May for day <= 0). */
-  const at = (day: number, hour: number, minute = 0) => new Date(2026, 5, day, hour, minute).getTime();
+  // Days around today (local): the archive counts the days its profile covers up to the real clock.
+  const today = new Date();
+  const at = (day: number, hour: number, minute = 0) => new Date(today.getFullYear(), today.getMonth(), today.getDate() + day, hour, minute).getTime();
+  const weekday = (day: number) => WEEKDAYS[new Date(at(day, 12)).getDay()];
 
   it('four weeks of morning calls: a silent morning raises one alert and a warning until a call arrives', async () => {
     const { archive } = await tempArchive();
-    // Two calls an hour from 9 to 12, every day for four weeks before 2 June; on 2 June two early ones.
-    for (let day = -26; day <= 1; day += 1) {
+    // Two calls an hour from 9 to 12, every day for the four weeks before today; today two early ones.
+    for (let day = -28; day <= -1; day += 1) {
       for (const hour of [9, 10, 11]) for (const minute of [15, 45]) await ingestSessionEndingAt(archive, at(day, hour, minute));
     }
-    await ingestSessionEndingAt(archive, at(2, 9, 5));
-    const last = await ingestSessionEndingAt(archive, at(2, 9, 10));
+    await ingestSessionEndingAt(archive, at(0, 9, 5));
+    const last = await ingestSessionEndingAt(archive, at(0, 9, 10));
     expect(last).toBeTruthy();
 
-    let now = at(2, 9, 30);
+    let now = at(0, 9, 30);
     const settings: AlertSettings = { dailySummaryAt: null, quietAlerts: true };
     const errors: string[] = [];
     const center = new AlertCenter({ store: archive, settings: () => settings, log: { info() {}, warn() {}, error: (m) => errors.push(m) }, now: () => now, quietEveryMs: 0 });
@@ -79,35 +82,37 @@ describe('the alert centre and quiet periods', () => {
       await center.check();
       expect(errors).toEqual([]);
     };
-    await checkAt(at(2, 9, 30));
+    await checkAt(at(0, 9, 30));
     expect(alerts).toEqual([]);
-    await checkAt(at(2, 11, 45));
+    await checkAt(at(0, 11, 45));
     expect(alerts).toHaveLength(1);
     // The session ends a few seconds after it starts: the silence began at the newest session's start.
     expect(alerts[0]!.title).toMatch(/^No calls since 09:(0\d|10)$/);
-    expect(alerts[0]!.body).toMatch(/^Usually about [4-6] calls arrive by now on a Tuesday\. Check that the tunnel is up \(Setup\) and that CallAIder is running\.$/);
+    expect(alerts[0]!.body).toMatch(/^Usually about [4-6] calls arrive by now on a (\w+)day\. Check that the tunnel is up \(Setup\) and that CallAIder is running\.$/);
     expect(center.warnings(now).map((w) => w.code)).toEqual(['quiet']);
     // Still quiet, and past the usual hours: no second alert, the warning stays.
-    await checkAt(at(2, 11, 55));
-    await checkAt(at(2, 14, 0));
+    await checkAt(at(0, 11, 55));
+    await checkAt(at(0, 14, 0));
     expect(alerts).toHaveLength(1);
     expect(center.warnings(now).map((w) => w.code)).toEqual(['quiet']);
 
     // A call arrives: the warning goes.
-    await ingestSessionEndingAt(archive, at(2, 14, 5));
+    await ingestSessionEndingAt(archive, at(0, 14, 5));
     center.noteProjected([{ sessionId: 'x', event: 'session.started' }]);
-    expect(center.warnings(at(2, 14, 6))).toEqual([]);
-    await checkAt(at(2, 14, 10));
+    expect(center.warnings(at(0, 14, 6))).toEqual([]);
+    await checkAt(at(0, 14, 10));
     expect(center.warnings(now)).toEqual([]);
 
     // Turned off: nothing, however quiet the next morning is.
     settings.quietAlerts = false;
-    await checkAt(at(3, 11, 50));
+    await checkAt(at(1, 11, 50));
     expect(alerts).toHaveLength(1);
     expect(center.warnings(now)).toEqual([]);
     settings.quietAlerts = true;
-    await checkAt(at(3, 11, 55));
+    await checkAt(at(1, 11, 55));
     expect(alerts.map((alert) => alert.kind)).toEqual(['quiet', 'quiet']);
-    expect(alerts[1]!.title).toMatch(/^No calls since Tuesday 14:0\d$/);
+    expect(alerts[1]!.title).toMatch(new RegExp(`^No calls since ${weekday(0)} 14:0\\d$`));
+    expect(alerts[0]!.body).toContain(`on a ${weekday(0)}.`);
+    expect(alerts[1]!.body).toContain(`on a ${weekday(1)}.`);
   }, 60_000);
 });
