@@ -2,7 +2,8 @@
  * A CallAIder simulator: realistic session.started / session.ended payload pairs for send-test,
  * demo data, tests and benchmarks. Seeded, so a test that uses it sees the same sessions on
  * every run. The content covers what real archives hold: voice and text, tool calls that fail,
- * files, long transcripts, and non-Latin, emoji and right-to-left text.
+ * files, callers who come back (phone numbers, e-mail addresses), callers asking for a person,
+ * long transcripts, and non-Latin, emoji and right-to-left text.
  */
 import type { SessionEndedPayload, SessionStartedPayload, TranscriptItem } from '../../shared/payload.js';
 
@@ -216,6 +217,7 @@ export function simulateSession(random: Random, shape: SessionShape): SimulatedS
   };
   if (mode === 'voice') metadata.callId = `CA${uuidFrom(random).replace(/-/g, '').slice(0, 24)}`;
   if (random() < 0.3) metadata.locale = pick(random, ['en-US', 'es-ES', 'ru-RU', 'ja-JP', 'ar-SA', 'fr-FR']);
+  addCallerDetails(seededRandom(hashText(sessionId)), metadata, transcript);
 
   return {
     started: {
@@ -233,6 +235,51 @@ export function simulateSession(random: Random, shape: SessionShape): SimulatedS
       data: { reason: pick(random, REASONS), durationSeconds, transcript },
     },
   };
+}
+
+/** Fictional US numbers (555-01xx is reserved for fiction), few enough that callers come back. */
+const CALLER_NUMBERS = Array.from({ length: 60 }, (_, i) => `+1202555${String(100 + i).padStart(4, '0')}`);
+const CALLER_EMAILS = [
+  'jose.alvarez@example.com', 'zoe.bronte@example.org', 'soren.k@example.net', 'ivan.petrov@example.com', 'sakura.tanaka@example.jp',
+  'm.alahmad@example.com', 'priya.n@example.in', 'chloe.dubois@example.fr', 'lukasz.wojcik@example.pl', 'ngozi.okafor@example.com',
+  'Front.Desk@Example.com', 'orders@example.co.uk',
+];
+/** Callers asking for a person or a call back, in the languages the rules know. */
+const PERSON_ASKS = [
+  'Can I speak to a real person about this, please?',
+  'Could someone call me back this afternoon?',
+  'I would rather talk to a human, honestly.',
+  'Is the manager there? I need to talk to someone.',
+  '¿Puedo hablar con una persona, por favor?',
+  'Rappelez-moi demain matin, s’il vous plaît.',
+  'Können Sie mich bitte zurückrufen?',
+  'Kunt u mij later terugbellen?',
+  'Posso falar com uma pessoa?',
+  'Mi può richiamare domani?',
+];
+
+/** FNV-1a: a session's own seed for the details added after the first version of this simulator. */
+function hashText(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
+
+/**
+ * Who called and what they asked for, so demo data fills the inbox and the callers page:
+ * telephony calls carry the caller's number in `from`, some widget chats an e-mail address, and
+ * some callers ask for a person. Drawn from the session's own generator (seeded by its id), never
+ * from the shared one, so every session that existed before keeps its exact content and only
+ * gains these fields.
+ */
+function addCallerDetails(random: Random, metadata: Record<string, unknown>, transcript: TranscriptItem[]): void {
+  // Squared: a few numbers call often, most now and then (returning callers).
+  if (metadata.source === 'telephony') metadata.from = CALLER_NUMBERS[Math.floor(random() ** 2 * CALLER_NUMBERS.length)];
+  else if (random() < 0.4) metadata.email = pick(random, CALLER_EMAILS);
+  if (random() < 0.15) {
+    const filler = transcript.findLastIndex((item) => item.role === 'user' && FILLER_USER.includes(item.content));
+    if (filler >= 0) transcript[filler]!.content = pick(random, PERSON_ASKS);
+  }
 }
 
 /** A transcript of exactly `count` items; timestamps are offsets from `startMs`. */
