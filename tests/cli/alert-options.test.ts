@@ -11,7 +11,8 @@ import { buildProgram } from '../../electron/core/cli/main.js';
 import { describeAlertSettings } from '../../electron/core/cli/serve.js';
 import { parseDailySummary } from '../../electron/core/config.js';
 import { assertBuilt, freePort, spawnNode, BIN, startServe } from '../support/cli.js';
-import { tempDir } from '../support/fixtures.js';
+import { deliver } from '../../electron/core/send-test.js';
+import { sessionPair, tempDir } from '../support/fixtures.js';
 
 /** The command `name` of a fresh program, with its errors thrown instead of exiting. */
 function command(name: string): { program: Command; sub: Command; errors: () => string } {
@@ -51,10 +52,15 @@ describe('alert options', () => {
 });
 
 describe('alert options in a running engine (built CLI)', () => {
-  it('serve passes them to the engine', async () => {
+  it('serve passes them to the engine, and logs each alert on one line', async () => {
     assertBuilt();
     const served = await startServe(['--data-dir', tempDir(), '--port', String(await freePort()), '--secret', 's', '--daily-summary', '7:15', '--no-quiet-alerts']);
     expect(served.stdout()).toContain('Alerts          daily summary at 07:15 in this log; refused-delivery alerts on; quiet-period alerts off (--no-quiet-alerts)');
+    // Alerts headless are log lines: a run of refusals is one warning, on one line.
+    const url = /Listening on {4}(\S+)/.exec(served.stdout())![1]!;
+    for (let i = 0; i < 4; i += 1) expect((await deliver(url, sessionPair().started, { secret: 'other' })).status).toBe(401);
+    await expect.poll(served.stderr, { timeout: 10_000 }).toMatch(/ WARN {2}alert \(refusals\): Deliveries are being refused: the webhook secret differs — 3 deliveries in the last minute failed the signature check, .* can be re-verified\.\n/);
+    expect(served.stderr().match(/alert \(refusals\)/g)).toHaveLength(1);
     served.child.kill('SIGTERM');
     expect(await served.exited).toBe(0);
   });
