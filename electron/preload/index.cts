@@ -9,6 +9,8 @@ import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 const METHODS = [
   'status', 'facets', 'listSessions', 'getSession', 'getMessages', 'exportSession', 'deleteSession', 'listDeliveries',
   'getDelivery', 'reverifyQuarantine', 'revealSecret', 'sendTestEvent', 'loadDemoData', 'getSettings', 'updateSettings',
+  'inbox', 'getFollowUp', 'setFollowUp', 'addNote', 'editNote', 'deleteNote', 'listTags', 'saveTag', 'deleteTag', 'tagSession',
+  'listRules', 'saveRule', 'deleteRule', 'previewRule', 'getCallerSettings', 'saveCallerSettings', 'getCaller', 'listAlerts',
 ];
 
 const bridge = {
