@@ -93,7 +93,7 @@ describe('follow-ups over HTTP and IPC', () => {
     expect((await http('getFollowUp', { sessionId })).body).toEqual(await service.call('getFollowUp', { sessionId }));
   });
 
-  it('answers 404 for an unknown session or caller, and 400 for a bad snooze', async () => {
+  it('answers 404 for an unknown session or caller, and 400 for a blank note', async () => {
     const { http, service } = await setup();
     const missing = await http('getFollowUp', { sessionId: 'no-such-session' });
     expect(missing.status).toBe(404);
