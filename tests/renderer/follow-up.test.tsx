@@ -161,7 +161,7 @@ describe('Inbox', () => {
   it('says calmly when there is nothing to follow up, and where the rules are', async () => {
     renderInbox(fakeApi());
     expect(await screen.findByRole('heading', { name: 'Nothing to follow up' })).toBeTruthy();
-    expect(screen.getByRole('link', { name: 'Setup → Follow-up rules' }).getAttribute('href')).toBe('#/setup/rules');
+    expect(screen.getByRole('link', { name: 'Setup → Follow-up rules' }).getAttribute('href')).toBe('#/setup/rules-title');
   });
 
   it('shows recent alerts above the list, newest first, and remembers a dismissal', async () => {

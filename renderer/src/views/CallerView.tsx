@@ -165,6 +165,7 @@ export function CallerView({ callerKey, onShowInSessions }: Props) {
           onOpen={setOpenId}
           listRef={listRef}
           label={`Calls from ${caller.label}, newest first`}
+          showCaller={false}
         />
       </section>
       <section className="detail-pane" aria-label="Session">

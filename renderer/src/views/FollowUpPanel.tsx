@@ -7,7 +7,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { TAG_COLORS, type CallerRef, type FollowUpState, type FollowUpView, type Note, type Priority, type TagColor, type TagWithCount } from '../../../shared/follow-up';
 import { ApiCallError, getApi } from '../api/client';
 import { Badge } from '../components/common';
-import { CallerLine, PriorityMarker, SnoozeMenu, TagChip } from '../components/follow-up';
+import { CallerLine, SnoozeMenu, TagChip } from '../components/follow-up';
 import { localDateTime, utcTitle } from '../format';
 import { useArchiveChanges } from '../hooks';
 
@@ -126,7 +126,6 @@ export function FollowUpPanel({ sessionId, caller, focusNoteSignal = 0 }: Props)
             </select>
           </label>
         )}
-        {view.state === 'follow-up' && view.priority && <PriorityMarker priority={view.priority} />}
         {view.changedAt !== null && (
           <span className="changed-by muted" title={utcTitle(view.changedAt)}>
             {view.changedBy === 'rules' ? 'Set by the rules' : `Changed by ${view.changedBy ?? 'someone'}`} · {localDateTime(view.changedAt)}

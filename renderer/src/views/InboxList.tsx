@@ -1,6 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, type KeyboardEvent } from 'react';
 import type { InboxItem } from '../../../shared/follow-up';
+import { Badge } from '../components/common';
 import { PriorityMarker, ReturningBadge, TagChips } from '../components/follow-up';
 import { formatAge, localDateTime, reasonSummary } from '../format';
 
@@ -101,7 +102,7 @@ function InboxRow({ id, item, now, active, open, onClick }: { id: string; item: 
   return (
     <div id={id} role="option" aria-selected={open} className={`session-row inbox-row${active ? ' active' : ''}${open ? ' open' : ''}`} onClick={onClick}>
       <div className="row-top">
-        <PriorityMarker priority={item.priority} />
+        {item.state === 'done' ? <Badge tone="ok">Done</Badge> : <PriorityMarker priority={item.priority} />}
         <span className="row-reason inbox-reason" title={item.reasons.map((r) => r.text).join('\n')}>
           {reasonSummary(item.reasons)}
         </span>

@@ -206,7 +206,7 @@ export function InboxView({ status, openId, onOpen }: Props) {
             {view === 'open' ? (
               <p>
                 Calls land here when the follow-up rules find something to do: a tool call that failed, a dropped call, files sent, a caller asking for a person, a very short call. You can change what counts in{' '}
-                <a href={routeHref('setup', 'rules')}>Setup → Follow-up rules</a>.
+                <a href={routeHref('setup', 'rules-title')}>Setup → Follow-up rules</a>.
               </p>
             ) : view === 'snoozed' ? (
               <p>Snoozed items come back to Open by themselves when their time comes.</p>

@@ -17,12 +17,14 @@ interface Props {
   listRef: React.RefObject<HTMLDivElement | null>;
   /** The listbox's name (the caller page lists one caller's sessions). */
   label?: string;
+  /** Off on the caller page, where every row is the same caller. */
+  showCaller?: boolean;
 }
 
 const ROW_HEIGHT = 76;
 
 /** Only the rows in view are in the DOM: smooth at 100,000 sessions. */
-export function SessionList({ items, hasMore, loadingMore, onLoadMore, activeIndex, onActiveIndexChange, openId, onOpen, listRef, label = 'Sessions, newest first' }: Props) {
+export function SessionList({ items, hasMore, loadingMore, onLoadMore, activeIndex, onActiveIndexChange, openId, onOpen, listRef, label = 'Sessions, newest first', showCaller = true }: Props) {
   const count = items.length + (hasMore ? 1 : 0);
   const virtualizer = useVirtualizer({ count, getScrollElement: () => listRef.current, estimateSize: () => ROW_HEIGHT, overscan: 8 });
   const virtualItems = virtualizer.getVirtualItems();
@@ -77,6 +79,7 @@ export function SessionList({ items, hasMore, loadingMore, onLoadMore, activeInd
                 <SessionRow
                   id={`session-row-${row.index}`}
                   session={session}
+                  showCaller={showCaller}
                   active={row.index === activeIndex}
                   open={session.sessionId === openId}
                   onClick={() => {
@@ -95,7 +98,7 @@ export function SessionList({ items, hasMore, loadingMore, onLoadMore, activeInd
   );
 }
 
-function SessionRow({ id, session, active, open, onClick }: { id: string; session: SessionSummary; active: boolean; open: boolean; onClick: () => void }) {
+function SessionRow({ id, session, showCaller, active, open, onClick }: { id: string; session: SessionSummary; showCaller: boolean; active: boolean; open: boolean; onClick: () => void }) {
   const line = session.snippet ? <Highlighted text={session.snippet} /> : (session.firstUserLine ?? <span className="muted">No words from the caller</span>);
   return (
     <div id={id} role="option" aria-selected={open} className={`session-row${active ? ' active' : ''}${open ? ' open' : ''}`} onClick={onClick}>
@@ -116,7 +119,7 @@ function SessionRow({ id, session, active, open, onClick }: { id: string; sessio
         </span>
       </div>
       <div className="row-line">
-        {session.caller && (
+        {showCaller && session.caller && (
           <span className="row-caller">
             <span className="caller-label">{session.caller.label}</span>
             <ReturningBadge caller={session.caller} />
