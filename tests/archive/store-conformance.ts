@@ -22,7 +22,7 @@ import { HIGHLIGHT_END, HIGHLIGHT_START, type SessionFilters, type SessionSummar
 import type { ExportFormat, ExportedSession } from '../../shared/export-format.js';
 import type { SessionEndedPayload, SessionStartedPayload, TranscriptItem } from '../../shared/payload.js';
 import { builtinRules, defaultCountryFromLocale, identifyCaller, triageSession, type SessionFacts } from '../../electron/core/triage/index.js';
-import { DEFAULT_CALLER_FIELDS } from '../../shared/follow-up.js';
+import { DEFAULT_CALLER_FIELDS, RULES_ACTOR } from '../../shared/follow-up.js';
 import { stringifyJson } from '../../shared/json.js';
 import { sessionPair } from '../support/fixtures.js';
 
@@ -180,7 +180,10 @@ function expectedSummary(m: Model, now: number, staleAfterMs: number, archive: M
   };
 }
 
+/** A session as exported, with the owner's side nobody edited: what the built-in rules concluded, and the caller. */
 function expectedExport(m: Model): ExportedSession {
+  const outcome = triageSession(factsOf(m), builtinRules(0));
+  const caller = identifyCaller(factsOf(m), { fields: DEFAULT_CALLER_FIELDS, defaultCountry: null }, defaultCountryFromLocale());
   return {
     sessionId: idOf(m),
     assistantId: (m.started ?? m.ended)!.assistantId,
@@ -191,6 +194,17 @@ function expectedExport(m: Model): ExportedSession {
     durationSeconds: m.ended?.data.durationSeconds ?? null,
     metadata: m.started?.data.metadata ?? null,
     transcript: m.ended?.data.transcript ?? [],
+    followUp: {
+      state: outcome.followUp ? 'follow-up' : 'open',
+      priority: outcome.followUp?.priority ?? null,
+      snoozedUntil: null,
+      reasons: outcome.followUp?.reasons ?? [],
+      changedBy: outcome.followUp ? RULES_ACTOR : null,
+      changedAt: outcome.followUp ? (expect.any(String) as string) : null,
+      notes: [],
+      tags: [],
+      caller,
+    },
   };
 }
 
@@ -1119,7 +1133,11 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
         await ingest(store, ended);
         // No settled(): an acknowledged event is in the export whether or not it is indexed yet.
         const { items } = await exportAll(store, { format: 'json' });
-        expect(items.map((item) => JSON.parse(item) as unknown)).toEqual([expectedExport({ started, ended })]);
+        const [{ followUp, ...session }] = items.map((item) => JSON.parse(item) as ExportedSession) as [ExportedSession];
+        const { followUp: expectedFollowUp, ...expected } = expectedExport({ started, ended });
+        expect(session).toEqual(expected);
+        // The owner's side follows the index: null until the session is indexed.
+        if (followUp !== null) expect(followUp).toEqual(expectedFollowUp);
       });
     });
 
@@ -1191,7 +1209,7 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
         expect(await store.getSession(started.sessionId, STALE)).toBeNull();
         const { items } = await exportAll(store, { format: 'json' });
         expect(items.map((item) => JSON.parse(item) as ExportedSession)).toEqual([
-          { sessionId: started.sessionId, assistantId: null, status: 'active', startedAt: null, endedAt: null, reason: null, durationSeconds: null, metadata: { future: true }, transcript: [] },
+          { sessionId: started.sessionId, assistantId: null, status: 'active', startedAt: null, endedAt: null, reason: null, durationSeconds: null, metadata: { future: true }, transcript: [], followUp: null },
         ]);
         expect(await ingest(store, started)).toEqual({ duplicate: true });
 

@@ -4,6 +4,7 @@
  */
 import type { ExportFormat, ExportedSession, SessionStatus } from '../../../shared/export-format.js';
 import { renderCsvRows, renderMarkdown } from '../../../shared/export-render.js';
+import type { ExportedFollowUp } from '../../../shared/follow-up.js';
 import { stringifyJson } from '../../../shared/json.js';
 
 interface RawEvent {
@@ -12,7 +13,13 @@ interface RawEvent {
   data?: { reason?: string; durationSeconds?: number; metadata?: unknown; transcript?: unknown[] };
 }
 
-export function exportedFromBodies(sessionId: string, startedBody: Uint8Array | null, endedBody: Uint8Array | null): ExportedSession {
+/** `followUp`: the owner's edits (null: the session is not indexed yet; absent: a store that has none). */
+export function exportedFromBodies(
+  sessionId: string,
+  startedBody: Uint8Array | null,
+  endedBody: Uint8Array | null,
+  followUp?: ExportedFollowUp | null,
+): ExportedSession {
   const decoder = new TextDecoder();
   const started = startedBody ? (JSON.parse(decoder.decode(startedBody)) as RawEvent) : null;
   const ended = endedBody ? (JSON.parse(decoder.decode(endedBody)) as RawEvent) : null;
@@ -27,6 +34,7 @@ export function exportedFromBodies(sessionId: string, startedBody: Uint8Array | 
     durationSeconds: ended?.data?.durationSeconds ?? null,
     metadata: started?.data?.metadata ?? null,
     transcript: Array.isArray(ended?.data?.transcript) ? ended.data.transcript : [],
+    ...(followUp === undefined ? {} : { followUp }),
   };
 }
 

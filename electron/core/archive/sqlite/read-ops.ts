@@ -2,9 +2,12 @@
 import type { StoreReads } from '../store.js';
 import type { ReadableDB } from './database.js';
 import { getDelivery, listDeliveries, listQuarantine } from './reads/deliveries.js';
+import { getCaller } from './reads/callers.js';
 import { exportSessions } from './reads/export.js';
 import { callerSettings, followUpCounts, getFollowUp, listRules, listTags } from './reads/follow-ups.js';
 import { inbox } from './reads/inbox.js';
+import { activityProfile, periodSummary } from './reads/insights.js';
+import { previewRule } from './reads/rule-preview.js';
 import { getFacets, getMessages, getSession, listSessions } from './reads/sessions.js';
 import { counts, recentOutages, storedEvents } from './reads/status.js';
 
@@ -30,14 +33,9 @@ export function sqliteReads(db: ReadableDB): SyncReads {
     listTags: () => listTags(db),
     listRules: () => listRules(db),
     callerSettings: () => callerSettings(db),
-    previewRule: () => notBuiltYet('previewRule'),
-    getCaller: () => notBuiltYet('getCaller'),
-    periodSummary: () => notBuiltYet('periodSummary'),
-    activityProfile: () => notBuiltYet('activityProfile'),
+    previewRule: (rule, options) => previewRule(db, rule, options),
+    getCaller: (key, options) => getCaller(db, key, options),
+    periodSummary: (options) => periodSummary(db, options),
+    activityProfile: (options) => activityProfile(db, options),
   };
-}
-
-// TEMPORARY (issue 10 in progress): replaced by the follow-up reads.
-function notBuiltYet(op: string): never {
-  throw new Error(`not built yet: ${op}`);
 }

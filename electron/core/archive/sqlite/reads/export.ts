@@ -1,12 +1,14 @@
 /**
  * Exports read the events table only (the source of truth), not the projections: an export holds
- * every acknowledged event, also those still being indexed, exactly as CallAIder sent it. It is
+ * every acknowledged event, also those still being indexed, exactly as CallAIder sent it, with
+ * the owner's follow-up, notes and tags beside it (null while the session is not indexed yet). It is
  * read in pages keyed by event id, each session at its first event (arrival order), so an archive
  * of any size streams in bounded memory and a page never holds the reader for long.
  */
 import { exportedFromBodies, renderExportItem } from '../../exported-session.js';
 import type { ExportOptions, ExportPage } from '../../types.js';
 import { statement, type ReadableDB } from '../database.js';
+import { exportedFollowUp } from './follow-ups.js';
 
 /** A page stops at this many bytes of stored bodies, or at `limit` sessions, whichever comes first. */
 const PAGE_BYTES = 8 * 1024 * 1024;
@@ -44,7 +46,8 @@ export function exportSessions(
   let bytes = 0;
   let lastId: number | null = null;
   for (const row of rows) {
-    items.push(renderExportItem(exportedFromBodies(row.session_id, row.started_body, row.ended_body), options.format, options.pretty));
+    const followUp = exportedFollowUp(db, row.session_id);
+    items.push(renderExportItem(exportedFromBodies(row.session_id, row.started_body, row.ended_body, followUp), options.format, options.pretty));
     lastId = row.id;
     bytes += (row.started_body?.length ?? 0) + (row.ended_body?.length ?? 0);
     if (bytes >= PAGE_BYTES) break;

@@ -7,6 +7,7 @@ import {
   DEFAULT_CALLER_FIELDS,
   PRIORITIES,
   type CallerSettings,
+  type ExportedFollowUp,
   type FollowUpCounts,
   type FollowUpReason,
   type FollowUpState,
@@ -167,4 +168,28 @@ export function readSetting<T>(db: ReadableDB, name: string): T | null {
 
 export function callerSettings(db: ReadableDB): CallerSettings {
   return readSetting<CallerSettings>(db, 'callers') ?? { ...DEFAULT_CALLER_SETTINGS, fields: [...DEFAULT_CALLER_FIELDS] };
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** The owner's side of a session as exports carry it; null when the session is not indexed (yet). */
+export function exportedFollowUp(db: ReadableDB, sessionId: string): ExportedFollowUp | null {
+  const view = getFollowUp(db, sessionId);
+  if (!view) return null;
+  const caller = statement(db, 'SELECT caller_key AS key, caller_label AS label, caller_kind AS kind FROM sessions WHERE session_id = ?').get(sessionId) as {
+    key: string | null;
+    label: string | null;
+    kind: 'phone' | 'email' | 'other' | null;
+  };
+  return {
+    state: view.state,
+    priority: view.priority,
+    snoozedUntil: iso(view.snoozedUntil),
+    reasons: view.reasons,
+    changedBy: view.changedBy,
+    changedAt: iso(view.changedAt),
+    notes: view.notes.map((note) => ({ author: note.author, text: note.text, createdAt: iso(note.createdAt)!, updatedAt: iso(note.updatedAt)! })),
+    tags: view.tags.map((tag) => ({ name: tag.name, color: tag.color })),
+    caller: caller.key === null ? null : { key: caller.key, label: caller.label ?? caller.key, kind: caller.kind ?? 'other' },
+  };
 }
