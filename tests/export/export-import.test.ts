@@ -45,8 +45,10 @@ describe('export', () => {
       durationSeconds: full.ended.data.durationSeconds,
       metadata: full.started.data.metadata,
       transcript: full.ended.data.transcript,
+      // The owner's edits (none made here: the rules' conclusions only).
+      followUp: expect.objectContaining({ notes: [], tags: [] }),
     });
-    expect(Object.keys(byId.get(full.ended.sessionId)!)).toEqual(['sessionId', 'assistantId', 'status', 'startedAt', 'endedAt', 'reason', 'durationSeconds', 'metadata', 'transcript']);
+    expect(Object.keys(byId.get(full.ended.sessionId)!)).toEqual(['sessionId', 'assistantId', 'status', 'startedAt', 'endedAt', 'reason', 'durationSeconds', 'metadata', 'transcript', 'followUp']);
     expect(byId.get(onlyStarted.started.sessionId)).toMatchObject({ status: 'active', endedAt: null, reason: null, durationSeconds: null, transcript: [] });
   });
 

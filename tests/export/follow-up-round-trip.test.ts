@@ -92,6 +92,7 @@ describe('export and import keep the owner\'s edits', () => {
       snoozedUntil: new Date(AT + 86_400_000).toISOString(),
       changedBy: 'Ana',
       changedAt: new Date(AT).toISOString(),
+      caller: { key: 'tel:+442079460958', kind: 'phone' },
       notes: [
         { author: 'Ana', text: 'Promised a call back before noon', createdAt: new Date(AT + 1000).toISOString() },
         { author: 'Bo', text: '=1+1 and a second\nline', createdAt: new Date(AT + 2000).toISOString() },
@@ -110,7 +111,10 @@ describe('export and import keep the owner\'s edits', () => {
     expect(csv).toContain(`follow-up,high,`);
     expect(csv).toContain(`"Ana (${new Date(AT + 1000).toISOString()}): Promised a call back before noon | Bo (${new Date(AT + 2000).toISOString()}): =1+1 and a second\nline"`);
     const md = exportWithCli(dataDir, 'md');
+    // A number starts with +: defused like any formula-like cell.
+    expect(csv).toContain(`,'${worked.followUp!.caller!.label}\r\n`);
     expect(md).toContain('## Follow-up');
+    expect(md).toContain(`- **Caller:** ${worked.followUp!.caller!.label}`);
     expect(md).toContain('- **State:** to follow up (high priority');
     expect(md).toContain(`**Note** by Bo, ${new Date(AT + 2000).toISOString()}\n\n> =1+1 and a second\n> line`);
 
