@@ -29,6 +29,14 @@ async function openArchive(args: string[] = [], secret = 'e2e-secret') {
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 
+/** Reloads on the Sessions list (with something to follow up, the window would open on the Inbox). */
+async function reloadOnSessions(page: Page) {
+  await page.evaluate(() => {
+    window.location.hash = '#/sessions';
+  });
+  await page.reload();
+}
+
 describe.runIf(browserAvailable)('archive window in Chromium', { timeout: 60_000 }, () => {
   it('shows sessions live as CallAIder sends them, and search finds a phrase', async () => {
     const { page, webhook, problems } = await openArchive();
@@ -58,7 +66,7 @@ describe.runIf(browserAvailable)('archive window in Chromium', { timeout: 60_000
   it('opens a transcript with a failed tool call and file references, by keyboard', async () => {
     const { page, dataDir, problems } = await openArchive();
     runCli(['demo', '--data-dir', dataDir, '--sessions', '60', '--seed', '3']);
-    await page.reload();
+    await reloadOnSessions(page);
     await page.getByRole('button', { name: /^Filters/ }).click();
     await page.getByLabel('Tool errors').check();
     await page.getByLabel('Has files').check();
@@ -105,7 +113,7 @@ describe.runIf(browserAvailable)('archive window in Chromium', { timeout: 60_000
   it('keeps the DOM bounded while scrolling thousands of sessions', async () => {
     const { page, dataDir, problems } = await openArchive();
     runCli(['demo', '--data-dir', dataDir, '--sessions', '3000', '--long-every', '1000'], { timeoutMs: 120_000 });
-    await page.reload();
+    await reloadOnSessions(page);
     await page.getByText('3,000 sessions').waitFor({ timeout: 10_000 });
     const list = page.getByRole('listbox', { name: /Sessions/ });
     const counts: number[] = [];
