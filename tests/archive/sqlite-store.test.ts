@@ -7,6 +7,7 @@ import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteStore, type SqliteStoreOptions } from '../../electron/core/archive/sqlite/sqlite-store.js';
 import { onCleanup, tempDir } from '../support/fixtures.js';
+import { describeFollowUpConformance } from './follow-up-conformance.js';
 import { describeStoreConformance, type StoreTarget } from './store-conformance.js';
 
 export function sqliteTarget(options: Pick<SqliteStoreOptions, 'threads' | 'deferProjection'>): StoreTarget {
@@ -53,3 +54,6 @@ describeStoreConformance('SqliteStore on this thread', sqliteTarget({ threads: f
 describeStoreConformance('SqliteStore on this thread, deferred projection', sqliteTarget({ threads: false, deferProjection: true }));
 describeStoreConformance('SqliteStore on threads', sqliteTarget({ threads: true }));
 describeStoreConformance('SqliteStore on threads, deferred projection (the engine)', sqliteTarget({ threads: true, deferProjection: true }));
+
+describeFollowUpConformance('SqliteStore on this thread', sqliteTarget({ threads: false }));
+describeFollowUpConformance('SqliteStore on threads, deferred projection (the engine)', sqliteTarget({ threads: true, deferProjection: true }));
