@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { ArchiveVersionError } from '../../electron/core/archive/errors.js';
 import { migrate, openDatabase, userVersion } from '../../electron/core/archive/sqlite/database.js';
 import { LATEST_VERSION, MIGRATIONS } from '../../electron/core/archive/sqlite/migrations.js';
-import { tempDir } from '../support/fixtures.js';
+import { SqliteStore } from '../../electron/core/archive/sqlite/sqlite-store.js';
+import { sessionPair, tempDir } from '../support/fixtures.js';
 
 const tables = (db: Database.Database) =>
   (db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'messages_fts%' ORDER BY name").all() as Array<{ name: string; sql: string }>);
@@ -129,6 +130,75 @@ describe('migrations', () => {
     // The stale-session count reads the partial index of active sessions only.
     const plan = db.prepare("EXPLAIN QUERY PLAN SELECT count(*) FROM sessions WHERE status = 'active' AND sort_at_ms < 5").all() as Array<{ detail: string }>;
     expect(plan.map((p) => p.detail).join(' ')).toMatch(/sessions_active/);
+    db.close();
+  });
+
+  it('migration 9 adds the owner tables, enforces their foreign keys, and marks an archive with sessions for triage', async () => {
+    const file = join(tempDir(), 'a.sqlite');
+    const v8 = openDatabase(file, { migrateTo: 8 });
+    const started = sessionPair({ messages: 0 }).started;
+    const ended = sessionPair({ messages: 3 }).ended;
+    ended.data.transcript = [
+      { role: 'user', content: 'Book a table please', timestamp: 1 },
+      { role: 'tool', content: 'booking', timestamp: 2, toolCall: { name: 'create_reservation', error: 'upstream timeout' } },
+    ];
+    const event = v8.prepare("INSERT INTO events (session_id, event, received_at, source, body, body_sha256) VALUES (?, ?, 0, 'webhook', ?, '')");
+    event.run(started.sessionId, started.event, Buffer.from(JSON.stringify(started)));
+    event.run(ended.sessionId, ended.event, Buffer.from(JSON.stringify(ended)));
+    v8.prepare("INSERT INTO sessions (session_id, status, sort_at_ms, first_seen_at, updated_at) VALUES (?, 'active', 0, 0, 0)").run(started.sessionId);
+    v8.prepare("INSERT INTO sessions (session_id, status, sort_at_ms, mode, tool_error_count, first_seen_at, updated_at) VALUES (?, 'ended', 5, 'voice', 1, 0, 0)").run(ended.sessionId);
+    const message = v8.prepare("INSERT INTO messages (session_id, seq, role, content, tool_name, tool_error) VALUES (?, ?, ?, ?, ?, ?)");
+    message.run(ended.sessionId, 0, 'user', 'Book a table please', null, null);
+    message.run(ended.sessionId, 1, 'tool', 'booking', 'create_reservation', 'upstream timeout');
+    v8.close();
+
+    const v9 = openDatabase(file, { migrateTo: 9 });
+    expect(userVersion(v9)).toBe(9);
+    const names = tables(v9).map((t) => t.name);
+    for (const table of ['follow_ups', 'notes', 'tags', 'session_tags', 'rules', 'archive_settings']) expect(names).toContain(table);
+    for (const table of tables(v9).filter((t) => ['follow_ups', 'notes', 'tags', 'session_tags', 'rules', 'archive_settings'].includes(t.name))) {
+      expect(table.sql).toMatch(/\) STRICT(, WITHOUT ROWID)?$/);
+    }
+    // Existing sessions keep their rows; callers are left for the rules to identify.
+    expect(v9.prepare('SELECT caller_key, caller_label, caller_kind FROM sessions').all()).toEqual([
+      { caller_key: null, caller_label: null, caller_kind: null },
+      { caller_key: null, caller_label: null, caller_kind: null },
+    ]);
+    expect(v9.prepare("SELECT value FROM archive_settings WHERE name = 'triage_pending'").get()).toEqual({ value: 'true' });
+    // Foreign keys are enforced on the writer's connection: no note for a session that is not there.
+    expect(() => v9.prepare("INSERT INTO notes (session_id, author, text, created_at, updated_at) VALUES ('nobody', 'Ana', 'x', 0, 0)").run()).toThrow(/FOREIGN KEY/);
+    // The inbox reads its partial index.
+    const plan = v9.prepare("EXPLAIN QUERY PLAN SELECT session_id FROM follow_ups WHERE state = 'follow-up' ORDER BY priority DESC, sort_at_ms, session_id").all() as Array<{ detail: string }>;
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/follow_ups_inbox/);
+    v9.close();
+
+    // The writer runs the rules over the upgraded archive in the background, then clears the mark.
+    const store = await SqliteStore.open(file);
+    try {
+      let counts = await store.followUpCounts(Date.now());
+      for (let i = 0; i < 100 && counts.open < 2; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        counts = await store.followUpCounts(Date.now());
+      }
+      // The failed booking (high priority) first, then the call that started in 1970 and never ended.
+      expect(counts.open).toBe(2);
+      const items = (await store.inbox({ view: 'open', limit: 10, now: Date.now() })).items;
+      expect(items.map((item) => [item.sessionId, item.reasons.map((r) => r.ruleId)])).toEqual([
+        [ended.sessionId, ['tool-failed']],
+        [started.sessionId, ['dropped']],
+      ]);
+      expect(items[0]!.reasons[0]!.text).toContain('create_reservation');
+    } finally {
+      await store.close();
+    }
+    const after = openDatabase(file);
+    expect(after.prepare("SELECT value FROM archive_settings WHERE name = 'triage_pending'").get()).toBeUndefined();
+    after.close();
+  });
+
+  it('migration 9 leaves a new archive unmarked: nothing to triage', () => {
+    const db = openDatabase(join(tempDir(), 'a.sqlite'));
+    expect(db.prepare('SELECT count(*) AS n FROM archive_settings').get()).toEqual({ n: 0 });
     db.close();
   });
 
