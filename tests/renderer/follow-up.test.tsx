@@ -33,6 +33,11 @@ afterEach(() => {
 
 const HOUR = 3_600_000;
 const page = (items: InboxItem[]) => Promise.resolve({ items, nextCursor: null, total: items.length });
+/** Clicks a button once the edit before it has finished (buttons are disabled while one runs). */
+async function clickWhenEnabled(name: string) {
+  await waitFor(() => expect((screen.getByRole('button', { name }) as HTMLButtonElement).disabled).toBe(false));
+  fireEvent.click(screen.getByRole('button', { name }));
+}
 const rows = (container: HTMLElement) => Array.from(container.querySelectorAll('.inbox-row'));
 
 function renderInbox(api: ArchiveApi, onOpen = vi.fn()) {
@@ -120,6 +125,24 @@ describe('Inbox', () => {
     // The item after it (session-2) is now at the same place, and active.
     expect(list.getAttribute('aria-activedescendant')).toBe('inbox-row-1');
     expect(rows(container)[1]!.textContent).toContain('Caller line 2');
+  });
+
+  it('keeps only the visible rows in the DOM for 10,000 items, and asks for the next page with the cursor', async () => {
+    const first = Array.from({ length: 200 }, (_, i) => inboxItem(i));
+    const inbox = vi.fn((args: { cursor?: string }) =>
+      Promise.resolve(args.cursor ? { items: [inboxItem(200)], nextCursor: null, total: 10_000 } : { items: first, nextCursor: 'after-200', total: 10_000 }),
+    );
+    const { container } = renderInbox(fakeApi({ inbox: inbox as never }));
+    await waitFor(() => expect(rows(container).length).toBeGreaterThan(5));
+    expect(rows(container).length).toBeLessThan(40);
+    expect(screen.getByText(/10,000 items to follow up/)).toBeTruthy();
+    const list = screen.getByRole('listbox');
+    fireEvent.keyDown(list, { key: 'End' });
+    // happy-dom does not scroll by itself: scroll as the browser would, to the end.
+    list.scrollTop = 200 * 84 - 900;
+    fireEvent.scroll(list);
+    await waitFor(() => expect(inbox).toHaveBeenCalledWith({ view: 'open', limit: 200, cursor: 'after-200' }));
+    expect(rows(container).length).toBeLessThan(40);
   });
 
   it('snoozes with s and a choice from the small menu', async () => {
@@ -286,19 +309,19 @@ describe('FollowUpPanel', () => {
     expect(await screen.findByText('Promised a call back at 3')).toBeTruthy();
 
     fireEvent.change(screen.getByLabelText('Add a note'), { target: { value: '  Called back, no answer  ' } });
-    fireEvent.click(screen.getByRole('button', { name: 'Add note' }));
+    await clickWhenEnabled('Add note');
     expect(await screen.findByText('Called back, no answer')).toBeTruthy();
     expect(addNote).toHaveBeenCalledWith({ sessionId: 's1', text: 'Called back, no answer' });
-    expect((screen.getByLabelText('Add a note') as HTMLTextAreaElement).value).toBe('');
+    await waitFor(() => expect((screen.getByLabelText('Add a note') as HTMLTextAreaElement).value).toBe(''));
 
     fireEvent.click(screen.getAllByRole('button', { name: 'Edit note' })[0]!);
     fireEvent.change(screen.getByLabelText('Edit the note'), { target: { value: 'Promised a call back at 4' } });
-    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await clickWhenEnabled('Save');
     expect(await screen.findByText('Promised a call back at 4')).toBeTruthy();
     expect(editNote).toHaveBeenCalledWith({ noteId: 11, text: 'Promised a call back at 4', expectedUpdatedAt: note.updatedAt });
 
     fireEvent.click(screen.getAllByRole('button', { name: 'Edit note' })[0]!);
-    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await clickWhenEnabled('Save');
     expect((await screen.findByRole('alert')).textContent).toContain('Only Ana can edit this note.');
   });
 
@@ -324,7 +347,7 @@ describe('FollowUpPanel', () => {
 
     fireEvent.click(screen.getByRole('button', { name: '+ Add tag' }));
     fireEvent.change(await screen.findByLabelText('Tag'), { target: { value: '2' } });
-    fireEvent.click(screen.getByRole('button', { name: 'Add' }));
+    await clickWhenEnabled('Add');
     await waitFor(() => expect(tagSession).toHaveBeenCalledWith({ sessionId: 's1', tagId: 2, on: true }));
     expect(await screen.findByText('Callback')).toBeTruthy();
 
@@ -333,7 +356,7 @@ describe('FollowUpPanel', () => {
     fireEvent.change(await screen.findByLabelText('New tag name'), { target: { value: 'Refund' } });
     expect(screen.queryByLabelText('Tag')).toBeNull();
     fireEvent.change(screen.getByLabelText('Tag colour'), { target: { value: 'red' } });
-    fireEvent.click(screen.getByRole('button', { name: 'Add' }));
+    await clickWhenEnabled('Add');
     await waitFor(() => expect(tagSession).toHaveBeenLastCalledWith({ sessionId: 's1', tagId: 9, on: true }));
     expect(saveTag).toHaveBeenCalledWith({ name: 'Refund', color: 'red' });
     expect(screen.getByText('Refund').className).toContain('tag-red');
