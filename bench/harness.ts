@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import type { ArchiveStatus } from '../shared/api.js';
 import { archivePath } from '../electron/core/paths.js';
-import { api } from './store-clients.js';
+import { api, type LoadResult } from './store-clients.js';
 import { percentile } from './report.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -215,6 +215,51 @@ export async function waitForIndexing(baseUrl: string, token: string, limitMs: n
     if (body.indexing === 0 || performance.now() - started > limitMs) return { ms: performance.now() - started, left: body.indexing };
     await delay(250);
   }
+}
+
+/** Polls `status` until no stored event waits for indexing (at most 2 minutes), then gives the engine a second of quiet. */
+export async function settleIndexing(baseUrl: string, token: string, label: string): Promise<{ ms: number; left: number }> {
+  const waited = await waitForIndexing(baseUrl, token, 120_000);
+  console.log(`bench: ${label}: indexing caught up in ${fmt(waited.ms)} ms${waited.left ? ` (${waited.left} still waiting)` : ''}`);
+  await delay(1000);
+  return waited;
+}
+
+/** One steady phase of the load client (bench/store-clients.ts); deliveries not acknowledged are added to `problems`. */
+export async function sendSteadily(load: Watched, run: { url: string; label: string; rate: number; seconds: number }, problems: string[]): Promise<LoadResult> {
+  const result = await ask<LoadResult>(load, { type: 'run', url: run.url, label: run.label, ratePerSecond: run.rate, seconds: run.seconds }, 'result', run.seconds * 1000 + 180_000);
+  const non2xx = Object.entries(result.failures);
+  if (non2xx.length > 0) problems.push(`${run.label}: ${result.sent - result.twoXx} of ${result.sent} deliveries not acknowledged: ${non2xx.map(([kind, n]) => `${n} × ${kind}`).join(', ')}`);
+  return result;
+}
+
+export interface ApiMeasure {
+  label: string;
+  method: string;
+  args: unknown;
+  /** Calls per round (the cheap calls get more samples). */
+  perRound: number;
+  /** p95 target, ms; null when only reported. */
+  target: number | null;
+  samples: number[];
+}
+
+/**
+ * Times the window's API calls into each measure's samples: one unmeasured call each (statement
+ * caches, JIT), then rounds that interleave the measures, so a slow spell of this shared machine
+ * hits them all alike. At least 5 rounds, then up to `rounds` while within `budgetMs`. Returns the rounds run.
+ */
+export async function timeInterleaved(baseUrl: string, token: string, measures: ApiMeasure[], rounds: number, budgetMs: number): Promise<number> {
+  for (const measure of measures) await api(baseUrl, token, measure.method, measure.args);
+  const started = performance.now();
+  let done = 0;
+  while (done < rounds && (done < 5 || performance.now() - started < budgetMs)) {
+    for (const measure of measures) {
+      for (let i = 0; i < measure.perRound; i += 1) measure.samples.push((await api(baseUrl, token, measure.method, measure.args)).ms);
+    }
+    done += 1;
+  }
+  return done;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -57,6 +57,9 @@ import {
   cpuSnapshot,
   createRunDir,
   ensureArchive,
+  sendSteadily,
+  settleIndexing,
+  timeInterleaved,
   fmt,
   forkClient,
   forkServer,
@@ -66,8 +69,8 @@ import {
   stopProcess,
   summarize,
   verdict,
-  waitForIndexing,
   watch,
+  type ApiMeasure,
   type Watched,
 } from './harness.js';
 
@@ -167,16 +170,6 @@ async function measureStart(entry: 'cli' | 'server', dataDir: string, cold: bool
 // ---------------------------------------------------------------------------------------------
 // 2. The window's API with nothing else running
 
-interface ApiMeasure {
-  label: string;
-  method: string;
-  args: unknown;
-  /** Calls per round (the cheap calls get more samples). */
-  perRound: number;
-  target: number | null;
-  samples: number[];
-}
-
 async function measureApi(baseUrl: string, rounds: number, budgetMs: number): Promise<{ measures: ApiMeasure[]; rounds: number }> {
   const first = await api<SessionPage>(baseUrl, UI_TOKEN, 'listSessions', { limit: 100 });
   const sessionId = first.body.items[Math.floor(first.body.items.length / 2)]?.sessionId;
@@ -190,18 +183,7 @@ async function measureApi(baseUrl: string, rounds: number, budgetMs: number): Pr
     { label: 'getSession (a listed session)', method: 'getSession', args: { sessionId }, perRound: 1, target: null, samples: [] },
     { label: 'getMessages (same session)', method: 'getMessages', args: { sessionId }, perRound: 1, target: null, samples: [] },
   ];
-  // One unmeasured call each (statement caches, JIT), then rounds that interleave the measures, so a
-  // slow spell of this shared machine hits them all alike.
-  for (const measure of measures) await api(baseUrl, UI_TOKEN, measure.method, measure.args);
-  const started = performance.now();
-  let done = 0;
-  while (done < rounds && (done < 5 || performance.now() - started < budgetMs)) {
-    for (const measure of measures) {
-      for (let i = 0; i < measure.perRound; i += 1) measure.samples.push((await api(baseUrl, UI_TOKEN, measure.method, measure.args)).ms);
-    }
-    done += 1;
-  }
-  return { measures, rounds: done };
+  return { measures, rounds: await timeInterleaved(baseUrl, UI_TOKEN, measures, rounds, budgetMs) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -287,19 +269,9 @@ async function main(): Promise<void> {
     const bodies = Math.round(rate * (WARMUP_SECONDS + 2 * steadySeconds)) + 10;
     const prepared = await ask<Extract<ClientReply, { type: 'ready' }>>(load, { type: 'init', secret: SECRET, count: bodies, seed: 20_261_127 }, 'ready', 300_000);
     console.log(`bench: ${fmt(bodies)} signed bodies prepared in ${fmt(prepared.prepareMs)} ms`);
-    const runLoad = async (label: string, seconds: number) => {
-      const result = await ask<LoadResult>(load!, { type: 'run', url: webhookUrl, label, ratePerSecond: rate, seconds }, 'result', seconds * 1000 + 180_000);
-      const non2xx = Object.entries(result.failures);
-      if (non2xx.length > 0) problems.push(`${label}: ${result.sent - result.twoXx} of ${result.sent} deliveries not acknowledged: ${non2xx.map(([kind, n]) => `${n} × ${kind}`).join(', ')}`);
-      return result;
-    };
+    const runLoad = (label: string, seconds: number) => sendSteadily(load!, { url: webhookUrl, label, rate, seconds }, problems);
     const loopStats = async () => (await ask<Extract<ServerMessage, { type: 'loop' }>>(server, { type: 'loop' }, 'loop', 30_000)).stats;
-    const settle = async (label: string) => {
-      const waited = await waitForIndexing(uiBaseUrl, UI_TOKEN, 120_000);
-      console.log(`bench: ${label}: indexing caught up in ${fmt(waited.ms)} ms${waited.left ? ` (${waited.left} still waiting)` : ''}`);
-      await delay(1000);
-      return waited;
-    };
+    const settle = (label: string) => settleIndexing(uiBaseUrl, UI_TOKEN, label);
 
     await runLoad('warm-up', WARMUP_SECONDS);
     await settle('after the warm-up');
