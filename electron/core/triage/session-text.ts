@@ -10,15 +10,16 @@ type Message = SessionFacts['messages'][number];
 /** Whose words a rule reads: the caller's (role user), or everyone's but the system prompt's. */
 export type Speaker = 'caller' | 'anyone';
 
-const foldedByMessages = new WeakMap<SessionFacts['messages'], string[]>();
+/** Folded contents per transcript, filled in as rules read them (most rules read only the caller's). */
+const foldedByMessages = new WeakMap<SessionFacts['messages'], Array<string | undefined>>();
 
-function foldedContents(messages: SessionFacts['messages']): string[] {
+function foldedContent(messages: SessionFacts['messages'], index: number): string {
   let folded = foldedByMessages.get(messages);
   if (folded === undefined) {
-    folded = messages.map((message) => foldText(message.content));
+    folded = new Array<string | undefined>(messages.length);
     foldedByMessages.set(messages, folded);
   }
-  return folded;
+  return (folded[index] ??= foldText(messages[index]!.content));
 }
 
 /** The system prompt is instructions to the assistant, not something anyone said. */
@@ -28,10 +29,9 @@ function speaks(message: Message, who: Speaker): boolean {
 
 /** The first message in which any phrase is said, or null. */
 export function firstSaying(messages: SessionFacts['messages'], who: Speaker, matcher: PhraseMatcher): Message | null {
-  const folded = foldedContents(messages);
   for (let i = 0; i < messages.length; i += 1) {
     const message = messages[i]!;
-    if (speaks(message, who) && matcher.test(folded[i]!)) return message;
+    if (speaks(message, who) && matcher.test(foldedContent(messages, i))) return message;
   }
   return null;
 }
