@@ -31,9 +31,7 @@ const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSH
 
 /** Reloads on the Sessions list (with something to follow up, the window would open on the Inbox). */
 async function reloadOnSessions(page: Page) {
-  await page.evaluate(() => {
-    window.location.hash = '#/sessions';
-  });
+  await page.evaluate("window.location.hash = '#/sessions'");
   await page.reload();
 }
 
