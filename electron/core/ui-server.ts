@@ -14,6 +14,7 @@
  * pages cannot), and every API POST must be application/json, which a page on another origin
  * cannot send without a CORS preflight that this server never grants.
  */
+import type { ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import cookie from '@fastify/cookie';
@@ -121,15 +122,26 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     }
   });
 
+  // Live streams never end by themselves: closing the server ends them, or it would wait for every
+  // open window (a stopped `serve` with a window open hung for two minutes).
+  const streams = new Set<ServerResponse>();
+  app.addHook('preClose', (done) => {
+    for (const stream of streams) stream.end();
+    streams.clear();
+    done();
+  });
+
   app.get('/api/events', { onRequest: requireAuth }, (request, reply) => {
     reply.hijack();
     const res = reply.raw;
+    streams.add(res);
     res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
     res.write('retry: 2000\n\n');
     const send = (change: ArchiveChange) => res.write(`data: ${JSON.stringify(change)}\n\n`);
     const unsubscribe = options.service.subscribe(send);
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     request.raw.on('close', () => {
+      streams.delete(res);
       clearInterval(heartbeat);
       unsubscribe();
     });

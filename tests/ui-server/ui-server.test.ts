@@ -156,6 +156,20 @@ describe('archive window API (headless mode)', () => {
     expect(changes).toContainEqual({ type: 'session', sessionId: started.sessionId, event: 'session.started', duplicate: false });
   });
 
+  it('closes promptly while a window keeps its live stream open (the stream ends with the server)', async () => {
+    const { ui } = await setup();
+    const response = await fetch(`${ui.baseUrl}/api/events`, { headers: { authorization: 'Bearer test-token' } });
+    const reader = response.body!.getReader();
+    await reader.read();
+    const started = Date.now();
+    await ui.close();
+    expect(Date.now() - started).toBeLessThan(3000);
+    // The window sees its stream end (and reconnects to the next server by itself).
+    let done = false;
+    while (!done) done = (await reader.read()).done;
+    expect(done).toBe(true);
+  });
+
   it('status explains what to fix, and the self-test delivers a signed session end to end', async () => {
     const { engine, call } = await setup({ secret: undefined });
     const status = (await call('status')).body as { warnings: Array<{ code: string }>; secretConfigured: boolean; publicWebhookUrl: string | null };
