@@ -185,6 +185,8 @@ interface Rerun {
   progress: TriageProgress | null;
   /** Sending went on this long (ms). */
   sendingMs: number;
+  /** Each chunk's ack p99 (ms), and whether the re-run was still running when the chunk ended. */
+  chunks: Array<{ p99: number; running: boolean }>;
   rule: { from: number; to: number };
 }
 
@@ -193,6 +195,7 @@ async function sendWhileRerunning(options: { load: Watched; baseUrl: string; url
   const previous = (await call(baseUrl, 'status', {})).triage?.startedAt ?? 0;
   const change = await changedRule(baseUrl);
   const parts: LoadResult[] = [];
+  const chunks: Rerun['chunks'] = [];
   const started = performance.now();
   let savedAt = 0;
   let progress: TriageProgress | null = null;
@@ -208,6 +211,7 @@ async function sendWhileRerunning(options: { load: Watched; baseUrl: string; url
     parts.push(await sending);
     const triage = (await call(baseUrl, 'status', {})).triage;
     if (triage && triage.startedAt !== previous && triage.startedAt >= savedAt - 1000) progress = triage;
+    chunks.push({ p99: summarize(parts[parts.length - 1]!.fromSendMs).p99, running: progress?.running ?? true });
     const elapsed = performance.now() - started;
     if (progress) console.log(`bench: 2(b): ${fmt(elapsed / 1000)} s: ${fmt(progress.checked)} of ${fmt(progress.total)} checked${progress.running ? '' : ', finished'}`);
     if (progress && !progress.running && elapsed >= options.minSeconds * 1000) break;
@@ -216,7 +220,7 @@ async function sendWhileRerunning(options: { load: Watched; baseUrl: string; url
       break;
     }
   }
-  return { load: mergeLoads('during the re-run', parts), progress, sendingMs: performance.now() - started, rule: { from: change.from, to: change.to } };
+  return { load: mergeLoads('during the re-run', parts), progress, sendingMs: performance.now() - started, chunks, rule: { from: change.from, to: change.to } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -502,6 +506,8 @@ function report(input: ReportInput): string {
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     phaseRow(phaseA),
     phaseRow(phaseB),
+    '',
+    `(b) p99 per ${CHUNK_SECONDS} s chunk, in order (* = the re-run still running when the chunk ended): ${rerun.chunks.map((chunk) => `${ms1(chunk.p99)}${chunk.running ? '*' : ''}`).join(', ')} ms.`,
     '',
     `#### 3. The follow-up API, nothing else running (ms, HTTP on loopback; ${input.roundsDone} interleaved rounds after one warm-up call each; other processes meanwhile: ${input.apiOthers})`,
     '',
