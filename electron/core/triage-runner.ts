@@ -4,13 +4,15 @@
  * runs on the store's writer with a small budget and the runner then gives way, so webhook
  * acknowledgements queued meanwhile are committed between pages instead of after the whole pass.
  *
- * Whether a pass is needed at start: the store triages every session as it is projected, and
- * triages an archive upgraded from before the rules by itself. What is left is a pass cut short
- * (a quit right after a rule changed): some sessions still carry the old rules' conclusions. The
- * runner records, in a small file beside the archive, a fingerprint of the rules and caller
- * settings of the last pass that went through to the end; at start it runs one pass when the
- * current fingerprint differs. Without a record (a first start) the current rules are recorded
- * as the baseline: there is nothing they have not seen.
+ * Whether a pass is needed at start: the store triages every session as it is projected. An
+ * archive upgraded from before the rules says so (triagePending): its first pass runs here, like
+ * any re-run, so the window shows its progress ("Applying rules to past calls…") instead of an
+ * inbox filling up unexplained. What is left is a pass cut short (a quit right after a rule
+ * changed): some sessions still carry the old rules' conclusions. The runner records, in a small
+ * file beside the archive, a fingerprint of the rules and caller settings of the last pass that
+ * went through to the end; at start it runs one pass when the current fingerprint differs.
+ * Without a record (a first start) the current rules are recorded as the baseline: there is
+ * nothing they have not seen.
  */
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -19,7 +21,7 @@ import type { TriageProgress } from '../../shared/follow-up.js';
 import type { ArchiveStore } from './archive/store.js';
 import type { Logger } from './log.js';
 
-export type TriageStore = Pick<ArchiveStore, 'retriage' | 'triageStale' | 'listRules' | 'callerSettings'>;
+export type TriageStore = Pick<ArchiveStore, 'retriage' | 'triageStale' | 'listRules' | 'callerSettings' | 'triagePending'>;
 
 export interface TriageRunnerOptions {
   store: TriageStore;
@@ -205,6 +207,11 @@ export class TriageRunner extends EventEmitter<TriageRunnerEvents> {
 
   private async passNeeded(): Promise<boolean> {
     if (this.stopping) return false;
+    try {
+      if (await this.options.store.triagePending()) return true;
+    } catch (error) {
+      this.options.log.warn(`asking whether the archive waits for its first triage: ${message(error)}`);
+    }
     const fingerprint = await this.fingerprint();
     if (fingerprint === null) return false;
     const last = await this.lastRecord();

@@ -172,14 +172,19 @@ describe('migrations', () => {
     expect(plan.map((p) => p.detail).join(' ')).toMatch(/follow_ups_inbox/);
     v9.close();
 
-    // The writer runs the rules over the upgraded archive in the background, then clears the mark.
+    // The store says the upgraded archive waits for its first pass (the engine's runner runs it, with
+    // progress); a pass from the start through to the end clears the mark.
     const store = await SqliteStore.open(file);
     try {
-      let counts = await store.followUpCounts(Date.now());
-      for (let i = 0; i < 100 && counts.open < 2; i += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        counts = await store.followUpCounts(Date.now());
-      }
+      expect(await store.triagePending()).toBe(true);
+      expect((await store.followUpCounts(Date.now())).open).toBe(0);
+      let after: number | undefined;
+      do {
+        const now = Date.now();
+        after = (await store.retriage({ after, budgetMs: 5, now, staleBefore: now - 120 * 60_000 })).nextAfter ?? undefined;
+      } while (after !== undefined);
+      expect(await store.triagePending()).toBe(false);
+      const counts = await store.followUpCounts(Date.now());
       // The failed booking (high priority) first, then the call that started in 1970 and never ended.
       expect(counts.open).toBe(2);
       const items = (await store.inbox({ view: 'open', limit: 10, now: Date.now() })).items;

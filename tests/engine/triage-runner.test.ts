@@ -89,6 +89,33 @@ describe('TriageRunner', () => {
     expect(lines.some((l) => l.level === 'error' && l.message.includes('re-running the rules'))).toBe(true);
     await expect(runner.runStale()).resolves.toEqual({ changed: 0 });
   });
+
+  it('at start, runs the first pass of an archive that waits for one (upgraded from before the rules), with progress', async () => {
+    const { archive } = await tempArchive();
+    await loadDemoData(archive, { sessions: 50 });
+    await archive.settled();
+    const { log } = recordingLogger();
+    // The real store's mark is covered in tests/archive/migrations.test.ts; here, only what the runner does with it.
+    let pending = true;
+    const store = { ...archive, triagePending: async () => pending };
+    const stateFile = join(tempDir(), 'triage-state.json');
+    const runner = new TriageRunner({ store, staleAfterMs: 120 * 60_000, log, stateFile, progressEveryMs: 0 });
+    const events: TriageProgress[] = [];
+    runner.on('progress', (progress) => events.push(progress));
+    runner.start();
+    await until(() => events.some((e) => !e.running), 'the first pass to finish');
+    await runner.stop();
+    expect(events[0]).toMatchObject({ running: true, checked: 0 });
+    expect(runner.progress).toMatchObject({ running: false, checked: 50, total: 50, error: null });
+
+    // Once the archive no longer waits, and nothing changed since that pass, a start runs nothing.
+    pending = false;
+    const again = new TriageRunner({ store, staleAfterMs: 120 * 60_000, log, stateFile, progressEveryMs: 0 });
+    again.start();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await again.stop();
+    expect(again.progress).toBeNull();
+  });
 });
 
 describe('the engine with its triage runner', () => {

@@ -121,6 +121,11 @@ export interface StoreReads {
   exportSessions(options: ExportOptions): Promise<ExportPage>;
 
   getFollowUp(sessionId: string): Promise<FollowUpView | null>;
+  /**
+   * Sessions wait for a first pass of the rules (an archive upgraded from before them): the engine
+   * runs one (retriage from the start), which clears this, with its progress shown like any re-run.
+   */
+  triagePending(): Promise<boolean>;
   inbox(options: InboxOptions): Promise<InboxPage>;
   followUpCounts(now: number): Promise<FollowUpCounts>;
   listTags(): Promise<TagWithCount[]>;
@@ -170,6 +175,7 @@ export const READ_OPERATIONS = [
   'storedEvents',
   'exportSessions',
   'getFollowUp',
+  'triagePending',
   'inbox',
   'followUpCounts',
   'listTags',

@@ -4,7 +4,7 @@ import type { ReadableDB } from './database.js';
 import { getDelivery, listDeliveries, listQuarantine } from './reads/deliveries.js';
 import { getCaller } from './reads/callers.js';
 import { exportSessions } from './reads/export.js';
-import { callerSettings, followUpCounts, getFollowUp, listRules, listTags } from './reads/follow-ups.js';
+import { callerSettings, followUpCounts, getFollowUp, listRules, listTags, triagePending } from './reads/follow-ups.js';
 import { inbox } from './reads/inbox.js';
 import { activityProfile, periodSummary } from './reads/insights.js';
 import { previewRule } from './reads/rule-preview.js';
@@ -32,6 +32,7 @@ export function sqliteReads(db: ReadableDB): SyncReads {
     followUpCounts: (now) => followUpCounts(db, now),
     listTags: () => listTags(db),
     listRules: () => listRules(db),
+    triagePending: () => triagePending(db),
     callerSettings: () => callerSettings(db),
     previewRule: (rule, options) => previewRule(db, rule, options),
     getCaller: (key, options) => getCaller(db, key, options),

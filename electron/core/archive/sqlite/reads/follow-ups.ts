@@ -146,6 +146,13 @@ interface RuleRow {
   updated_at: number;
 }
 
+/** Set by migration 9 on an archive that had sessions; cleared when a retriage pass reaches the end. */
+export const TRIAGE_PENDING = 'triage_pending';
+
+export function triagePending(db: ReadableDB): boolean {
+  return statement(db, 'SELECT 1 FROM archive_settings WHERE name = ?').get(TRIAGE_PENDING) !== undefined;
+}
+
 export function listRules(db: ReadableDB): Rule[] {
   return (statement(db, 'SELECT id, definition, updated_at FROM rules ORDER BY position, id').all() as RuleRow[]).map(toRule);
 }

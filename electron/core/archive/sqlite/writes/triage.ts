@@ -14,15 +14,13 @@ import { builtinRules, defaultCountryFromLocale, identifyCaller, triageSession }
 import { InvalidEditError, NotFoundError } from '../../errors.js';
 import type { RetriageOptions, RetriagePage, SaveRuleInput } from '../../types.js';
 import { statement, type ReadableDB, type WritableDB } from '../database.js';
-import { callerSettings, followUpRow, listRules, priorityNumber, ruleById } from '../reads/follow-ups.js';
+import { callerSettings, followUpRow, listRules, priorityNumber, ruleById, TRIAGE_PENDING } from '../reads/follow-ups.js';
 import { factsRow, factsRowsAfter, hasSessionsAfter, sessionFacts, sessionTotal, type FactsRow } from '../reads/session-facts.js';
 import { isStorageFailure } from './group-commit.js';
 import { tagNamed } from './owner-edits.js';
 
 const read = (db: WritableDB) => db as unknown as ReadableDB;
 
-/** Set by migration 9 on an archive that had sessions before the rules existed; cleared by a full pass. */
-export const TRIAGE_PENDING = 'triage_pending';
 
 export interface Attention {
   followUp: boolean;
@@ -42,10 +40,6 @@ export class Triage {
       builtinRules(now).forEach((rule, position) => insert.run(rule.id, position, definitionOf(rule), rule.updatedAt));
     })();
     this.rules = null;
-  }
-
-  pending(): boolean {
-    return statement(this.db, 'SELECT 1 FROM archive_settings WHERE name = ?').get(TRIAGE_PENDING) !== undefined;
   }
 
   /**

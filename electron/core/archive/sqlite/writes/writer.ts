@@ -30,11 +30,6 @@ import { GroupCommitter } from './group-commit.js';
 import * as edits from './owner-edits.js';
 import { Triage } from './triage.js';
 
-/** Triage of an archive upgraded from before the rules: small pages, with room for webhooks between them. */
-const UPGRADE_PAGE_MS = 20;
-const UPGRADE_PAUSE_MS = 10;
-/** The engine's default stale threshold (settings.staleAfterMinutes); triageStale refines it later. */
-const UPGRADE_STALE_MS = 120 * 60_000;
 import { projectEvent } from './projection.js';
 import { Projector } from './projector.js';
 
@@ -43,8 +38,6 @@ export class SqliteWriter implements StoreWrites {
   private readonly projector: Projector | null;
   private readonly statements;
   private readonly triage: Triage;
-  private closing = false;
-  private readonly upgrade: Promise<void> | null;
   private deliveriesSincePrune = 0;
   private readonly listeners: Array<(events: ProjectedEvent[]) => void> = [];
 
@@ -79,7 +72,6 @@ export class SqliteWriter implements StoreWrites {
       quarantineTotals: db.prepare(`SELECT (SELECT value FROM counters WHERE name = 'quarantined') AS n, (SELECT value FROM counters WHERE name = 'quarantined_bytes') AS bytes`),
       dropOldestQuarantined: db.prepare(`DELETE FROM quarantine WHERE id = (SELECT min(id) FROM quarantine)`),
     };
-    this.upgrade = this.triage.pending() ? this.triageUpgradedArchive() : null;
   }
 
   /** Triage runs in the transaction that projected the event; the desktop hears what it concluded when a call ends. */
@@ -139,25 +131,6 @@ export class SqliteWriter implements StoreWrites {
 
   triageStale(options: { staleBefore: number; now: number }): Promise<{ changed: number }> {
     return this.committer.submit((db) => this.triage.stale(db, options), { background: true });
-  }
-
-  /**
-   * An archive upgraded from before the rules (migration 9 marks it) has sessions nobody triaged:
-   * run the rules over them in small background pages, as a rule change would.
-   */
-  private async triageUpgradedArchive(): Promise<void> {
-    let after: number | undefined;
-    try {
-      while (!this.closing) {
-        const now = Date.now();
-        const page = await this.retriage({ after, budgetMs: UPGRADE_PAGE_MS, now, staleBefore: now - UPGRADE_STALE_MS });
-        if (page.nextAfter === null) return;
-        after = page.nextAfter;
-        await new Promise((resolve) => setTimeout(resolve, UPGRADE_PAUSE_MS));
-      }
-    } catch {
-      // The archive closed or cannot write: the marker stays, the next start carries on.
-    }
   }
 
   async commitStats(): Promise<GroupCommitStats> {
@@ -257,8 +230,6 @@ export class SqliteWriter implements StoreWrites {
 
   /** Finishes pending commits and, for a few seconds, pending indexing (the rest waits for the next start). */
   async close(): Promise<void> {
-    this.closing = true;
-    await this.upgrade;
     await this.projector?.stop(5_000);
     await this.committer.close();
   }
