@@ -68,6 +68,18 @@ describe('format', () => {
 });
 
 describe('Inbox', () => {
+  it('says so while the rules are being applied to past calls (items keep arriving)', async () => {
+    setApi(fakeApi({ inbox: () => page([inboxItem(1)]) }));
+    const triage = { running: true, checked: 25_000, total: 100_000, changed: 800, startedAt: Date.now(), finishedAt: null, error: null };
+    render(<InboxView status={status({ followUps: { open: 1, snoozed: 0 }, triage })} openId={null} onOpen={vi.fn()} />);
+    await waitFor(() => expect(screen.getByText(/Applying the rules to past calls… 25%/)).toBeTruthy());
+    cleanup();
+    setApi(fakeApi({ inbox: () => page([inboxItem(1)]) }));
+    render(<InboxView status={status({ followUps: { open: 1, snoozed: 0 }, triage: { ...triage, running: false, checked: 100_000, finishedAt: Date.now() } })} openId={null} onOpen={vi.fn()} />);
+    await waitFor(() => expect(screen.getByText(/1 item to follow up/)).toBeTruthy());
+    expect(screen.queryByText(/Applying the rules/)).toBeNull();
+  });
+
   it('lists items in the order given, with priority in words, the reason, the caller, the first words and the age', async () => {
     const now = Date.now();
     const items = [

@@ -179,6 +179,7 @@ export function InboxView({ status, openId, onOpen }: Props) {
         </div>
         <div className="list-summary" aria-live="polite">
           {list.loading ? 'Loading…' : `${formatCount(list.total)} item${list.total === 1 ? '' : 's'}${view === 'open' ? ' to follow up, most urgent first' : view === 'snoozed' ? ' snoozed' : ' done'}`}
+          {status.triage?.running ? <span className="list-hint"> · {applyingRules(status.triage)}</span> : null}
         </div>
         {notice && (
           <p className="notice error list-notice" role="alert">
@@ -241,4 +242,10 @@ export function InboxView({ status, openId, onOpen }: Props) {
       </section>
     </div>
   );
+}
+
+/** While the rules run over past calls (a rule changed, or the archive was upgraded), items keep arriving: say why. */
+function applyingRules(progress: NonNullable<ArchiveStatus['triage']>): string {
+  const share = progress.total > 0 ? Math.min(99, Math.floor((progress.checked / progress.total) * 100)) : 0;
+  return `Applying the rules to past calls… ${share}%`;
 }
