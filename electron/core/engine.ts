@@ -59,6 +59,8 @@ export interface EngineDeps {
 
 /** The record of the last full triage pass, beside the archive (see TriageRunner). */
 export const TRIAGE_STATE_FILE = 'triage-state.json';
+/** The day of the last daily summary (see AlertCenterOptions.stateFile). */
+export const ALERTS_STATE_FILE = 'alerts-state.json';
 
 export { PortInUseError };
 
@@ -203,7 +205,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       }
       const triage = new TriageRunner({ store: archive, staleAfterMs: config.staleAfterMinutes * 60_000, log, stateFile: join(config.dataDir, TRIAGE_STATE_FILE) });
       const alertSettings = deps.alertSettings ?? (() => config.alerts ?? { dailySummaryAt: '08:30', quietAlerts: true });
-      const alertCenter = new AlertCenter({ store: archive, settings: alertSettings, log });
+      const alertCenter = new AlertCenter({ store: archive, settings: alertSettings, log, stateFile: join(config.dataDir, ALERTS_STATE_FILE) });
       engine = new Engine(config, archive, receiver, lock, log, localWebhookUrl, tunnel, triage, alertCenter);
       triage.start();
       alertCenter.start();

@@ -3,12 +3,13 @@
  * never on start after the time. Times are built with local-time constructors, so the tests hold
  * in any time zone.
  */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AlertCenter } from '../../electron/core/alerts/alert-center.js';
 import { dayBefore, dueSummaryTime, minutesOfDay } from '../../electron/core/alerts/daily-summary.js';
 import type { Alert } from '../../shared/follow-up.js';
 import type { AlertSettings } from '../../shared/settings.js';
-import { onCleanup, tempArchive } from '../support/fixtures.js';
+import { onCleanup, tempArchive, tempDir } from '../support/fixtures.js';
 import { ingestSessionEndingAt } from './sessions.js';
 
 /** Local time on a day of June 2026. */
@@ -40,14 +41,14 @@ describe('when the daily summary is due', () => {
 });
 
 describe('the alert centre sends the daily summary', () => {
-  async function setup(startAt: number, settings: AlertSettings) {
+  async function setup(startAt: number, settings: AlertSettings, stateFile: string | null = null) {
     const { archive } = await tempArchive();
     // Two calls yesterday (1 June), one the day before, one today.
     for (const when of [at(1, 10), at(1, 15, 30), at(0, 12), at(2, 7, 15)]) await ingestSessionEndingAt(archive, when);
     let now = startAt;
     const errors: string[] = [];
     const log = { info: () => undefined, warn: () => undefined, error: (message: string) => errors.push(message) };
-    const center = new AlertCenter({ store: archive, settings: () => settings, log, now: () => now, checkEveryMs: 3_600_000 });
+    const center = new AlertCenter({ store: archive, settings: () => settings, log, now: () => now, checkEveryMs: 3_600_000, stateFile });
     const alerts: Alert[] = [];
     center.on('alert', (alert) => alerts.push(alert));
     center.start();
@@ -59,7 +60,7 @@ describe('the alert centre sends the daily summary', () => {
       expect(errors).toEqual([]);
       return alerts.filter((alert) => alert.kind === 'summary');
     };
-    return { checkAt, settings };
+    return { checkAt, settings, stop: () => center.stop() };
   }
 
   it("at the chosen time: yesterday's calls, once a day; a changed time applies from the next check", async () => {
@@ -90,5 +91,21 @@ describe('the alert centre sends the daily summary', () => {
     const late = await setup(at(2, 9, 0), { dailySummaryAt: '08:30', quietAlerts: false });
     expect(await late.checkAt(at(2, 9, 0, 30))).toEqual([]);
     expect(await late.checkAt(at(3, 8, 30))).toHaveLength(1);
+  });
+
+  it('remembers the day it was sent: started after the time, it still sends that day, and a restart never repeats it', async () => {
+    const stateFile = join(tempDir(), 'alerts-state.json');
+    // Sent on 2 June at 08:30.
+    const first = await setup(at(2, 8, 0), { dailySummaryAt: '08:30', quietAlerts: false }, stateFile);
+    expect(await first.checkAt(at(2, 8, 30, 10))).toHaveLength(1);
+    first.stop();
+    // Restarted later that day: nothing again.
+    const restarted = await setup(at(2, 12, 0), { dailySummaryAt: '08:30', quietAlerts: false }, stateFile);
+    expect(await restarted.checkAt(at(2, 12, 0, 30))).toEqual([]);
+    restarted.stop();
+    // The computer was off at 08:30 on 3 June and starts at 09:10: that day's summary comes at start.
+    const nextDay = await setup(at(3, 9, 10), { dailySummaryAt: '08:30', quietAlerts: false }, stateFile);
+    const sent = await nextDay.checkAt(at(3, 9, 10, 5));
+    expect(sent.map((alert) => alert.title)).toEqual(['Yesterday: 1 call']);
   });
 });

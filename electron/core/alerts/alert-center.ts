@@ -7,6 +7,8 @@
  * Nothing here throws at the engine: a failing read is logged and the next check tries again.
  */
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import type { Alert, AlertKind } from '../../../shared/follow-up.js';
 import type { AlertSettings } from '../../../shared/settings.js';
 import type { ProjectedEvent, StoreReads } from '../archive/store.js';
@@ -32,6 +34,12 @@ export interface AlertCenterOptions {
   quietEveryMs?: number;
   /** This machine's offset from UTC at a moment, in minutes (east positive). */
   utcOffsetMinutes?: (at: number) => number;
+  /**
+   * Where the day of the last daily summary is kept (a small JSON file beside the archive), so a
+   * computer started after the summary's time still gets that day's summary, and a restart never
+   * repeats it. Null: memory only (the first start sends nothing until the next summary time).
+   */
+  stateFile?: string | null;
 }
 
 export const RECENT_MAX = 50;
@@ -63,6 +71,7 @@ export class AlertCenter extends EventEmitter<{ alert: [Alert] }> implements Ale
   /** Local midnight of the day the last summary was sent on: one a day, even if its time changes. */
   private summarySentOn: number | null = null;
   private lastQuietCheck = Number.NEGATIVE_INFINITY;
+  private readonly stateFile: string | null;
   private sequence = 0;
 
   constructor(options: AlertCenterOptions) {
@@ -74,13 +83,18 @@ export class AlertCenter extends EventEmitter<{ alert: [Alert] }> implements Ale
     this.checkEveryMs = options.checkEveryMs ?? CHECK_EVERY_MS;
     this.quietEveryMs = options.quietEveryMs ?? QUIET_EVERY_MS;
     this.utcOffsetMinutes = options.utcOffsetMinutes ?? localOffset;
+    this.stateFile = options.stateFile ?? null;
   }
 
   /** Starts the clock checks (a quiet check runs at once; a summary time already past today waits for tomorrow). */
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.lastSummaryCheck = this.now();
+    // With the day of the last summary known, today's is still due if its time passed before this
+    // start (the computer was off at 08:30); without it, only summary times from now on count.
+    const sentOn = this.readSentOn();
+    this.summarySentOn = sentOn;
+    this.lastSummaryCheck = sentOn ?? this.now();
     this.timer = setInterval(() => void this.check(), this.checkEveryMs);
     // The alert centre never keeps a process alive on its own.
     this.timer.unref?.();
@@ -159,10 +173,31 @@ export class AlertCenter extends EventEmitter<{ alert: [Alert] }> implements Ale
       const summary = await this.store.periodSummary({ ...dayBefore(due), now });
       this.summarySentOn = localMidnight(due);
       this.raise('summary', summaryWording(summary));
+      await this.writeSentOn(this.summarySentOn);
     } catch (error) {
       // Tried again at the next check.
       this.lastSummaryCheck = due - 1;
       this.log.error(`daily summary: could not read yesterday's numbers: ${describe(error)}`);
+    }
+  }
+
+  private readSentOn(): number | null {
+    if (this.stateFile === null) return null;
+    try {
+      const parsed = JSON.parse(readFileSync(this.stateFile, 'utf8')) as { summarySentOn?: unknown };
+      return typeof parsed.summarySentOn === 'number' && Number.isFinite(parsed.summarySentOn) ? parsed.summarySentOn : null;
+    } catch {
+      return null; // none yet, or unreadable: as on a first start
+    }
+  }
+
+  private async writeSentOn(day: number): Promise<void> {
+    if (this.stateFile === null) return;
+    try {
+      await writeFile(`${this.stateFile}.tmp`, `${JSON.stringify({ summarySentOn: day })}\n`);
+      await rename(`${this.stateFile}.tmp`, this.stateFile);
+    } catch (error) {
+      this.log.warn(`daily summary: could not remember that it was sent (${describe(error)}); a restart today may send it again`);
     }
   }
 

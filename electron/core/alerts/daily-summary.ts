@@ -1,8 +1,9 @@
 /**
  * When the daily summary is due. It is due when its local time of day passed since the last
  * check: a check that finds the time passed while the machine slept sends it once (the latest
- * day only), a time changed to one already past today waits for tomorrow, and starting after
- * the time sends nothing (restarts would repeat it). Pure: the clock is an argument.
+ * day only), and a time changed to one already past today waits for tomorrow. Whether a start
+ * after the time sends it depends on what the alert centre remembers of the last one (its state
+ * file): the day it was sent stops repeats. Pure: the clock is an argument.
  */
 
 /** "08:30" -> minutes after midnight; null for anything else (the settings schema checks the form). */
