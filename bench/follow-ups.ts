@@ -81,6 +81,8 @@ const CALLER_PAGE = 100;
 /** The rule changed in 2(b): a built-in one, so every archive has it. */
 const CHANGED_RULE_KIND = 'short-call';
 const BENCH_TAG = 'bench: first inbox page';
+/** Sessions with callers added through loadDemoData before 3 (its most per call). */
+const DEMO_SESSIONS = 5000;
 
 type Status = ArchiveStatus;
 
@@ -227,6 +229,8 @@ async function sendWhileRerunning(options: { load: Watched; baseUrl: string; url
 // 3. The follow-up API with nothing else running
 
 interface Fixture {
+  /** Adding the demo sessions with callers through the API, indexing included (ms). */
+  demoMs: number;
   inboxTotal: number;
   caller: CallerRef & { sessions: number };
   callerPages: number;
@@ -246,21 +250,38 @@ const PREVIEW_RULE: RuleInput = {
 };
 
 /**
- * What the timed calls need, made through the API: the inbox's cursors, the busiest caller, a tag on
+ * What the timed calls need, made through the API: sessions with callers (neither the archive, built
+ * before callers existed, nor the load's session.ended bodies carry a caller's number or address:
+ * loadDemoData adds sessions from today's simulator, whose callers come back), the inbox's
+ * cursors, the busiest caller, a tag on
  * the first inbox page's 200 sessions, and some items done and snoozed (the second page's), so
  * those views have something to list.
  */
 async function prepareFixture(baseUrl: string): Promise<{ fixture: Fixture; measures: ApiMeasure[] }> {
+  const demoStarted = performance.now();
+  await call(baseUrl, 'loadDemoData', { sessions: DEMO_SESSIONS });
+  await settleIndexing(baseUrl, UI_TOKEN, `after ${fmt(DEMO_SESSIONS)} demo sessions`);
+  const demoMs = performance.now() - demoStarted;
   const first = await call(baseUrl, 'inbox', { view: 'open', limit: INBOX_PAGE });
   if (!first.nextCursor) throw new Error(`the inbox has ${first.total} open items: not enough for a second page`);
   const second = await call(baseUrl, 'inbox', { view: 'open', cursor: first.nextCursor, limit: INBOX_PAGE });
 
-  // The busiest caller among the newest sessions and the inbox's first page.
+  // The busiest caller among the newest sessions that have one (the load's deliveries have none).
   const seen = new Map<string, CallerRef>();
-  const newest = await call(baseUrl, 'listSessions', { limit: 500 });
-  for (const caller of [...newest.items.map((item) => item.caller), ...first.items.map((item) => item.caller)]) if (caller && (seen.get(caller.key)?.calls30d ?? -1) < caller.calls30d) seen.set(caller.key, caller);
+  let withCaller = 0;
+  let cursor: string | null | undefined;
+  for (let page = 0; page < 40 && withCaller < 1000; page += 1) {
+    const sessions: SessionPage = await call(baseUrl, 'listSessions', { limit: 500, ...(cursor ? { cursor } : {}) });
+    for (const caller of sessions.items.map((item) => item.caller)) {
+      if (!caller) continue;
+      withCaller += 1;
+      if ((seen.get(caller.key)?.calls30d ?? -1) < caller.calls30d) seen.set(caller.key, caller);
+    }
+    cursor = sessions.nextCursor;
+    if (!cursor) break;
+  }
   const busiest = [...seen.values()].sort((a, b) => b.calls30d - a.calls30d)[0];
-  if (!busiest) throw new Error('no session among the newest 500 and the first inbox page has a caller');
+  if (!busiest) throw new Error('no session among the newest 20,000 has a caller');
   const callerFirst: CallerPage = await call(baseUrl, 'getCaller', { key: busiest.key, limit: CALLER_PAGE });
 
   const tag = await call(baseUrl, 'saveTag', { name: BENCH_TAG, color: 'blue' });
@@ -287,6 +308,7 @@ async function prepareFixture(baseUrl: string): Promise<{ fixture: Fixture; meas
     measure(`previewRule: one page (custom words rule, ${PREVIEW_BUDGET_MS} ms budget)`, 'previewRule', { rule: PREVIEW_RULE }, null),
   ];
   const fixture: Fixture = {
+    demoMs,
     inboxTotal: first.total,
     caller: { ...busiest, sessions: callerFirst.caller.sessions },
     callerPages: Math.ceil(callerFirst.caller.sessions / CALLER_PAGE),
@@ -511,8 +533,9 @@ function report(input: ReportInput): string {
     '',
     `#### 3. The follow-up API, nothing else running (ms, HTTP on loopback; ${input.roundsDone} interleaved rounds after one warm-up call each; other processes meanwhile: ${input.apiOthers})`,
     '',
-    `Inbox: ${fmt(fixture.inboxTotal)} open items; the first page's ${fmt(fixture.taggedSessions)} sessions tagged, ${fixture.done} of the second page's marked done and ${fixture.snoozed} snoozed, all through the API. ` +
-      `Busiest caller (highest calls in 30 days among the newest 500 sessions and the first inbox page): ${fixture.caller.kind}, ${fmt(fixture.caller.sessions)} sessions (${fmt(fixture.caller.calls30d)} in 30 days), ${fmt(fixture.callerPages)} page(s) of ${CALLER_PAGE}. ` +
+    `Callers: the archive (built before callers were recognised) and the load's \`session.ended\` bodies carry none, so ${fmt(DEMO_SESSIONS)} sessions from today's simulator (60 phone numbers, a few calling often; some chats with an e-mail) were added first with \`loadDemoData\` (${fmt(fixture.demoMs / 1000, 1)} s, indexing included). ` +
+      `Inbox: ${fmt(fixture.inboxTotal)} open items; the first page's ${fmt(fixture.taggedSessions)} sessions tagged, ${fixture.done} of the second page's marked done and ${fixture.snoozed} snoozed, all through the API. ` +
+      `Busiest caller (highest calls in 30 days among the newest sessions with a caller): ${fixture.caller.kind}, ${fmt(fixture.caller.sessions)} sessions (${fmt(fixture.caller.calls30d)} in 30 days), ${fmt(fixture.callerPages)} page(s) of ${CALLER_PAGE}. ` +
       `Sessions to follow up (listSessions total): ${fixture.followUpSessions === null ? 'not counted' : fmt(fixture.followUpSessions)}. ` +
       `Rule preview's first page: ${fmt(fixture.preview.checked)} of ${fmt(fixture.preview.total)} sessions checked, ${fmt(fixture.preview.matched)} matched.`,
     '',
