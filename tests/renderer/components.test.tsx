@@ -10,22 +10,10 @@ import { FilterBar } from '../../renderer/src/views/FilterBar';
 import { SessionList } from '../../renderer/src/views/SessionList';
 import { SettingsCard } from '../../renderer/src/views/SettingsCard';
 import { SetupView } from '../../renderer/src/views/SetupView';
+import { giveElementsAWindowSize } from './window-size';
 import { fakeApi, session, status } from './fake-api';
 
-// happy-dom has no layout: give elements the size of a window so the virtualized list renders rows.
-beforeAll(() => {
-  vi.spyOn(HTMLElement.prototype, 'getBoundingClientRect').mockReturnValue({ x: 0, y: 0, top: 0, left: 0, right: 480, bottom: 900, width: 480, height: 900, toJSON: () => ({}) });
-  Object.defineProperty(HTMLElement.prototype, 'offsetHeight', { configurable: true, get: () => 900 });
-  Object.defineProperty(HTMLElement.prototype, 'offsetWidth', { configurable: true, get: () => 480 });
-  Object.defineProperty(HTMLElement.prototype, 'clientHeight', { configurable: true, get: () => 900 });
-  Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get: () => 480 });
-  // happy-dom's observer reports 0×0, which would override the sizes above.
-  window.ResizeObserver = class {
-    observe() {}
-    unobserve() {}
-    disconnect() {}
-  };
-});
+beforeAll(giveElementsAWindowSize);
 
 afterEach(() => {
   cleanup();

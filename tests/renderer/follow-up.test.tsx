@@ -10,20 +10,9 @@ import { CallerView } from '../../renderer/src/views/CallerView';
 import { FollowUpPanel } from '../../renderer/src/views/FollowUpPanel';
 import { InboxView } from '../../renderer/src/views/InboxView';
 import { caller, fakeApi, followUp, inboxItem, session, status } from './fake-api';
+import { giveElementsAWindowSize } from './window-size';
 
-// happy-dom has no layout: give elements the size of a window so the virtualized lists render rows.
-beforeAll(() => {
-  vi.spyOn(HTMLElement.prototype, 'getBoundingClientRect').mockReturnValue({ x: 0, y: 0, top: 0, left: 0, right: 480, bottom: 900, width: 480, height: 900, toJSON: () => ({}) });
-  Object.defineProperty(HTMLElement.prototype, 'offsetHeight', { configurable: true, get: () => 900 });
-  Object.defineProperty(HTMLElement.prototype, 'offsetWidth', { configurable: true, get: () => 480 });
-  Object.defineProperty(HTMLElement.prototype, 'clientHeight', { configurable: true, get: () => 900 });
-  Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get: () => 480 });
-  window.ResizeObserver = class {
-    observe() {}
-    unobserve() {}
-    disconnect() {}
-  };
-});
+beforeAll(giveElementsAWindowSize);
 
 afterEach(() => {
   cleanup();

@@ -1,8 +1,7 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef, type KeyboardEvent } from 'react';
 import type { InboxItem } from '../../../shared/follow-up';
 import { Badge } from '../components/common';
 import { PriorityMarker, ReturningBadge, TagChips } from '../components/follow-up';
+import { VirtualListbox } from '../components/VirtualListbox';
 import { formatAge, localDateTime, reasonSummary } from '../format';
 
 /** What a key does to the active item; the view decides how (it owns the API calls). */
@@ -23,77 +22,33 @@ interface Props {
 }
 
 const ROW_HEIGHT = 84;
-const KEYS: Record<string, InboxAction> = { Enter: 'open', o: 'open', d: 'done', s: 'snooze', n: 'note' };
+/** Enter opens too (the list's own key). */
+const KEYS: Record<string, InboxAction> = { o: 'open', d: 'done', s: 'snooze', n: 'note' };
 
 /** The inbox's items, virtualised like the session list: only the rows in view are in the DOM. */
 export function InboxList({ items, hasMore, loadingMore, onLoadMore, activeIndex, onActiveIndexChange, openId, onAction, listRef, label, now }: Props) {
-  const count = items.length + (hasMore ? 1 : 0);
-  const virtualizer = useVirtualizer({ count, getScrollElement: () => listRef.current, estimateSize: () => ROW_HEIGHT, overscan: 8 });
-  const virtualItems = virtualizer.getVirtualItems();
-  const lastVisible = virtualItems.length > 0 ? virtualItems[virtualItems.length - 1]!.index : -1;
-
-  useEffect(() => {
-    if (hasMore && !loadingMore && lastVisible >= items.length - 10) onLoadMore();
-  }, [hasMore, loadingMore, lastVisible, items.length, onLoadMore]);
-
-  const activeRef = useRef(activeIndex);
-  useEffect(() => {
-    if (activeIndex >= 0 && activeIndex !== activeRef.current) virtualizer.scrollToIndex(activeIndex, { align: 'auto' });
-    activeRef.current = activeIndex;
-  }, [activeIndex, virtualizer]);
-
-  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
-    if (event.ctrlKey || event.metaKey || event.altKey) return;
-    const move = (to: number) => {
-      event.preventDefault();
-      onActiveIndexChange(Math.max(0, Math.min(items.length - 1, to)));
-    };
-    if (event.key === 'ArrowDown' || event.key === 'j') move(activeIndex + 1);
-    else if (event.key === 'ArrowUp' || event.key === 'k') move(activeIndex - 1);
-    else if (event.key === 'Home') move(0);
-    else if (event.key === 'End') move(items.length - 1);
-    else if (KEYS[event.key] && items[activeIndex]) {
-      event.preventDefault();
-      onAction(KEYS[event.key]!, activeIndex);
-    }
-  };
-
-  const active = items[activeIndex];
   return (
-    <div
-      ref={listRef}
+    <VirtualListbox
+      items={items}
+      hasMore={hasMore}
+      loadingMore={loadingMore}
+      onLoadMore={onLoadMore}
+      activeIndex={activeIndex}
+      onActiveIndexChange={onActiveIndexChange}
+      listRef={listRef}
+      label={label}
       className="session-list inbox-list"
-      role="listbox"
-      aria-label={label}
-      tabIndex={0}
-      aria-activedescendant={active ? `inbox-row-${activeIndex}` : undefined}
-      onKeyDown={onKeyDown}
-    >
-      <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-        {virtualItems.map((row) => {
-          const item = items[row.index];
-          return (
-            <div key={row.key} className="session-row-slot" style={{ transform: `translateY(${row.start}px)`, height: row.size }}>
-              {item ? (
-                <InboxRow
-                  id={`inbox-row-${row.index}`}
-                  item={item}
-                  now={now}
-                  active={row.index === activeIndex}
-                  open={item.sessionId === openId}
-                  onClick={() => {
-                    onActiveIndexChange(row.index);
-                    onAction('open', row.index);
-                  }}
-                />
-              ) : (
-                <div className="session-row loading-row">Loading more…</div>
-              )}
-            </div>
-          );
-        })}
-      </div>
-    </div>
+      idPrefix="inbox-row"
+      rowHeight={ROW_HEIGHT}
+      onOpen={(index) => onAction('open', index)}
+      onKey={(key, index) => {
+        const action = KEYS[key];
+        if (action) onAction(action, index);
+        return action !== undefined;
+      }}
+      loadingLabel="Loading more…"
+      renderRow={(item, row) => <InboxRow id={row.id} item={item} now={now} active={row.active} open={item.sessionId === openId} onClick={row.onClick} />}
+    />
   );
 }
 

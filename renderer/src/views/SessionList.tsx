@@ -1,8 +1,7 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef, type KeyboardEvent } from 'react';
 import type { SessionSummary } from '../../../shared/api';
 import { Badge, Highlighted, PaperclipIcon } from '../components/common';
 import { FollowUpBadge, ReturningBadge, TagChips } from '../components/follow-up';
+import { VirtualListbox } from '../components/VirtualListbox';
 import { formatDuration, humanReason, listTime, utcTitle } from '../format';
 
 interface Props {
@@ -25,76 +24,23 @@ const ROW_HEIGHT = 76;
 
 /** Only the rows in view are in the DOM: smooth at 100,000 sessions. */
 export function SessionList({ items, hasMore, loadingMore, onLoadMore, activeIndex, onActiveIndexChange, openId, onOpen, listRef, label = 'Sessions, newest first', showCaller = true }: Props) {
-  const count = items.length + (hasMore ? 1 : 0);
-  const virtualizer = useVirtualizer({ count, getScrollElement: () => listRef.current, estimateSize: () => ROW_HEIGHT, overscan: 8 });
-  const virtualItems = virtualizer.getVirtualItems();
-  const lastVisible = virtualItems.length > 0 ? virtualItems[virtualItems.length - 1]!.index : -1;
-
-  useEffect(() => {
-    if (hasMore && !loadingMore && lastVisible >= items.length - 10) onLoadMore();
-  }, [hasMore, loadingMore, lastVisible, items.length, onLoadMore]);
-
-  const activeRef = useRef(activeIndex);
-  useEffect(() => {
-    if (activeIndex >= 0 && activeIndex !== activeRef.current) virtualizer.scrollToIndex(activeIndex, { align: 'auto' });
-    activeRef.current = activeIndex;
-  }, [activeIndex, virtualizer]);
-
-  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
-    if (event.key === 'ArrowDown') {
-      event.preventDefault();
-      onActiveIndexChange(Math.min(items.length - 1, activeIndex + 1));
-    } else if (event.key === 'ArrowUp') {
-      event.preventDefault();
-      onActiveIndexChange(Math.max(0, activeIndex - 1));
-    } else if (event.key === 'Enter' && items[activeIndex]) {
-      event.preventDefault();
-      onOpen(items[activeIndex].sessionId);
-    } else if (event.key === 'Home') {
-      event.preventDefault();
-      onActiveIndexChange(0);
-    } else if (event.key === 'End') {
-      event.preventDefault();
-      onActiveIndexChange(items.length - 1);
-    }
-  };
-
-  const active = items[activeIndex];
   return (
-    <div
-      ref={listRef}
+    <VirtualListbox
+      items={items}
+      hasMore={hasMore}
+      loadingMore={loadingMore}
+      onLoadMore={onLoadMore}
+      activeIndex={activeIndex}
+      onActiveIndexChange={onActiveIndexChange}
+      listRef={listRef}
+      label={label}
       className="session-list"
-      role="listbox"
-      aria-label={label}
-      tabIndex={0}
-      aria-activedescendant={active ? `session-row-${activeIndex}` : undefined}
-      onKeyDown={onKeyDown}
-    >
-      <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-        {virtualItems.map((row) => {
-          const session = items[row.index];
-          return (
-            <div key={row.key} className="session-row-slot" style={{ transform: `translateY(${row.start}px)`, height: row.size }}>
-              {session ? (
-                <SessionRow
-                  id={`session-row-${row.index}`}
-                  session={session}
-                  showCaller={showCaller}
-                  active={row.index === activeIndex}
-                  open={session.sessionId === openId}
-                  onClick={() => {
-                    onActiveIndexChange(row.index);
-                    onOpen(session.sessionId);
-                  }}
-                />
-              ) : (
-                <div className="session-row loading-row">Loading more sessions…</div>
-              )}
-            </div>
-          );
-        })}
-      </div>
-    </div>
+      idPrefix="session-row"
+      rowHeight={ROW_HEIGHT}
+      onOpen={(index) => onOpen(items[index]!.sessionId)}
+      loadingLabel="Loading more sessions…"
+      renderRow={(session, row) => <SessionRow id={row.id} session={session} showCaller={showCaller} active={row.active} open={session.sessionId === openId} onClick={row.onClick} />}
+    />
   );
 }
 
