@@ -27,7 +27,7 @@
  * printed and written to bench/results/follow-ups-latest.md. Exit code 0 when targets are missed,
  * non-zero when the benchmark itself breaks (a non-2xx acknowledgement, a failed API call, a crash).
  */
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -54,6 +54,7 @@ import {
   forkServer,
   ms1,
   otherLoad,
+  publishReport,
   sendSteadily,
   settleIndexing,
   sqliteVersion,
@@ -428,17 +429,7 @@ async function main(): Promise<void> {
       apiOthers,
       problems,
     });
-    console.log(`\n${markdown}`);
-    const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
-    mkdirSync(resultsDir, { recursive: true });
-    const latest = join(resultsDir, 'follow-ups-latest.md');
-    writeFileSync(`${latest}.tmp`, markdown);
-    renameSync(`${latest}.tmp`, latest);
-    console.log(`bench: written to ${latest}`);
-    if (problems.length > 0) {
-      for (const problem of problems) console.error(`bench: ${problem}`);
-      process.exitCode = 1;
-    }
+    publishReport(markdown, 'follow-ups-latest.md', problems);
   } finally {
     if (load && load.child.exitCode === null) load.child.kill('SIGKILL');
     if (server.child.exitCode === null && server.child.signalCode === null) await stopProcess(server);

@@ -262,6 +262,24 @@ export async function timeInterleaved(baseUrl: string, token: string, measures: 
   return done;
 }
 
+/**
+ * Prints the report and writes it to bench/results/<fileName> (whole or not at all); the problems
+ * that make the run unclean go to stderr and set a non-zero exit code.
+ */
+export function publishReport(markdown: string, fileName: string, problems: string[]): void {
+  console.log(`\n${markdown}`);
+  const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(resultsDir, { recursive: true });
+  const latest = join(resultsDir, fileName);
+  writeFileSync(`${latest}.tmp`, markdown);
+  renameSync(`${latest}.tmp`, latest);
+  console.log(`bench: written to ${latest}`);
+  if (problems.length > 0) {
+    for (const problem of problems) console.error(`bench: ${problem}`);
+    process.exitCode = 1;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Other load on the machine: these machines are shared, so each phase says how much CPU went to
 // processes that are not this benchmark's (from /proc; Linux only, left out elsewhere).

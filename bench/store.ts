@@ -31,7 +31,7 @@
  * a failed API call, a crash, an engine that does not stop cleanly).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -65,6 +65,7 @@ import {
   forkServer,
   ms1,
   otherLoad,
+  publishReport,
   sqliteVersion,
   stopProcess,
   summarize,
@@ -451,17 +452,7 @@ async function main(): Promise<void> {
       '',
     ];
     const markdown = lines.join('\n');
-    console.log(`\n${markdown}`);
-    const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
-    mkdirSync(resultsDir, { recursive: true });
-    const latest = join(resultsDir, 'store-latest.md');
-    writeFileSync(`${latest}.tmp`, markdown);
-    renameSync(`${latest}.tmp`, latest);
-    console.log(`bench: written to ${latest}`);
-    if (problems.length > 0) {
-      for (const problem of problems) console.error(`bench: ${problem}`);
-      process.exitCode = 1;
-    }
+    publishReport(markdown, 'store-latest.md', problems);
   } finally {
     for (const client of [load, windowClient]) if (client && client.child.exitCode === null) client.child.kill('SIGKILL');
     if (server.child.exitCode === null && server.child.signalCode === null) await stopProcess(server);
