@@ -9,7 +9,8 @@ import { getApi } from '../api/client';
 import { EmptyState, ErrorState, Loading } from '../components/common';
 import { SnoozeMenu } from '../components/follow-up';
 import { formatCount } from '../format';
-import { isTyping, routeHref, useArchiveChanges, useThrottled } from '../hooks';
+import { isTyping, routeHref, useArchiveChanges } from '../hooks';
+import { usePagedList } from '../paged-list';
 import { AlertsStrip } from './AlertsStrip';
 import { InboxList, type InboxAction } from './InboxList';
 import { SessionDetailPane } from './SessionDetail';
@@ -22,29 +23,17 @@ interface Props {
   onOpen: (sessionId: string | null) => void;
 }
 
-interface ListState {
-  items: InboxItem[];
-  nextCursor: string | null;
-  total: number;
-  loading: boolean;
-  loadingMore: boolean;
-  error: string | null;
-}
-
 const PAGE = 200;
-const EMPTY: ListState = { items: [], nextCursor: null, total: 0, loading: true, loadingMore: false, error: null };
 
 export function InboxView({ status, openId, onOpen }: Props) {
   const api = getApi();
   const [view, setView] = useState<InboxViewName>('open');
-  const [list, setList] = useState<ListState>(EMPTY);
   const [activeIndex, setActiveIndex] = useState(0);
   const [snoozeIndex, setSnoozeIndex] = useState<number | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [noteRequest, setNoteRequest] = useState<{ sessionId: string; n: number } | null>(null);
   const [now, setNow] = useState(() => Date.now());
   const listRef = useRef<HTMLDivElement>(null);
-  const generation = useRef(0);
 
   // Ages ("2 h") move on while the window is open.
   useEffect(() => {
@@ -52,53 +41,17 @@ export function InboxView({ status, openId, onOpen }: Props) {
     return () => window.clearInterval(timer);
   }, []);
 
-  const load = useCallback(() => {
-    const run = ++generation.current;
-    setList({ ...EMPTY });
-    setActiveIndex(0);
-    api.inbox({ view, limit: PAGE }).then(
-      (page) => run === generation.current && setList({ items: page.items, nextCursor: page.nextCursor, total: page.total, loading: false, loadingMore: false, error: null }),
-      (error: Error) => run === generation.current && setList((s) => ({ ...s, loading: false, error: error.message })),
-    );
-  }, [api, view]);
-  useEffect(load, [load]);
+  const fetchPage = useCallback((cursor: string | undefined, limit: number) => api.inbox({ view, limit, cursor }), [api, view]);
+  const { list, setList, listNow, reload: load, loadMore, refresh } = usePagedList<InboxItem>(fetchPage, {
+    pageSize: PAGE,
+    // Another view: its rows, not the last view's, from the start.
+    clearOnReload: true,
+    onReset: () => setActiveIndex(0),
+    // Live: calls arrive, rules re-run, another window acts. The scroll stays; the active row stays in range.
+    onRefreshed: (items) => setActiveIndex((i) => Math.max(0, Math.min(i, items.length - 1))),
+  });
+  const total = list.total ?? 0;
 
-  const listNow = useRef(list);
-  useEffect(() => {
-    listNow.current = list;
-  }, [list]);
-  const loadingMore = useRef(false);
-  const loadMore = useCallback(() => {
-    const cursor = listNow.current.nextCursor;
-    if (!cursor || loadingMore.current) return;
-    loadingMore.current = true;
-    setList((s) => ({ ...s, loadingMore: true }));
-    const run = generation.current;
-    api
-      .inbox({ view, limit: PAGE, cursor })
-      .then(
-        (page) => run === generation.current && setList((c) => ({ ...c, items: [...c.items, ...page.items], nextCursor: page.nextCursor, total: page.total })),
-        (error: Error) => run === generation.current && setList((c) => ({ ...c, error: error.message })),
-      )
-      .finally(() => {
-        loadingMore.current = false;
-        setList((c) => ({ ...c, loadingMore: false }));
-      });
-  }, [api, view]);
-
-  // Live: calls arrive, rules re-run, another window acts. Reload what is loaded; the scroll stays.
-  const refresh = useThrottled(() => {
-    const run = ++generation.current;
-    const limit = Math.max(PAGE, Math.min(listNow.current.items.length, 500));
-    api.inbox({ view, limit }).then(
-      (page) => {
-        if (run !== generation.current) return;
-        setList((s) => ({ ...s, items: page.items, nextCursor: page.nextCursor, total: page.total, loading: false, error: null }));
-        setActiveIndex((i) => Math.max(0, Math.min(i, page.items.length - 1)));
-      },
-      () => undefined,
-    );
-  }, 400);
   useArchiveChanges((change) => {
     if (change.type === 'session' || change.type === 'follow-up' || change.type === 'triage' || change.type === 'sessions-changed') refresh();
   });
@@ -107,7 +60,7 @@ export function InboxView({ status, openId, onOpen }: Props) {
   const removeAt = (index: number) => {
     const removed = list.items[index];
     const items = list.items.filter((_, i) => i !== index);
-    setList((s) => ({ ...s, items, total: Math.max(0, s.total - 1) }));
+    setList((s) => ({ ...s, items, total: Math.max(0, (s.total ?? 0) - 1) }));
     setActiveIndex(Math.max(0, Math.min(index, items.length - 1)));
     if (removed && removed.sessionId === openId) onOpen(items[index]?.sessionId ?? items[index - 1]?.sessionId ?? null);
     listRef.current?.focus();
@@ -178,7 +131,7 @@ export function InboxView({ status, openId, onOpen }: Props) {
           </span>
         </div>
         <div className="list-summary" aria-live="polite">
-          {list.loading ? 'Loading…' : `${formatCount(list.total)} item${list.total === 1 ? '' : 's'}${view === 'open' ? ' to follow up, most urgent first' : view === 'snoozed' ? ' snoozed' : ' done'}`}
+          {list.loading ? 'Loading…' : `${formatCount(total)} item${total === 1 ? '' : 's'}${view === 'open' ? ' to follow up, most urgent first' : view === 'snoozed' ? ' snoozed' : ' done'}`}
           {status.triage?.running ? <span className="list-hint"> · {applyingRules(status.triage)}</span> : null}
         </div>
         {notice && (

@@ -4,7 +4,8 @@ import type { TagWithCount } from '../../../shared/follow-up';
 import { getApi } from '../api/client';
 import { EmptyState, ErrorState, Loading } from '../components/common';
 import { formatCount } from '../format';
-import { useArchiveChanges, useDebounced, useThrottled } from '../hooks';
+import { useArchiveChanges, useDebounced } from '../hooks';
+import { usePagedList } from '../paged-list';
 import { FilterBar } from './FilterBar';
 import { SessionDetailPane } from './SessionDetail';
 import { SessionList } from './SessionList';
@@ -21,16 +22,6 @@ interface Props {
   callerLabel?: string | null;
 }
 
-interface ListState {
-  items: SessionSummary[];
-  nextCursor: string | null;
-  total: number | null;
-  hint: string | null;
-  loading: boolean;
-  loadingMore: boolean;
-  error: string | null;
-}
-
 const PAGE = 100;
 
 export function SessionsView({ status, openId, onOpen, onGoToSetup, filters, onFiltersChange: setFilters, callerLabel }: Props) {
@@ -39,68 +30,23 @@ export function SessionsView({ status, openId, onOpen, onGoToSetup, filters, onF
   const [tags, setTags] = useState<TagWithCount[]>([]);
   const [showFilters, setShowFilters] = useState(false);
   const [facets, setFacets] = useState<Facets | null>(null);
-  const [list, setList] = useState<ListState>({ items: [], nextCursor: null, total: null, hint: null, loading: true, loadingMore: false, error: null });
   const [activeIndex, setActiveIndex] = useState(0);
   const [demoLoading, setDemoLoading] = useState(false);
   const debouncedQuery = useDebounced(query.trim(), 180);
   const searchRef = useRef<HTMLInputElement>(null);
   const listRef = useRef<HTMLDivElement>(null);
-  const generation = useRef(0);
 
-  const load = useCallback(
-    (reset: boolean) => {
-      const run = ++generation.current;
-      setList((s) => ({ ...s, loading: reset ? s.items.length === 0 || s.loading : s.loading, error: null }));
-      api.listSessions({ query: debouncedQuery || undefined, filters, limit: PAGE }).then(
-        (page) => {
-          if (run !== generation.current) return;
-          setList({ items: page.items, nextCursor: page.nextCursor, total: page.total, hint: page.hint ?? null, loading: false, loadingMore: false, error: null });
-          if (reset) setActiveIndex(0);
-        },
-        (error: Error) => run === generation.current && setList((s) => ({ ...s, loading: false, error: error.message })),
-      );
-    },
+  const fetchPage = useCallback(
+    (cursor: string | undefined, limit: number) => api.listSessions({ query: debouncedQuery || undefined, filters, limit, cursor }),
     [api, debouncedQuery, filters],
   );
+  // Live: new and ended sessions appear without a reload (refresh keeps the scroll).
+  const { list, reload, loadMore, refresh } = usePagedList<SessionSummary>(fetchPage, { pageSize: PAGE, onReset: () => setActiveIndex(0) });
 
-  useEffect(() => load(true), [load]);
   useEffect(() => {
     api.facets({}).then(setFacets, () => setFacets(null));
   }, [api, status.counts.sessions]);
 
-  // The latest list, for callbacks that must not re-subscribe on every page.
-  const listNow = useRef(list);
-  useEffect(() => {
-    listNow.current = list;
-  }, [list]);
-  const loadingMore = useRef(false);
-  const loadMore = useCallback(() => {
-    const cursor = listNow.current.nextCursor;
-    if (!cursor || loadingMore.current) return;
-    loadingMore.current = true;
-    setList((s) => ({ ...s, loadingMore: true }));
-    const run = generation.current;
-    api
-      .listSessions({ query: debouncedQuery || undefined, filters, limit: PAGE, cursor })
-      .then(
-        // A page for a list that has since been reloaded is dropped; the next scroll asks again.
-        (page) => run === generation.current && setList((c) => ({ ...c, items: [...c.items, ...page.items], nextCursor: page.nextCursor })),
-        (error: Error) => run === generation.current && setList((c) => ({ ...c, error: error.message })),
-      )
-      .finally(() => {
-        loadingMore.current = false;
-        setList((c) => ({ ...c, loadingMore: false }));
-      });
-  }, [api, debouncedQuery, filters]);
-
-  // Live: new and ended sessions appear without a reload. Refresh the first page, keep the scroll.
-  const refresh = useThrottled(() => {
-    const run = ++generation.current;
-    api.listSessions({ query: debouncedQuery || undefined, filters, limit: Math.max(PAGE, Math.min(list.items.length, 500)) }).then(
-      (page) => run === generation.current && setList((s) => ({ ...s, items: page.items, nextCursor: page.nextCursor, total: page.total, hint: page.hint ?? null, loading: false })),
-      () => undefined,
-    );
-  }, 400);
   const loadTags = useCallback(() => {
     api.listTags({}).then(
       (result) => setTags(result.tags),
@@ -189,7 +135,7 @@ export function SessionsView({ status, openId, onOpen, onGoToSetup, filters, onF
           {!list.loading && list.hint ? <span className="list-hint"> · {list.hint}</span> : null}
         </div>
         {list.error ? (
-          <ErrorState title="Could not load sessions" message={list.error} onRetry={() => load(true)} />
+          <ErrorState title="Could not load sessions" message={list.error} onRetry={reload} />
         ) : list.loading && list.items.length === 0 ? (
           <Loading label="Loading sessions…" />
         ) : empty && filtering ? (
