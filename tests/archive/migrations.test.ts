@@ -116,6 +116,7 @@ describe('migrations', () => {
     const counters = () => Object.fromEntries((db.prepare('SELECT name, value FROM counters').all() as Array<{ name: string; value: number }>).map((r) => [r.name, r.value]));
     const expected = {
       events: 4, events_waiting: 1, events_failed: 1, sessions: 2, sessions_active: 1, messages: 3, deliveries: 1, quarantined: 1, quarantined_bytes: 7,
+      follow_ups: 0, // migration 9's, kept from then on (sqlite-specifics checks it through a workload)
     };
     expect(counters()).toEqual(expected);
     db.prepare("UPDATE events SET projected = 1 WHERE session_id = 's2'").run();

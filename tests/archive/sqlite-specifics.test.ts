@@ -78,6 +78,37 @@ describe('SQLite connections', () => {
   });
 });
 
+describe('the session list filtered by follow-up state', () => {
+  it('finds the same sessions whether the state is common or rare, and counts only where counting is cheap', async () => {
+    const { archive } = await tempArchive();
+    const pairs = Array.from({ length: 24 }, () => sessionPair());
+    for (const pair of pairs) await ingest(archive, pair.started);
+    await archive.settled();
+    const at = Date.now();
+    const ids = pairs.map((p) => p.started.sessionId);
+    // Common: 18 of 24 to follow up (walks the sessions newest first); rare: 2 done (starts from the follow-ups).
+    for (const id of ids.slice(0, 18)) await archive.setFollowUp({ sessionId: id, state: 'follow-up', snoozedUntil: null, actor: 'Ana', at });
+    for (const id of ids.slice(18, 20)) await archive.setFollowUp({ sessionId: id, state: 'done', snoozedUntil: null, actor: 'Ana', at });
+    const list = async (filters: Parameters<SqliteStore['listSessions']>[0]['filters']) => {
+      const page = await archive.listSessions({ filters, limit: 10, staleAfterMs: 3_600_000, now: at });
+      const all = [...page.items];
+      for (let cursor = page.nextCursor; cursor; ) {
+        const next = await archive.listSessions({ filters, limit: 10, cursor, staleAfterMs: 3_600_000, now: at });
+        all.push(...next.items);
+        cursor = next.nextCursor;
+      }
+      return { ids: all.map((item) => item.sessionId).sort(), total: page.total };
+    };
+    expect(await list({ followUp: 'follow-up' })).toEqual({ ids: ids.slice(0, 18).sort(), total: 18 });
+    expect(await list({ followUp: 'done' })).toEqual({ ids: ids.slice(18, 20).sort(), total: 2 });
+    expect(await list({ followUp: 'open' })).toEqual({ ids: ids.slice(20).sort(), total: 4 });
+    // With another filter: the rare state is counted; the common one would mean looking up every session.
+    expect(await list({ followUp: 'done', mode: 'voice' })).toMatchObject({ total: expect.any(Number) });
+    expect((await list({ followUp: 'follow-up', status: 'stale' })).total).toBeNull();
+    expect((await list({ followUp: 'follow-up', status: 'stale' })).ids).toEqual(ids.slice(0, 18).sort());
+  });
+});
+
 describe.each(MODES)('SQLite store %s', (_name, options) => {
   it('keeps every counter equal to a real count after a mixed workload', async () => {
     if (options.threads) expect(threadEntry(), 'run npm run build first').not.toBeNull();
@@ -101,6 +132,15 @@ describe.each(MODES)('SQLite store %s', (_name, options) => {
       await store.ingest({ payload: unprojectable, body: Buffer.from('{"event":"session.started"}'), source: 'webhook', receivedAt: 1 });
     }
     await store.settled();
+    // Follow-ups in every state change, and one whose session is deleted (removed by cascade).
+    const at = Date.now();
+    const edit = (i: number, state: 'open' | 'follow-up' | 'done') => store.setFollowUp({ sessionId: pairs[i]!.started.sessionId, state, snoozedUntil: null, actor: 'Ana', at });
+    for (const i of [5, 6, 7, 8, 9]) await edit(i, 'follow-up');
+    await edit(5, 'done');
+    await edit(6, 'open');
+    await edit(7, 'follow-up'); // unchanged
+    await store.deleteSession(pairs[8]!.started.sessionId);
+    await store.settled();
 
     const look = peek(file);
     const one = <T>(sql: string) => look.rows<{ n: T }>(sql)[0]!.n;
@@ -115,8 +155,10 @@ describe.each(MODES)('SQLite store %s', (_name, options) => {
       deliveries: look.count('deliveries'),
       quarantined: look.count('quarantine'),
       quarantined_bytes: one<number>('SELECT coalesce(sum(length(body)), 0) AS n FROM quarantine'),
+      follow_ups: one<number>("SELECT count(*) AS n FROM follow_ups WHERE state = 'follow-up'"),
     };
     expect(counters).toEqual(real);
+    expect(real.follow_ups).toBeGreaterThanOrEqual(2); // 7 and 9, besides what the rules flagged
     expect(real).toMatchObject({ events_waiting: 0, events_failed: options.deferProjection ? 1 : 0, quarantined: 3 }); // four kept, one released
     expect(real.deliveries).toBeLessThan(140);
     expect(real.messages).toBe(one<number>('SELECT coalesce(sum(message_count), 0) AS n FROM sessions'));

@@ -116,12 +116,18 @@ export function getFollowUp(db: ReadableDB, sessionId: string): FollowUpView | n
 }
 
 /** Both read the follow-up indexes only (counting at most the follow-ups themselves). */
+/** To follow up (the kept counter), less those snoozed now (few: their own partial index). */
 export function followUpCounts(db: ReadableDB, now: number): FollowUpCounts {
-  const followUps = (statement(db, "SELECT count(*) AS n FROM follow_ups WHERE state = 'follow-up'").get() as { n: number }).n;
+  const followUps = (statement(db, "SELECT value AS n FROM counters WHERE name = 'follow_ups'").get() as { n: number }).n;
   const snoozed = (
     statement(db, "SELECT count(*) AS n FROM follow_ups WHERE state = 'follow-up' AND snoozed_until IS NOT NULL AND snoozed_until > ?").get(now) as { n: number }
   ).n;
   return { open: followUps - snoozed, snoozed };
+}
+
+/** Sessions handled (done): their partial index, counted. */
+export function doneCount(db: ReadableDB): number {
+  return (statement(db, "SELECT count(*) AS n FROM follow_ups WHERE state = 'done'").get() as { n: number }).n;
 }
 
 export function listTags(db: ReadableDB): TagWithCount[] {

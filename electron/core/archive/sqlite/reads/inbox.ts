@@ -8,7 +8,7 @@ import type { InboxItem, InboxPage } from '../../../../../shared/follow-up.js';
 import { BadCursorError } from '../../errors.js';
 import type { InboxOptions } from '../../types.js';
 import { statement, type ReadableDB } from '../database.js';
-import { parseReasons, priorityName, tagsOf } from './follow-ups.js';
+import { doneCount, followUpCounts, parseReasons, priorityName, tagsOf } from './follow-ups.js';
 import { callerRefs } from './session-owner-fields.js';
 
 interface InboxRow {
@@ -90,7 +90,10 @@ export function inbox(db: ReadableDB, options: InboxOptions): InboxPage {
   ).all(params) as InboxRow[];
   const hasMore = rows.length > options.limit;
   const page = rows.slice(0, options.limit);
-  const total = (statement(db, `SELECT count(*) AS n FROM follow_ups f WHERE ${view.where}`).get({ now: options.now }) as { n: number }).n;
+  // Not count(*) over the view: the open view's condition on the snooze is not in its index, so
+  // that counted every follow-up's row (108 ms at 67,000); the kept counts answer at once.
+  const counts = followUpCounts(db, options.now);
+  const total = options.view === 'open' ? counts.open : options.view === 'snoozed' ? counts.snoozed : doneCount(db);
   return {
     items: inboxItems(db, page, options.now),
     nextCursor: hasMore && page.length > 0 ? encodeCursor(options.view, view.key(page[page.length - 1]!)) : null,

@@ -15,6 +15,7 @@ import { HIGHLIGHT_END, HIGHLIGHT_START } from '../../../../../shared/highlight.
 import { BadCursorError } from '../../errors.js';
 import type { ListOptions } from '../../types.js';
 import { statement, type ReadableDB } from '../database.js';
+import { doneCount, followUpCounts } from './follow-ups.js';
 import { ownerFields, type OwnerFields } from './session-owner-fields.js';
 
 interface SessionRow {
@@ -82,7 +83,47 @@ function lastWordTooShort(query: string): boolean {
   return last !== '' && !isPrefix(last);
 }
 
-function filterClause(filters: SessionFilters, now: number, staleAfterMs: number): { sql: string; params: unknown[] } {
+interface FilterClause {
+  sql: string;
+  params: unknown[];
+  /** Sessions the follow-up filter alone matches, when it is the only filter (the list's total). */
+  followUpOnly: number | null;
+  /** The follow-up filter matches many sessions: counting them with other filters costs a scan. */
+  followUpDense: boolean;
+}
+
+type FollowUpFilter = NonNullable<SessionFilters['followUp']>;
+
+/** How many sessions a follow-up filter matches, from the kept counts (no scan). */
+function followUpSetSize(db: ReadableDB, state: FollowUpFilter, now: number): { size: number; sessions: number } {
+  const sessions = (statement(db, "SELECT value AS n FROM counters WHERE name = 'sessions'").get() as { n: number }).n;
+  const counts = followUpCounts(db, now);
+  const size =
+    state === 'follow-up' ? counts.open : state === 'snoozed' ? counts.snoozed : state === 'done' ? doneCount(db) : sessions - counts.open - counts.snoozed - doneCount(db);
+  return { size, sessions };
+}
+
+/**
+ * The follow-up condition, shaped for how many sessions it matches. Many (two in three sessions
+ * after the rules ran over a demo archive): walk the sessions newest first and look each one up,
+ * so a page stops after 100 rows (collecting and sorting 67,000 first took 533 ms). Few (a handful
+ * done): start from the follow-ups instead, and sort the few.
+ */
+function followUpCondition(state: FollowUpFilter, dense: boolean, now: number): { sql: string; params: unknown[] } {
+  const condition: Record<Exclude<FollowUpFilter, 'open'>, { sql: string; params: unknown[] }> = {
+    'follow-up': { sql: "f.state = 'follow-up' AND (f.snoozed_until IS NULL OR f.snoozed_until <= ?)", params: [now] },
+    snoozed: { sql: "f.state = 'follow-up' AND f.snoozed_until IS NOT NULL AND f.snoozed_until > ?", params: [now] },
+    done: { sql: "f.state = 'done'", params: [] },
+  };
+  // Open: no follow-up row, or one in state open.
+  if (state === 'open') return { sql: "NOT EXISTS (SELECT 1 FROM follow_ups f WHERE f.session_id = s.session_id AND f.state <> 'open')", params: [] };
+  const { sql, params } = condition[state];
+  return dense
+    ? { sql: `EXISTS (SELECT 1 FROM follow_ups f WHERE f.session_id = s.session_id AND ${sql})`, params }
+    : { sql: `s.session_id IN (SELECT f.session_id FROM follow_ups f WHERE ${sql})`, params };
+}
+
+function filterClause(db: ReadableDB, filters: SessionFilters, now: number, staleAfterMs: number): FilterClause {
   const parts: string[] = [];
   const params: unknown[] = [];
   if (filters.from !== undefined) {
@@ -124,17 +165,16 @@ function filterClause(filters: SessionFilters, now: number, staleAfterMs: number
     parts.push('CAST(s.assistant_id AS TEXT) = ?');
     params.push(filters.assistantId);
   }
-  if (filters.followUp === 'open') {
-    parts.push("s.session_id NOT IN (SELECT f.session_id FROM follow_ups f WHERE f.state <> 'open')");
-  } else if (filters.followUp === 'done') {
-    parts.push("s.session_id IN (SELECT f.session_id FROM follow_ups f WHERE f.state = 'done')");
-  } else if (filters.followUp === 'follow-up') {
-    // To follow up now: not snoozed (or the snooze is over).
-    parts.push("s.session_id IN (SELECT f.session_id FROM follow_ups f WHERE f.state = 'follow-up' AND (f.snoozed_until IS NULL OR f.snoozed_until <= ?))");
-    params.push(now);
-  } else if (filters.followUp === 'snoozed') {
-    parts.push("s.session_id IN (SELECT f.session_id FROM follow_ups f WHERE f.state = 'follow-up' AND f.snoozed_until IS NOT NULL AND f.snoozed_until > ?)");
-    params.push(now);
+  const otherFilters = parts.length > 0 || filters.tagId !== undefined || filters.callerKey !== undefined;
+  let followUpOnly: number | null = null;
+  let followUpDense = false;
+  if (filters.followUp !== undefined) {
+    const { size, sessions } = followUpSetSize(db, filters.followUp, now);
+    followUpDense = size * 8 >= sessions;
+    if (!otherFilters) followUpOnly = size;
+    const condition = followUpCondition(filters.followUp, followUpDense, now);
+    parts.push(condition.sql);
+    params.push(...condition.params);
   }
   if (filters.tagId !== undefined) {
     parts.push('s.session_id IN (SELECT st.session_id FROM session_tags st WHERE st.tag_id = ?)');
@@ -144,7 +184,7 @@ function filterClause(filters: SessionFilters, now: number, staleAfterMs: number
     parts.push('s.caller_key = ?');
     params.push(filters.callerKey);
   }
-  return { sql: parts.length ? parts.join(' AND ') : '1', params };
+  return { sql: parts.length ? parts.join(' AND ') : '1', params, followUpOnly, followUpDense };
 }
 
 /** Lists page by (start time, id); searches page by arrival order (the index's rowid). */
@@ -171,7 +211,7 @@ function decodeCursor(cursor: string | undefined): Cursor | null {
 
 export function listSessions(db: ReadableDB, options: ListOptions): SessionPage {
   const now = options.now ?? Date.now();
-  const filter = filterClause(options.filters, now, options.staleAfterMs);
+  const filter = filterClause(db, options.filters, now, options.staleAfterMs);
   const cursor = decodeCursor(options.cursor);
   const keyset = cursor ? '(s.sort_at_ms < ? OR (s.sort_at_ms = ? AND s.session_id < ?))' : '1';
   const keysetParams = cursor ? [cursor.sortAt, cursor.sortAt, cursor.sessionId] : [];
@@ -206,8 +246,14 @@ export function listSessions(db: ReadableDB, options: ListOptions): SessionPage 
   };
 }
 
-/** Without filters the kept counter answers; with them, the filtered rows are counted. */
-function countSessions(db: ReadableDB, filter: { sql: string; params: unknown[] }): number {
+/**
+ * Without filters the kept counter answers; a follow-up filter alone, the kept follow-up counts;
+ * otherwise the filtered rows are counted, except behind a follow-up filter that matches most
+ * sessions (null: "100+", like a broad search), which would mean looking up every session.
+ */
+function countSessions(db: ReadableDB, filter: FilterClause): number | null {
+  if (filter.followUpOnly !== null) return filter.followUpOnly;
+  if (filter.followUpDense) return null;
   if (filter.sql === '1') return (statement(db, "SELECT value AS n FROM counters WHERE name = 'sessions'").get() as { n: number }).n;
   return (statement(db, `SELECT count(*) AS n FROM sessions s WHERE ${filter.sql}`).get(...filter.params) as { n: number }).n;
 }
