@@ -10,7 +10,7 @@
  */
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import type { CallerSettings } from '../../../shared/follow-up.js';
-import type { IdentifiedCaller, SessionFacts } from './index.js';
+import type { IdentifiedCaller, SessionFacts } from './types.js';
 import { scalarText, valueAtPath } from './lookup.js';
 
 const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:".]{2,}$/u;

@@ -4,7 +4,7 @@
  * failed: upstream timeout"), so the inbox says more than the rule's name.
  */
 import type { RuleCondition } from '../../../shared/follow-up.js';
-import type { SessionFacts } from './index.js';
+import type { SessionFacts } from './types.js';
 import { isPresent, scalarText, valueAtPath } from './lookup.js';
 import { firstSaying, quoteSaying } from './session-text.js';
 import { phraseMatcher } from './text.js';

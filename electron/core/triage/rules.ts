@@ -6,7 +6,7 @@
 import { PRIORITIES, type FollowUpReason, type Priority, type Rule } from '../../../shared/follow-up.js';
 import { DEFAULT_PERSON_PHRASES, DEFAULT_SHORT_CALL_SECONDS } from './builtin.js';
 import { clip, describeFailures, evaluateCondition, failedToolCalls, formatSeconds, type ConditionResult } from './conditions.js';
-import type { SessionFacts, TriageOutcome } from './index.js';
+import type { SessionFacts, TriageOutcome } from './types.js';
 import { firstSaying, quoteSaying } from './session-text.js';
 import { phraseMatcher } from './text.js';
 

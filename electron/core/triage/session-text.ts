@@ -2,7 +2,7 @@
  * What was said in a session, folded once for word matching and shared by every rule that looks
  * at it (the store evaluates all rules on the same facts object).
  */
-import type { SessionFacts } from './index.js';
+import type { SessionFacts } from './types.js';
 import { excerpt, foldText, type PhraseMatcher } from './text.js';
 
 type Message = SessionFacts['messages'][number];
