@@ -46,6 +46,8 @@ describe('desktop app: alerts', () => {
       const { followUps } = await invoke<ArchiveStatus>('status');
       return followUps.open;
     };
+    // Acknowledged means stored; it is indexed (and can be followed up) a moment later.
+    await vi.waitFor(() => invoke('getSession', { sessionId: ended.sessionId }), { timeout: 10_000 });
     await invoke('setFollowUp', { sessionId: ended.sessionId, state: 'follow-up' });
     const open = await countShown();
     expect(open).toBeGreaterThanOrEqual(1);
