@@ -9,6 +9,7 @@
  *      a chunked body is counted as it streams and cut off when it does not fit)
  *   -> signature over the raw bytes (hashed as they stream in) -> required header (401)
  *   -> safe JSON parse -> schema -> event header agreement                (400)
+ *   -> card numbers and security codes replaced (the signature was checked on the original bytes)
  *   -> one group-committed transaction                                    (200 after COMMIT)
  */
 import { createServer } from 'node:http';
@@ -19,6 +20,7 @@ import { CommitError } from './archive/errors.js';
 import type { ArchiveStore, DeliveryOutcome, PendingDelivery, QuarantineFailure } from './archive/store.js';
 import { BodyBudget, checkBodyBudget, DEFAULT_BODY_BUDGET, type BodyLease } from './body-budget.js';
 import { peekDelivery } from './delivery-peek.js';
+import { redactBody, redactQuarantined } from './redaction/index.js';
 import { FailureLimiter } from './failure-limiter.js';
 import { silentLogger, type Logger } from './log.js';
 import { parseJsonSafely } from './safe-json.js';
@@ -58,6 +60,11 @@ export interface ReceiverOptions {
   requestTimeoutMs: number;
   failureLimiter?: FailureLimiter;
   log?: Logger;
+  /**
+   * Replace card numbers and security codes before anything is stored (default true). Only an
+   * archive that must keep them, knowingly, turns this off (`serve --keep-card-numbers`).
+   */
+  redactCards?: boolean | undefined;
   /** Called after an event is durably stored (or found to be a duplicate). */
   onIngested?: (event: IngestedEvent) => void;
   /** Called after any request has been written to the delivery log. */
@@ -114,6 +121,7 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
   const { archive } = options;
   const maskedHeaders = new Set(MASKED_HEADERS);
   if (options.requiredHeader) maskedHeaders.add(options.requiredHeader.name.toLowerCase());
+  const redactCards = options.redactCards !== false;
   const budget = new BodyBudget(options.bodyBudget ?? DEFAULT_BODY_BUDGET);
   const budgetProblem = checkBodyBudget(options.bodyLimit, budget.total);
   if (budgetProblem) throw new RangeError(budgetProblem);
@@ -180,6 +188,7 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
     extra: { event?: string | null; sessionId?: string | null; quarantine?: QuarantineDraft } = {},
   ): void => {
     const delivery = draft(request, reason);
+    const quarantined = extra.quarantine && redactCards ? redactQuarantined(extra.quarantine.body).body : extra.quarantine?.body;
     const written = archive
       .logDelivery(
         {
@@ -199,7 +208,7 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
           event: extra.event ?? null,
           sessionId: extra.sessionId ?? null,
           headers: describeHeaders(request, new Set()),
-          body: extra.quarantine.body,
+          body: quarantined!,
         },
       )
       .then(() => options.onDelivery?.({ receivedAt: delivery.receivedAt, outcome, statusCode, quarantineFailure: extra.quarantine?.failure ?? null }))
@@ -328,11 +337,24 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
         return reply.code(200).send({ ok: true, event, duplicate: false, ignored: true });
       }
 
-      const payload = checked.payload;
+      // Card data goes now, after the signature was checked on the bytes as sent and before the
+      // archive keeps anything: the stored body is the redacted payload (see redaction/body.ts).
+      const redacted = redactCards ? redactBody(parsed.value, body) : { value: parsed.value, body, redactions: 0 };
+      const recheck = redacted.redactions > 0 ? checkPayload(redacted.value) : checked;
+      if (recheck.kind !== 'known') {
+        // A field the schema types (a number) held a card number: kept masked in the quarantine, never as sent.
+        return reject(request, reply, 422, 'payload could not be archived once its card numbers were removed', {
+          event,
+          sessionId,
+          quarantine: { failure: 'payload', body },
+        });
+      }
+      const payload = recheck.payload;
       try {
         const { duplicate } = await archive.ingest({
           payload,
-          body,
+          body: redacted.body,
+          redactions: redacted.redactions,
           source: 'webhook',
           receivedAt: request.archiveContext.receivedAt,
           delivery: draft(request, options.secret ? null : 'unsigned (no webhook secret configured)'),
