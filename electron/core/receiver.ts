@@ -188,7 +188,7 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
     extra: { event?: string | null; sessionId?: string | null; quarantine?: QuarantineDraft } = {},
   ): void => {
     const delivery = draft(request, reason);
-    const quarantined = extra.quarantine && redactCards ? redactQuarantined(extra.quarantine.body).body : extra.quarantine?.body;
+    const quarantined = extra.quarantine && redactCards && !extra.quarantine.redacted ? redactQuarantined(extra.quarantine.body, extra.quarantine.parsed).body : extra.quarantine?.body;
     const written = archive
       .logDelivery(
         {
@@ -320,7 +320,7 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
         return reject(request, reply, 400, reason, {
           event: checked.event,
           sessionId: checked.sessionId,
-          ...(checked.event ? { quarantine: { failure: 'payload', body } } : {}),
+          ...(checked.event ? { quarantine: { failure: 'payload', body, parsed: parsed.value } } : {}),
         });
       }
       const event = checked.kind === 'known' ? checked.payload.event : checked.event;
@@ -346,7 +346,7 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
         return reject(request, reply, 422, 'payload could not be archived once its card numbers were removed', {
           event,
           sessionId,
-          quarantine: { failure: 'payload', body },
+          quarantine: { failure: 'payload', body: redacted.body, redacted: true },
         });
       }
       const payload = recheck.payload;
@@ -373,7 +373,8 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
         return reject(request, reply, 422, `payload could not be archived: ${errorText(error).slice(0, 200)}`, {
           event,
           sessionId,
-          quarantine: { failure: 'payload', body },
+          // Its card data is already gone (redacted.body is the body it would have been stored as).
+          quarantine: { failure: 'payload', body: redacted.body, redacted: true },
         });
       }
     },
@@ -407,6 +408,10 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
 interface QuarantineDraft {
   failure: QuarantineFailure;
   body: Buffer;
+  /** The body parsed, when it was (a schema failure): card data is then masked in the payload, not the text. */
+  parsed?: unknown;
+  /** `body` is already the redacted payload (it failed after redaction): kept as it is. */
+  redacted?: boolean;
 }
 
 /**

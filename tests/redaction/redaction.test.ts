@@ -122,11 +122,17 @@ describe('whole payloads', () => {
     expect(result.redactions).toBe(0);
   });
 
-  it('redacts a quarantined body, JSON or not', () => {
-    const json = redactQuarantined(Buffer.from('{"event":"session.started","data":{"x":"4242424242424242"}}'));
-    expect(json.redactions).toBe(1);
-    expect(json.body.toString()).not.toContain('4242424242424242');
-    const text = redactQuarantined(Buffer.from('{"event":"session.started", broken 4242424242424242'));
+  it('redacts a quarantined body: its payload when it was parsed, its text when it was not', () => {
+    const raw = '{"event":"session.started","data":{"x":"4242424242424242","n":5555555555554444,"cvc":"123","said":"cvc is 737"}}';
+    const parsed = redactQuarantined(Buffer.from(raw), JSON.parse(raw));
+    expect(parsed.redactions).toBe(4);
+    expect(JSON.parse(parsed.body.toString()).data).toEqual({ x: MASK('4242'), n: MASK('4444'), cvc: 'CVC •••', said: 'CVC •••' });
+    // Never parsed (a stranger's body): the text is scanned, a bare JSON number becomes a string, the body stays JSON.
+    const scanned = redactQuarantined(Buffer.from(raw), undefined);
+    expect(JSON.parse(scanned.body.toString()).data).toEqual({ x: MASK('4242'), n: MASK('4444'), cvc: '123', said: 'CVC •••' });
+    const text = redactQuarantined(Buffer.from('{"event":"session.started", broken 4242424242424242'), undefined);
     expect(text.body.toString()).toBe(`{"event":"session.started", broken ${MASK('4242')}`);
+    const clean = Buffer.from('{"event":"session.started","data":{}}');
+    expect(redactQuarantined(clean, undefined).body).toBe(clean);
   });
 });

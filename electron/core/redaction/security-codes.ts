@@ -34,8 +34,12 @@ const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 // Longest first so "cvv2" wins over "cvv". The words must stand alone ("cid" is not in "acid").
 const WORDS = [...CODE_WORDS].sort((a, b) => b.length - a.length).map((word) => escape(word).replace(/ /g, '\\s+'));
 const WORD = `(?<![\\p{L}\\p{N}])(?:${WORDS.join('|')})(?![\\p{L}])`;
-/** A code word, then up to 30 characters without digits ("is", "on the back is:"), then the code. */
-const INTRODUCED_CODE = new RegExp(`${WORD}[^\\d]{0,30}?(\\d{3,4})(?!\\d)`, 'gu');
+/**
+ * A code word, then up to 30 characters without digits ("is", "on the back is:"), then the code. No
+ * quote in between: in raw JSON that would reach into the next string, and the replacement would
+ * swallow the quotes.
+ */
+const INTRODUCED_CODE = new RegExp(`${WORD}[^\\d"]{0,30}?(\\d{3,4})(?!\\d)`, 'gu');
 const ANY_WORD = new RegExp(WORD, 'u');
 /** A code said alone: "123", "it's 1234." (a short answer, see payload.ts). */
 const BARE_CODE = /(?<![\d.,:/-])\d{3,4}(?![\d.,:/-]?\d)/g;

@@ -14,6 +14,11 @@ export interface RedactedText {
 export interface TextOptions {
   /** Also replace bare 3-4 digit numbers (the text answers a question about the code). */
   bareCodes?: boolean;
+  /**
+   * The text is raw JSON (a quarantined body, never parsed): a card that stands as a JSON number
+   * (`"card": 4242424242424242`) is replaced by a quoted string, so the body stays JSON.
+   */
+  quoteBareNumbers?: boolean;
 }
 
 interface Replacement extends Span {
@@ -23,7 +28,12 @@ interface Replacement extends Span {
 
 export function redactText(text: string, options: TextOptions = {}): RedactedText {
   const cards = findCards(text);
-  const replacements: Replacement[] = cards.map((card) => ({ start: card.start, end: card.end, with: maskedCard(card.digits), kind: 'card' }));
+  const replacements: Replacement[] = cards.map((card) => ({
+    start: card.start,
+    end: card.end,
+    with: options.quoteBareNumbers && isJsonNumber(text, card.start, card.end) ? `"${maskedCard(card.digits)}"` : maskedCard(card.digits),
+    kind: 'card',
+  }));
   const codes = [...findIntroducedCodes(text), ...(options.bareCodes && cards.length === 0 ? findBareCodes(text) : [])];
   for (const code of codes) {
     if (replacements.some((taken) => code.start < taken.end && taken.start < code.end)) continue;
@@ -39,4 +49,14 @@ export function redactText(text: string, options: TextOptions = {}): RedactedTex
   }
   const codeCount = replacements.filter((replacement) => replacement.kind === 'code').length;
   return { text: out + text.slice(at), cards: cards.length, codes: codeCount };
+}
+
+/** Digits alone between JSON punctuation (`:`, `[` or `,` before; `,`, `]` or `}` after): a number token. */
+function isJsonNumber(text: string, start: number, end: number): boolean {
+  if (!/^\d+$/.test(text.slice(start, end))) return false;
+  let before = start - 1;
+  while (before >= 0 && /\s/.test(text[before]!)) before -= 1;
+  let after = end;
+  while (after < text.length && /\s/.test(text[after]!)) after += 1;
+  return before >= 0 && ':[,'.includes(text[before]!) && after < text.length && ',]}'.includes(text[after]!);
 }
