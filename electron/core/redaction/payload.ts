@@ -10,9 +10,9 @@
  * question about the security code, near a card number, has its bare 3-4 digit numbers replaced:
  * "And the three digits on the back?" / "737".
  */
-import { findCards, luhnValid, maskedCard, plausibleCard } from './cards.js';
+import { luhnValid, maskedCard, plausibleCard } from './cards.js';
 import { MASKED_CODE, mentionsCode } from './security-codes.js';
-import { redactText } from './text.js';
+import { redactText, type RedactedText } from './text.js';
 
 export interface RedactionCount {
   cards: number;
@@ -58,6 +58,11 @@ export function redactPayload<T>(root: T): { value: T; count: RedactionCount } {
     }
     return value;
   };
+  const counted = (result: RedactedText): string => {
+    count.cards += result.cards;
+    count.codes += result.codes;
+    return result.text;
+  };
   if (root === null || typeof root !== 'object') return { value: redact(root, null) as T, count };
 
   // Transcript items whose content was already redacted with its neighbours in view.
@@ -66,7 +71,7 @@ export function redactPayload<T>(root: T): { value: T; count: RedactionCount } {
   while (stack.length > 0) {
     const container = stack.pop()!;
     if (Array.isArray(container)) {
-      redactTranscriptContent(container, done, redact);
+      redactTranscriptContent(container, done, redact, counted);
       for (let i = 0; i < container.length; i += 1) {
         const item = container[i];
         if (item !== null && typeof item === 'object') stack.push(item as Container);
@@ -95,7 +100,12 @@ function isCodeValue(value: unknown): boolean {
  * an item right after one that asks for the code, within a few items of a card number, may hold
  * the code alone.
  */
-function redactTranscriptContent(items: unknown[], done: WeakSet<object>, redact: (value: unknown, key: string | null, bareCodes?: boolean) => unknown): void {
+function redactTranscriptContent(
+  items: unknown[],
+  done: WeakSet<object>,
+  redact: (value: unknown, key: string | null, bareCodes?: boolean) => unknown,
+  count: (result: RedactedText) => string,
+): void {
   let cardAt = -Infinity;
   let askedAt = -Infinity;
   for (let i = 0; i < items.length; i += 1) {
@@ -104,11 +114,12 @@ function redactTranscriptContent(items: unknown[], done: WeakSet<object>, redact
     const record = item as Record<string, unknown>;
     const content = record.content;
     if (typeof content !== 'string') continue;
-    const hasCard = findCards(content).length > 0;
-    if (hasCard) cardAt = i;
+    // One pass for the cards and the introduced codes; a second only for a short answer to the question.
+    const result = redactText(content);
+    if (result.cards > 0) cardAt = i;
     const answersQuestion = askedAt === i - 1 && i - cardAt <= CODE_QUESTION_REACH && content.length <= SHORT_ANSWER;
     if (mentionsCode(content)) askedAt = i;
-    record.content = redact(content, 'content', answersQuestion);
+    record.content = answersQuestion ? redact(content, 'content', true) : count(result);
     done.add(record);
   }
 }
