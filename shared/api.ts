@@ -197,6 +197,8 @@ export interface SessionDetail extends SessionSummary {
   metadata: Record<string, unknown> | null;
   receivedStartedAt: number | null;
   receivedEndedAt: number | null;
+  /** Card numbers and security codes removed from this session's events before they were stored. */
+  redactions: number;
 }
 
 export interface FileRefView {

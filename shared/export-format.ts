@@ -18,6 +18,8 @@ export interface ExportedSession {
   transcript: unknown[];
   /** The owner's follow-up, notes and tags (absent in exports made before they existed). */
   followUp?: ExportedFollowUp | null;
+  /** Card numbers and security codes removed before the events were stored (present only when > 0). */
+  redactions?: number;
 }
 
 export interface ArchiveExport {

@@ -5,6 +5,7 @@
 import { formatDuration, formatOffset, type ExportedSession } from './export-format.js';
 import type { ExportedFollowUp, FollowUpState } from './follow-up.js';
 import { stringifyJson } from './json.js';
+import { redactionNote } from './redaction.js';
 
 interface ItemView {
   role: string;
@@ -115,6 +116,7 @@ export function renderMarkdown(session: ExportedSession): string {
   fact('Ended', session.endedAt ?? '');
   fact('Duration', session.durationSeconds === null ? '' : formatDuration(session.durationSeconds));
   fact('End reason', session.reason ?? '');
+  fact('Card data', redactionNote(session.redactions ?? 0) ?? '');
   if (typeof session.metadata === 'object' && session.metadata !== null) {
     for (const [key, value] of Object.entries(session.metadata as Record<string, unknown>)) fact(key, text(value));
   }

@@ -315,7 +315,7 @@ export class ArchiveService {
         return delivery as JsonText<DeliveryDetail>;
       },
       reverifyQuarantine: async ({ secret, ids }) => {
-        const result = await reverifyQuarantine(this.engine.archive, secret, { ids });
+        const result = await reverifyQuarantine(this.engine.archive, secret, { ids, redactCards: this.engine.config.redactCards !== false });
         await this.engine.archive.settled();
         if (result.stored > 0 || result.duplicates > 0) this.emit({ type: 'sessions-changed' });
         this.emit({ type: 'status' });

@@ -29,6 +29,11 @@ export interface EngineConfig {
   publicUrl?: string | undefined;
   /** A session that started but has not ended after this long is flagged: its end may have been missed. */
   staleAfterMinutes: number;
+  /**
+   * Card numbers and security codes replaced before anything is stored (default true; false only
+   * with `serve --keep-card-numbers`, which the banner warns about).
+   */
+  redactCards?: boolean | undefined;
   /** The daily summary and quiet-period alerts (desktop: the live settings replace these, see EngineDeps). */
   alerts?: AlertSettings | undefined;
 }
@@ -55,6 +60,7 @@ export function defaultConfig(overrides: Partial<EngineConfig> = {}): EngineConf
     requestTimeoutMs: DEFAULTS.requestTimeoutMs,
     staleAfterMinutes: DEFAULTS.staleAfterMinutes,
     tunnel: 'none',
+    redactCards: true,
     ...overrides,
   };
 }

@@ -179,6 +179,7 @@ export class Engine extends EventEmitter<EngineEvents> {
         bodyLimit: config.bodyLimit,
         bodyBudget: config.bodyBudget,
         requestTimeoutMs: config.requestTimeoutMs,
+        redactCards: config.redactCards !== false,
         log,
         onIngested: (event) => engine?.emit('ingested', event),
         onDelivery: (notice) => engine?.emit('delivery', notice),

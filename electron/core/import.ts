@@ -4,7 +4,7 @@
  * payload, a JSON array of payloads, NDJSON (one payload per line), or this app's own JSON/NDJSON
  * export, which is turned back into its two events: an export can be restored on another machine.
  * An exported session's `followUp` (the owner's state, notes and tags) is restored once its
- * events are stored.
+ * events are stored. Card numbers and security codes are replaced before storing, as for a webhook.
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
@@ -12,6 +12,7 @@ import { FOLLOW_UP_STATES, PRIORITIES, TAG_COLORS, type ExportedFollowUp } from 
 import { checkPayload } from '../../shared/payload.js';
 import { stringifyJson } from '../../shared/json.js';
 import type { ArchiveStore } from './archive/store.js';
+import { redactBody } from './redaction/index.js';
 import { parseJsonSafely } from './safe-json.js';
 
 export interface ImportProblem {
@@ -68,7 +69,13 @@ const exportedFollowUpSchema = z.object({
   caller: z.object({ key: z.string().min(1), label: z.string(), kind: z.enum(['phone', 'email', 'other']) }).nullable(),
 }) satisfies z.ZodType<ExportedFollowUp>;
 
-export async function importFiles(archive: ArchiveStore, files: string[]): Promise<ImportSummary> {
+export interface ImportOptions {
+  /** Replace card numbers and security codes before storing (default true), as the receiver does. */
+  redactCards?: boolean;
+}
+
+export async function importFiles(archive: ArchiveStore, files: string[], options: ImportOptions = {}): Promise<ImportSummary> {
+  const redactCards = options.redactCards !== false;
   const summary: ImportSummary = { payloads: 0, stored: 0, duplicates: 0, ignored: 0, followUps: 0, invalid: [] };
   for (const file of files) {
     let text: string;
@@ -80,7 +87,7 @@ export async function importFiles(archive: ArchiveStore, files: string[]): Promi
     }
     const { candidates, followUps } = readContents(file, text, summary.invalid);
     for (let i = 0; i < candidates.length; i += BATCH) {
-      await Promise.all(candidates.slice(i, i + BATCH).map((candidate) => importOne(archive, candidate, summary)));
+      await Promise.all(candidates.slice(i, i + BATCH).map((candidate) => importOne(archive, candidate, summary, redactCards)));
     }
     await restoreFollowUps(archive, followUps, summary);
   }
@@ -101,9 +108,11 @@ async function restoreFollowUps(archive: ArchiveStore, followUps: PendingFollowU
   }
 }
 
-async function importOne(archive: ArchiveStore, candidate: Candidate, summary: ImportSummary): Promise<void> {
+async function importOne(archive: ArchiveStore, candidate: Candidate, summary: ImportSummary, redactCards: boolean): Promise<void> {
   summary.payloads += 1;
-  const checked = checkPayload(candidate.value);
+  // The candidate's value is this import's own parse: redacting it in place changes nothing else.
+  const redacted = redactCards ? redactBody(candidate.value, candidate.raw) : { value: candidate.value, body: candidate.raw, redactions: 0 };
+  const checked = checkPayload(redacted.value);
   if (checked.kind === 'invalid') {
     summary.invalid.push({ where: candidate.where, reason: checked.reason });
     return;
@@ -113,7 +122,7 @@ async function importOne(archive: ArchiveStore, candidate: Candidate, summary: I
     return;
   }
   try {
-    const { duplicate } = await archive.ingest({ payload: checked.payload, body: candidate.raw, source: 'import', receivedAt: Date.now() });
+    const { duplicate } = await archive.ingest({ payload: checked.payload, body: redacted.body, redactions: redacted.redactions, source: 'import', receivedAt: Date.now() });
     if (duplicate) summary.duplicates += 1;
     else summary.stored += 1;
   } catch (error) {

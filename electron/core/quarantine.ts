@@ -1,9 +1,12 @@
 /**
  * Re-verification of quarantined deliveries: a user who had a mistyped secret enters the right
- * one, and every quarantined body whose signature matches it is stored as if it had just arrived.
+ * one, and every quarantined body whose signature matches it is stored as if it had just arrived
+ * (card numbers and security codes replaced first, as the receiver does). A body whose card data
+ * was already masked when it was quarantined no longer matches any signature: it stays quarantined.
  */
 import { checkPayload } from '../../shared/payload.js';
 import type { ArchiveStore } from './archive/store.js';
+import { redactBody } from './redaction/index.js';
 import { parseJsonSafely } from './safe-json.js';
 import { verifySignature } from './signature.js';
 
@@ -18,7 +21,11 @@ export interface ReverifySummary {
 /** Quarantined bodies read per page: they can be megabytes each. */
 const PAGE = 20;
 
-export async function reverifyQuarantine(store: ArchiveStore, secret: string, options: { ids?: number[] } = {}): Promise<ReverifySummary> {
+export async function reverifyQuarantine(
+  store: ArchiveStore,
+  secret: string,
+  options: { ids?: number[] | undefined; redactCards?: boolean | undefined } = {},
+): Promise<ReverifySummary> {
   const summary: ReverifySummary = { checked: 0, stored: 0, duplicates: 0, kept: 0 };
   const released: number[] = [];
   const wanted = options.ids ? new Set(options.ids) : null;
@@ -28,12 +35,13 @@ export async function reverifyQuarantine(store: ArchiveStore, secret: string, op
     summary.checked += 1;
     const verdict = verifySignature(entry.body, entry.signatureHeader ?? undefined, { current: secret });
     const parsed = verdict.ok ? parseJsonSafely(entry.body) : null;
-    const checked = parsed?.ok ? checkPayload(parsed.value) : null;
-    if (checked?.kind !== 'known') {
+    const redacted = parsed?.ok ? (options.redactCards === false ? { value: parsed.value, body: entry.body, redactions: 0 } : redactBody(parsed.value, entry.body)) : null;
+    const checked = redacted ? checkPayload(redacted.value) : null;
+    if (!redacted || checked?.kind !== 'known') {
       summary.kept += 1;
       continue;
     }
-    const { duplicate } = await store.ingest({ payload: checked.payload, body: entry.body, source: 'reverify', receivedAt: entry.receivedAt });
+    const { duplicate } = await store.ingest({ payload: checked.payload, body: redacted.body, redactions: redacted.redactions, source: 'reverify', receivedAt: entry.receivedAt });
     if (duplicate) summary.duplicates += 1;
     else summary.stored += 1;
     released.push(entry.id);

@@ -9,6 +9,7 @@
  *      a chunked body is counted as it streams and cut off when it does not fit)
  *   -> signature over the raw bytes (hashed as they stream in) -> required header (401)
  *   -> safe JSON parse -> schema -> event header agreement                (400)
+ *   -> card numbers and security codes replaced (the signature was checked on the original bytes)
  *   -> one group-committed transaction                                    (200 after COMMIT)
  */
 import { createServer } from 'node:http';
@@ -19,6 +20,7 @@ import { CommitError } from './archive/errors.js';
 import type { ArchiveStore, DeliveryOutcome, PendingDelivery, QuarantineFailure } from './archive/store.js';
 import { BodyBudget, checkBodyBudget, DEFAULT_BODY_BUDGET, type BodyLease } from './body-budget.js';
 import { peekDelivery } from './delivery-peek.js';
+import { redactBody, redactQuarantined } from './redaction/index.js';
 import { FailureLimiter } from './failure-limiter.js';
 import { silentLogger, type Logger } from './log.js';
 import { parseJsonSafely } from './safe-json.js';
@@ -58,6 +60,11 @@ export interface ReceiverOptions {
   requestTimeoutMs: number;
   failureLimiter?: FailureLimiter;
   log?: Logger;
+  /**
+   * Replace card numbers and security codes before anything is stored (default true). Only an
+   * archive that must keep them, knowingly, turns this off (`serve --keep-card-numbers`).
+   */
+  redactCards?: boolean | undefined;
   /** Called after an event is durably stored (or found to be a duplicate). */
   onIngested?: (event: IngestedEvent) => void;
   /** Called after any request has been written to the delivery log. */
@@ -114,6 +121,7 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
   const { archive } = options;
   const maskedHeaders = new Set(MASKED_HEADERS);
   if (options.requiredHeader) maskedHeaders.add(options.requiredHeader.name.toLowerCase());
+  const redactCards = options.redactCards !== false;
   const budget = new BodyBudget(options.bodyBudget ?? DEFAULT_BODY_BUDGET);
   const budgetProblem = checkBodyBudget(options.bodyLimit, budget.total);
   if (budgetProblem) throw new RangeError(budgetProblem);
@@ -180,6 +188,7 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
     extra: { event?: string | null; sessionId?: string | null; quarantine?: QuarantineDraft } = {},
   ): void => {
     const delivery = draft(request, reason);
+    const quarantined = extra.quarantine && redactCards && !extra.quarantine.redacted ? redactQuarantined(extra.quarantine.body, extra.quarantine.parsed).body : extra.quarantine?.body;
     const written = archive
       .logDelivery(
         {
@@ -199,7 +208,7 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
           event: extra.event ?? null,
           sessionId: extra.sessionId ?? null,
           headers: describeHeaders(request, new Set()),
-          body: extra.quarantine.body,
+          body: quarantined!,
         },
       )
       .then(() => options.onDelivery?.({ receivedAt: delivery.receivedAt, outcome, statusCode, quarantineFailure: extra.quarantine?.failure ?? null }))
@@ -311,7 +320,7 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
         return reject(request, reply, 400, reason, {
           event: checked.event,
           sessionId: checked.sessionId,
-          ...(checked.event ? { quarantine: { failure: 'payload', body } } : {}),
+          ...(checked.event ? { quarantine: { failure: 'payload', body, parsed: parsed.value } } : {}),
         });
       }
       const event = checked.kind === 'known' ? checked.payload.event : checked.event;
@@ -328,11 +337,24 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
         return reply.code(200).send({ ok: true, event, duplicate: false, ignored: true });
       }
 
-      const payload = checked.payload;
+      // Card data goes now, after the signature was checked on the bytes as sent and before the
+      // archive keeps anything: the stored body is the redacted payload (see redaction/body.ts).
+      const redacted = redactCards ? redactBody(parsed.value, body) : { value: parsed.value, body, redactions: 0 };
+      const recheck = redacted.redactions > 0 ? checkPayload(redacted.value) : checked;
+      if (recheck.kind !== 'known') {
+        // A field the schema types (a number) held a card number: kept masked in the quarantine, never as sent.
+        return reject(request, reply, 422, 'payload could not be archived once its card numbers were removed', {
+          event,
+          sessionId,
+          quarantine: { failure: 'payload', body: redacted.body, redacted: true },
+        });
+      }
+      const payload = recheck.payload;
       try {
         const { duplicate } = await archive.ingest({
           payload,
-          body,
+          body: redacted.body,
+          redactions: redacted.redactions,
           source: 'webhook',
           receivedAt: request.archiveContext.receivedAt,
           delivery: draft(request, options.secret ? null : 'unsigned (no webhook secret configured)'),
@@ -351,7 +373,8 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
         return reject(request, reply, 422, `payload could not be archived: ${errorText(error).slice(0, 200)}`, {
           event,
           sessionId,
-          quarantine: { failure: 'payload', body },
+          // Its card data is already gone (redacted.body is the body it would have been stored as).
+          quarantine: { failure: 'payload', body: redacted.body, redacted: true },
         });
       }
     },
@@ -385,6 +408,10 @@ export function createReceiver(options: ReceiverOptions): FastifyInstance {
 interface QuarantineDraft {
   failure: QuarantineFailure;
   body: Buffer;
+  /** The body parsed, when it was (a schema failure): card data is then masked in the payload, not the text. */
+  parsed?: unknown;
+  /** `body` is already the redacted payload (it failed after redaction): kept as it is. */
+  redacted?: boolean;
 }
 
 /**

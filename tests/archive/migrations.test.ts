@@ -208,6 +208,18 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('migration 10 gives every event a redaction count: 0 for events already stored, never negative', () => {
+    const file = join(tempDir(), 'a.sqlite');
+    const v9 = openDatabase(file, { migrateTo: 9 });
+    v9.prepare("INSERT INTO events (session_id, event, received_at, source, body, body_sha256) VALUES ('s1', 'session.started', 1, 'webhook', x'7b7d', 'h')").run();
+    expect((v9.prepare('SELECT * FROM events').get() as Record<string, unknown>).redactions).toBeUndefined();
+    v9.close();
+    const v10 = openDatabase(file, { migrateTo: 10 });
+    expect(v10.prepare('SELECT redactions FROM events').get()).toEqual({ redactions: 0 });
+    expect(() => v10.prepare("UPDATE events SET redactions = -1").run()).toThrow(/CHECK/);
+    v10.close();
+  });
+
   it('is idempotent: reopening applies nothing twice', () => {
     const file = join(tempDir(), 'a.sqlite');
     openDatabase(file).close();

@@ -380,6 +380,7 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
           metadata: started.data.metadata,
           receivedStartedAt: RECEIVED,
           receivedEndedAt: RECEIVED + 1000,
+          redactions: 0,
         });
         expect(await reversed.getMessages(ended.sessionId, 0, 100)).toEqual(await inOrder.getMessages(ended.sessionId, 0, 100));
         expect((await reversed.listSessions({ filters: {}, limit: 10, staleAfterMs: STALE })).items).toEqual(
@@ -1011,6 +1012,7 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
           metadata: started.data.metadata,
           receivedStartedAt: RECEIVED + 1,
           receivedEndedAt: RECEIVED + 2,
+          redactions: 0,
         });
       });
 

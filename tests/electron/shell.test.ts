@@ -221,7 +221,7 @@ describe('notifications', () => {
   });
 
   it('truncates long first lines, counts tool errors in the title, and names a known caller with how often they called', () => {
-    const session = { sessionId: 's', assistantId: '1', status: 'ended', stale: false, startedAt: null, endedAt: null, sortAt: 0, durationSeconds: 75, reason: 'user_ended', mode: 'voice', firstUserLine: 'x'.repeat(300), messageCount: 3, toolCallCount: 2, toolErrorCount: 2, fileCount: 0, metadata: null, receivedStartedAt: null, receivedEndedAt: null, caller: null };
+    const session = { sessionId: 's', assistantId: '1', status: 'ended', stale: false, startedAt: null, endedAt: null, sortAt: 0, durationSeconds: 75, reason: 'user_ended', mode: 'voice', firstUserLine: 'x'.repeat(300), messageCount: 3, toolCallCount: 2, toolErrorCount: 2, fileCount: 0, metadata: null, receivedStartedAt: null, receivedEndedAt: null, redactions: 0, caller: null };
     const content = endedContent(session as never);
     expect(content.title).toBe('Call ended · 1:15 · user ended · 2 tool errors');
     expect(content.body).toHaveLength(140);

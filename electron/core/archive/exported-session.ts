@@ -6,6 +6,7 @@ import type { ExportFormat, ExportedSession, SessionStatus } from '../../../shar
 import { renderCsvRows, renderMarkdown } from '../../../shared/export-render.js';
 import type { ExportedFollowUp } from '../../../shared/follow-up.js';
 import { stringifyJson } from '../../../shared/json.js';
+import { maskContacts } from '../redaction/contacts.js';
 
 interface RawEvent {
   assistantId?: number | string;
@@ -13,12 +14,16 @@ interface RawEvent {
   data?: { reason?: string; durationSeconds?: number; metadata?: unknown; transcript?: unknown[] };
 }
 
-/** `followUp`: the owner's edits (null: the session is not indexed yet; absent: a store that has none). */
+/**
+ * `followUp`: the owner's edits (null: the session is not indexed yet; absent: a store that has none).
+ * `redactions`: card data removed before storing; said in the export only when there was some.
+ */
 export function exportedFromBodies(
   sessionId: string,
   startedBody: Uint8Array | null,
   endedBody: Uint8Array | null,
   followUp?: ExportedFollowUp | null,
+  redactions = 0,
 ): ExportedSession {
   const decoder = new TextDecoder();
   const started = startedBody ? (JSON.parse(decoder.decode(startedBody)) as RawEvent) : null;
@@ -35,6 +40,7 @@ export function exportedFromBodies(
     metadata: started?.data?.metadata ?? null,
     transcript: Array.isArray(ended?.data?.transcript) ? ended.data.transcript : [],
     ...(followUp === undefined ? {} : { followUp }),
+    ...(redactions > 0 ? { redactions } : {}),
   };
 }
 
@@ -53,4 +59,17 @@ export function renderExportItem(session: ExportedSession, format: ExportFormat,
     case 'md':
       return renderMarkdown(session);
   }
+}
+
+/**
+ * `export --mask`: phone numbers and e-mail addresses masked in what was said and sent (transcript,
+ * metadata, the owner's notes and caller), not in the session's identity and times.
+ */
+export function maskExported(session: ExportedSession): ExportedSession {
+  return {
+    ...session,
+    metadata: maskContacts(session.metadata),
+    transcript: maskContacts(session.transcript),
+    ...(session.followUp ? { followUp: maskContacts(session.followUp) } : {}),
+  };
 }

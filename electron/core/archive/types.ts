@@ -53,7 +53,10 @@ export interface StoredQuarantine extends QuarantineRecord {
 
 export interface IngestInput {
   payload: KnownPayload;
+  /** What is stored: the bytes received, or the payload with its card data removed (see redaction/). */
   body: Buffer;
+  /** Card numbers and security codes removed from `body` before it got here (default 0). */
+  redactions?: number;
   source: EventSource;
   receivedAt: number;
   delivery?: PendingDelivery;
@@ -119,6 +122,8 @@ export interface ExportOptions {
   limit: number;
   /** Indented JSON (a single session saved from the window). */
   pretty?: boolean;
+  /** Phone numbers and e-mail addresses masked in the exported text (`export --mask`). */
+  mask?: boolean | undefined;
 }
 
 /** Each session rendered in the export format, without separators. */

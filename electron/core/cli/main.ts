@@ -100,12 +100,13 @@ export function buildProgram(): Command {
       .option('--ngrok-domain <domain>', 'reserved ngrok domain, so the public URL survives restarts')
       .option('--public-url <url>', 'with --tunnel none: the public base URL of your own reverse proxy', wrap(parsePublicUrl))
       .option('--daily-summary <HH:MM|off>', "local time of the daily summary in the log (yesterday's calls, follow-ups, failures), or off", wrap(parseDailySummary), DEFAULT_ALERTS.dailySummaryAt)
-      .option('--no-quiet-alerts', 'do not warn when no call has come for unusually long during the hours calls usually come');
+      .option('--no-quiet-alerts', 'do not warn when no call has come for unusually long during the hours calls usually come')
+      .option('--keep-card-numbers', 'store card numbers and security codes as sent instead of masking them (not recommended: see README "Card numbers")');
 
   type ServeFlags = {
     dataDir?: string; port: number; host: string; uiPort: number; ui: boolean; uiToken?: string; secret?: string; previousSecret?: string;
     requireHeader?: EngineConfig['requiredHeader']; bodyLimit: number; bodyBudget: number; tunnel: EngineConfig['tunnel']; ngrokDomain?: string; publicUrl?: string;
-    dailySummary: string | null; quietAlerts: boolean;
+    dailySummary: string | null; quietAlerts: boolean; keepCardNumbers?: boolean;
   };
   const configFrom = (flags: ServeFlags): EngineConfig => {
     checkBodyBudgetOption(flags.bodyLimit, flags.bodyBudget);
@@ -123,6 +124,7 @@ export function buildProgram(): Command {
       ngrokAuthtoken: process.env.NGROK_AUTHTOKEN || undefined,
       publicUrl: flags.publicUrl,
       alerts: { dailySummaryAt: flags.dailySummary, quietAlerts: flags.quietAlerts },
+      redactCards: !flags.keepCardNumbers,
     });
   };
 
@@ -155,6 +157,7 @@ export function buildProgram(): Command {
       quietAlerts: given('quietAlerts') ? flags.quietAlerts : undefined,
     });
     for (const warning of warnings) process.stderr.write(`callaider-archive: ${warning}\n`);
+    if (flags.keepCardNumbers) config.redactCards = false;
     await serve(config, { uiPort: flags.ui ? flags.uiPort : null, uiToken: flags.uiToken, headlessNotice: true, secretNote });
   });
 
@@ -173,12 +176,13 @@ export function buildProgram(): Command {
     .addOption(new Option('--format <format>', 'output format').choices(EXPORT_FORMATS).default('json'))
     .option('--session <id>', 'only this session')
     .option('--out <file>', 'write to a file (default: standard output)')
-    .action(async (flags: { dataDir?: string; format: ExportFormat; session?: string; out?: string }) => {
+    .option('--mask', 'mask phone numbers (last 2 digits kept) and e-mail addresses (first letter and domain kept) in the exported text')
+    .action(async (flags: { dataDir?: string; format: ExportFormat; session?: string; out?: string; mask?: boolean }) => {
       const dataDir = resolveDataDir(flags.dataDir);
       const store = await SqliteStore.open(existingArchivePath(dataDir), { readonly: true });
       try {
         if (!flags.out) {
-          const count = await writeExport(store, process.stdout, { format: flags.format, sessionId: flags.session });
+          const count = await writeExport(store, process.stdout, { format: flags.format, sessionId: flags.session, mask: flags.mask });
           process.stderr.write(`exported ${count} session${count === 1 ? '' : 's'}\n`);
           return;
         }
@@ -188,7 +192,7 @@ export function buildProgram(): Command {
         const partial = `${target}.partial-${process.pid}`;
         const out = createWriteStream(partial);
         try {
-          const count = await writeExport(store, out, { format: flags.format, sessionId: flags.session });
+          const count = await writeExport(store, out, { format: flags.format, sessionId: flags.session, mask: flags.mask });
           out.end();
           await finished(out);
           renameSync(partial, target);

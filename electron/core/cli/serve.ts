@@ -81,6 +81,9 @@ function banner(engine: Engine, ui: UiServer | null, counts: ArchiveCounts, secr
   ];
   lines.push(`  Archive window  ${ui ? `${ui.url}   (open in a browser on this machine)` : 'off (--no-ui)'}`);
   lines.push(`  Alerts          ${describeAlertSettings(config.alerts ?? DEFAULT_ALERTS)}`);
+  if (config.redactCards === false) {
+    lines.push('  WARNING         card numbers and security codes are stored as callers said them (--keep-card-numbers); the archive now holds card data');
+  }
   lines.push(
     '',
     "Paste into your CallAIder assistant's settings:",

@@ -3,6 +3,7 @@ import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { MessageView, SessionDetail } from '../../../shared/api';
 import { gcsConsoleUrl } from '../../../shared/gcs';
 import { stringifyJson } from '../../../shared/json';
+import { redactionNote } from '../../../shared/redaction';
 import { getApi } from '../api/client';
 import { Badge, ConfirmDialog, CopyButton, downloadText, ErrorState, Loading, PaperclipIcon } from '../components/common';
 import { formatDuration, formatOffset, humanReason, localDateTime, prettyJson, utcTitle } from '../format';
@@ -129,6 +130,11 @@ export function SessionDetailPane({ sessionId, query, onClose, onDeleted, focusN
           )}
           {session.fileCount > 0 && ` · ${session.fileCount} file${session.fileCount === 1 ? '' : 's'}`}
         </p>
+        {redactionNote(session.redactions) && (
+          <p className="muted redaction-note" role="note">
+            {redactionNote(session.redactions)}
+          </p>
+        )}
       </header>
       <Transcript messages={messages} startMs={startMs} query={query} />
       <ConfirmDialog

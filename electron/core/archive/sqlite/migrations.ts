@@ -380,6 +380,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_by_caller ON sessions (caller_key, sort_at_ms DESC) WHERE caller_key IS NOT NULL;
     `,
   },
+  {
+    version: 10,
+    name: 'events record how many card numbers and security codes were removed before storing',
+    sql: `
+      -- The stored body of an event with card data is the redacted payload, not the signed bytes:
+      -- this says so, and how many values were replaced (0: the body is exactly what was sent).
+      ALTER TABLE events ADD COLUMN redactions INTEGER NOT NULL DEFAULT 0 CHECK (redactions >= 0);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length === 0 ? 0 : MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -5,7 +5,7 @@
  * read in pages keyed by event id, each session at its first event (arrival order), so an archive
  * of any size streams in bounded memory and a page never holds the reader for long.
  */
-import { exportedFromBodies, renderExportItem } from '../../exported-session.js';
+import { exportedFromBodies, maskExported, renderExportItem } from '../../exported-session.js';
 import type { ExportOptions, ExportPage } from '../../types.js';
 import { statement, type ReadableDB } from '../database.js';
 import { exportedFollowUp } from './follow-ups.js';
@@ -18,9 +18,10 @@ interface ExportRow {
   session_id: string;
   started_body: Buffer | null;
   ended_body: Buffer | null;
+  redactions: number;
 }
 
-const BODIES = `st.body AS started_body, en.body AS ended_body
+const BODIES = `st.body AS started_body, en.body AS ended_body, coalesce(st.redactions, 0) + coalesce(en.redactions, 0) AS redactions
   FROM events e
   LEFT JOIN events st ON st.session_id = e.session_id AND st.event = 'session.started'
   LEFT JOIN events en ON en.session_id = e.session_id AND en.event = 'session.ended'`;
@@ -47,7 +48,8 @@ export function exportSessions(
   let lastId: number | null = null;
   for (const row of rows) {
     const followUp = exportedFollowUp(db, row.session_id);
-    items.push(renderExportItem(exportedFromBodies(row.session_id, row.started_body, row.ended_body, followUp), options.format, options.pretty));
+    const session = exportedFromBodies(row.session_id, row.started_body, row.ended_body, followUp, row.redactions);
+    items.push(renderExportItem(options.mask ? maskExported(session) : session, options.format, options.pretty));
     lastId = row.id;
     bytes += (row.started_body?.length ?? 0) + (row.ended_body?.length ?? 0);
     if (bytes >= PAGE_BYTES) break;

@@ -402,7 +402,7 @@ function toSummary(row: SessionRow, now: number, staleAfterMs: number, owner: Ow
 export function getSession(db: ReadableDB, sessionId: string, staleAfterMs: number, now = Date.now()): SessionDetail | null {
   const row = statement(db, `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.session_id = ?`).get(sessionId) as SessionRow | undefined;
   if (!row) return null;
-  const received = statement(db, 'SELECT event, received_at FROM events WHERE session_id = ?').all(sessionId) as Array<{ event: string; received_at: number }>;
+  const received = statement(db, 'SELECT event, received_at, redactions FROM events WHERE session_id = ?').all(sessionId) as Array<{ event: string; received_at: number; redactions: number }>;
   let metadata: Record<string, unknown> | null = null;
   if (row.metadata) {
     const parsed = JSON.parse(row.metadata) as unknown;
@@ -413,6 +413,7 @@ export function getSession(db: ReadableDB, sessionId: string, staleAfterMs: numb
     metadata,
     receivedStartedAt: received.find((r) => r.event === 'session.started')?.received_at ?? null,
     receivedEndedAt: received.find((r) => r.event === 'session.ended')?.received_at ?? null,
+    redactions: received.reduce((sum, r) => sum + r.redactions, 0),
   };
 }
 

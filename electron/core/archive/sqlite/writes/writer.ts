@@ -54,8 +54,8 @@ export class SqliteWriter implements StoreWrites {
       : null;
     this.statements = {
       insertEvent: db.prepare(
-        `INSERT INTO events (session_id, event, event_at, received_at, source, body, body_sha256, projected)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, event) DO NOTHING`,
+        `INSERT INTO events (session_id, event, event_at, received_at, source, body, body_sha256, projected, redactions)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, event) DO NOTHING`,
       ),
       // Positional parameters: one of these runs for every request, and binding by name costs more.
       insertDelivery: db.prepare(
@@ -154,6 +154,7 @@ export class SqliteWriter implements StoreWrites {
         input.body,
         createHash('sha256').update(input.body).digest('hex'),
         deferred ? 0 : 1,
+        input.redactions ?? 0,
       );
       const duplicate = inserted.changes === 0;
       let attention: ProjectedEvent['attention'];
