@@ -1,0 +1,75 @@
+import { writeFileSync, openSync, writeSync, closeSync, statSync, existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SqliteStore } from '../../electron/core/archive/sqlite/sqlite-store.js';
+import { takeBackup } from '../../electron/core/backup/backups.js';
+import { readManifest } from '../../electron/core/backup/manifest.js';
+import { onCleanup, sessionPair, tempArchive, tempDir } from '../support/fixtures.js';
+
+const body = (payload: unknown) => Buffer.from(JSON.stringify(payload));
+
+/** Overwrites bytes in the middle of a file: a disk that went bad under a backup. */
+export function corrupt(file: string): void {
+  const fd = openSync(file, 'r+');
+  try {
+    writeSync(fd, Buffer.alloc(8192, 0x5a), 0, 8192, Math.floor(statSync(file).size / 2 / 4096) * 4096);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+describe('backups of a live archive', () => {
+  it('copies a consistent archive during a burst of 300 ingests: every acknowledged event is in the restored copy', async () => {
+    const { archive, file } = await tempArchive({ threads: true, deferProjection: true });
+    const pairs = Array.from({ length: 150 }, (_, i) => sessionPair({ seed: 9000 + i, messages: 4 }));
+    for (const { started, ended } of pairs.slice(0, 20)) {
+      await archive.ingest({ payload: started, body: body(started), source: 'webhook', receivedAt: Date.now() });
+      await archive.ingest({ payload: ended, body: body(ended), source: 'webhook', receivedAt: Date.now() });
+    }
+    const folder = tempDir();
+    const burst = pairs.flatMap(({ started, ended }) => [started, ended]).map((payload) =>
+      archive.ingest({ payload, body: body(payload), source: 'webhook', receivedAt: Date.now() }),
+    );
+    const record = await takeBackup({ store: archive, archiveFile: file, folder });
+    const results = await Promise.all(burst);
+    expect(results).toHaveLength(300);
+    expect(record).toMatchObject({ ok: true, error: null });
+    expect(existsSync(join(folder, record.file))).toBe(true);
+    expect(readdirSync(folder).filter((name) => name.endsWith('.partial'))).toEqual([]);
+    // The copy holds at least what was acknowledged before the backup began, and is whole.
+    expect(record.counts!.events).toBeGreaterThanOrEqual(40);
+    expect(SqliteStore.checkFile(join(folder, record.file)).ok).toBe(true);
+
+    // A second backup after the burst settled, restored elsewhere: every acknowledged event is there.
+    await archive.settled();
+    const after = await takeBackup({ store: archive, archiveFile: file, folder, now: () => Date.now() + 1000 });
+    expect(after.ok).toBe(true);
+    const elsewhere = join(tempDir(), 'archive.sqlite');
+    expect(SqliteStore.replaceFile(elsewhere, join(folder, after.file), 'x')).toEqual({ replacedBy: null });
+    const restored = await SqliteStore.open(elsewhere, { readonly: true });
+    onCleanup(() => restored.close());
+    for (const { started } of pairs) expect(await restored.storedEvents(started.sessionId)).toEqual(['session.ended', 'session.started']);
+    expect((await restored.counts({ staleBefore: 0 })).events).toBe(300);
+    expect(readManifest(folder).map((entry) => entry.ok)).toEqual([true, true]);
+  });
+
+  it('refuses a corrupted copy with the reason, and a file that is not an archive', async () => {
+    const { archive, file } = await tempArchive();
+    for (let i = 0; i < 60; i += 1) {
+      const { started, ended } = sessionPair({ seed: 100 + i, messages: 30 });
+      await archive.ingest({ payload: started, body: body(started), source: 'webhook', receivedAt: 1 });
+      await archive.ingest({ payload: ended, body: body(ended), source: 'webhook', receivedAt: 2 });
+    }
+    const folder = tempDir();
+    const record = await takeBackup({ store: archive, archiveFile: file, folder });
+    const copy = join(folder, record.file);
+    expect(SqliteStore.checkFile(copy)).toMatchObject({ ok: true, problems: [], counts: { sessions: 60, events: 120 } });
+    corrupt(copy);
+    const check = SqliteStore.checkFile(copy);
+    expect(check.ok).toBe(false);
+    expect(check.problems.join('\n')).toMatch(/integrity|malformed|cannot read/);
+    const notArchive = join(folder, 'notes.sqlite');
+    writeFileSync(notArchive, 'hello');
+    expect(SqliteStore.checkFile(notArchive).ok).toBe(false);
+  });
+});
