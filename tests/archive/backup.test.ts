@@ -1,22 +1,13 @@
-import { writeFileSync, openSync, writeSync, closeSync, statSync, existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../electron/core/archive/sqlite/sqlite-store.js';
 import { takeBackup } from '../../electron/core/backup/backups.js';
 import { readManifest } from '../../electron/core/backup/manifest.js';
+import { corrupt } from '../support/corrupt.js';
 import { onCleanup, sessionPair, tempArchive, tempDir } from '../support/fixtures.js';
 
 const body = (payload: unknown) => Buffer.from(JSON.stringify(payload));
-
-/** Overwrites bytes in the middle of a file: a disk that went bad under a backup. */
-export function corrupt(file: string): void {
-  const fd = openSync(file, 'r+');
-  try {
-    writeSync(fd, Buffer.alloc(8192, 0x5a), 0, 8192, Math.floor(statSync(file).size / 2 / 4096) * 4096);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 describe('backups of a live archive', () => {
   it('copies a consistent archive during a burst of 300 ingests: every acknowledged event is in the restored copy', async () => {
