@@ -64,3 +64,32 @@ describe('backups of a live archive', () => {
     expect(SqliteStore.checkFile(notArchive).ok).toBe(false);
   });
 });
+
+describe('backups folder', () => {
+  it('rotates its own files day after day, keeps files it did not make, and numbers two backups in one second', async () => {
+    const { archive, file } = await tempArchive();
+    const { started } = sessionPair({ seed: 1, messages: 2 });
+    await archive.ingest({ payload: started, body: body(started), source: 'webhook', receivedAt: 1 });
+    const folder = tempDir();
+    writeFileSync(join(folder, 'callaider-archive-20200101-000000.sqlite'), 'made by hand, not recorded');
+    writeFileSync(join(folder, 'notes.txt'), 'mine');
+    const day0 = new Date(2026, 0, 1, 3, 0, 0).getTime();
+    for (let day = 0; day < 10; day += 1) {
+      const record = await takeBackup({ store: archive, archiveFile: file, folder, now: () => day0 + day * 86_400_000, keep: { daily: 3, weekly: 0, monthly: 0 } });
+      expect(record.ok).toBe(true);
+    }
+    const twin = await takeBackup({ store: archive, archiveFile: file, folder, now: () => day0 + 9 * 86_400_000, keep: { daily: 3, weekly: 0, monthly: 0 } });
+    expect(twin.file).toBe('callaider-archive-20260110-030000-2.sqlite');
+    expect(readdirSync(folder).sort()).toEqual([
+      'backups.json',
+      'callaider-archive-20200101-000000.sqlite',
+      'callaider-archive-20260108-030000.sqlite',
+      'callaider-archive-20260109-030000.sqlite',
+      'callaider-archive-20260110-030000-2.sqlite',
+      'notes.txt',
+    ]);
+    const manifest = readManifest(folder);
+    expect(manifest).toHaveLength(11);
+    expect(manifest.filter((record) => record.removedAt).map((record) => record.file)).toHaveLength(8);
+  });
+});

@@ -34,7 +34,7 @@ export async function takeBackup(options: BackupOptions): Promise<BackupRecord> 
   mkdirSync(options.folder, { recursive: true });
   let name = backupFileName(new Date(at));
   // Two backups in one second (Back up now twice): the second waits its turn in the name.
-  for (let n = 2; existsSync(join(options.folder, name)); n += 1) name = name.replace(/(-\d+)?\.sqlite$/, `-${n}.sqlite`);
+  for (let n = 2; existsSync(join(options.folder, name)); n += 1) name = backupFileName(new Date(at)).replace(/\.sqlite$/, `-${n}.sqlite`);
   const target = join(options.folder, name);
   const partial = target + PARTIAL_SUFFIX;
   let record: BackupRecord;
@@ -57,7 +57,7 @@ export async function takeBackup(options: BackupOptions): Promise<BackupRecord> 
 
 /** Deletes the good backups rotation lets go (only files recorded as made here), marking them removed. */
 function rotate(folder: string, records: BackupRecord[], keep: KeepPolicy, now: number): void {
-  const good = records.filter((record) => record.ok && !record.removedAt && isBackupFileName(record.file.replace(/-\d+\.sqlite$/, '.sqlite')));
+  const good = records.filter((record) => record.ok && !record.removedAt && isBackupFileName(record.file));
   const remove = new Set(toRemove(good, keep));
   for (const record of good) {
     if (!remove.has(record.file)) continue;

@@ -1,5 +1,6 @@
 /** Backup file names: the local time they were taken, sortable, e.g. callaider-archive-20261127-143012.sqlite. */
-const NAME = /^callaider-archive-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})\.sqlite$/;
+/** A second backup within the same second gets -2, -3 … before the extension. */
+const NAME = /^callaider-archive-\d{8}-\d{6}(-\d+)?\.sqlite$/;
 
 export const PARTIAL_SUFFIX = '.partial';
 

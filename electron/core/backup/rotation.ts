@@ -16,9 +16,9 @@ export interface Dated {
   at: number;
 }
 
-/** The files to delete, given the good backups (any order). */
+/** The files to delete, given the good backups oldest first (of two made at one time, the later counts as newer). */
 export function toRemove(backups: readonly Dated[], keep: KeepPolicy = DEFAULT_KEEP): string[] {
-  const newestFirst = [...backups].sort((a, b) => b.at - a.at);
+  const newestFirst = backups.map((backup, index) => ({ ...backup, index })).sort((a, b) => b.at - a.at || b.index - a.index);
   const kept = new Set<string>();
   const buckets: Array<[number, (at: Date) => string]> = [
     [keep.daily, (at) => `${at.getFullYear()}-${at.getMonth()}-${at.getDate()}`],
