@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../electron/core/archive/sqlite/sqlite-store.js';
 import { takeBackup } from '../../electron/core/backup/backups.js';
@@ -91,5 +92,25 @@ describe('backups folder', () => {
     const manifest = readManifest(folder);
     expect(manifest).toHaveLength(11);
     expect(manifest.filter((record) => record.removedAt).map((record) => record.file)).toHaveLength(8);
+  });
+});
+
+describe('a backup that fails verification', () => {
+  it('is deleted and recorded as failed with the reason; the good ones stay', async () => {
+    const { archive, file } = await tempArchive();
+    const folder = tempDir();
+    const good = await takeBackup({ store: archive, archiveFile: file, folder, now: () => 1_000 });
+    // The copy's schema must equal its source's: against an archive at an older schema it fails.
+    const older = join(tempDir(), 'archive.sqlite');
+    const old = new Database(older);
+    old.pragma('user_version = 3');
+    old.close();
+    const failed = await takeBackup({ store: archive, archiveFile: older, folder, now: () => 90_000_000 });
+    expect(failed).toMatchObject({ ok: false, bytes: null, counts: null, error: expect.stringMatching(/failed verification: schema \d+, but the archive it was copied from is at 3/) });
+    expect(readdirSync(folder).sort()).toEqual(['backups.json', good.file]);
+    expect(readManifest(folder).map((record) => [record.file, record.ok])).toEqual([
+      [good.file, true],
+      [failed.file, false],
+    ]);
   });
 });
