@@ -70,12 +70,16 @@ export function checkArchiveFile(file: string, options: { expectVersion?: number
       problems.push(`schema ${schemaVersion}, but the archive it was copied from is at ${options.expectVersion}`);
     }
     if (problems.length === 0) {
-      const kept = new Map((db.prepare('SELECT name, value FROM counters').all() as Array<{ name: string; value: number }>).map((row) => [row.name, row.value]));
-      const real = (db.prepare('SELECT (SELECT count(*) FROM sessions) AS sessions, (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM messages) AS messages').get() as {
-        sessions: number;
-        events: number;
-        messages: number;
-      });
+      // One read transaction: on a live archive (verify --data-dir while an engine runs) the
+      // counters and the rows must come from the same snapshot, or a commit between would differ.
+      const { kept, real } = db.transaction(() => ({
+        kept: new Map((db.prepare('SELECT name, value FROM counters').all() as Array<{ name: string; value: number }>).map((row) => [row.name, row.value])),
+        real: db.prepare('SELECT (SELECT count(*) FROM sessions) AS sessions, (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM messages) AS messages').get() as {
+          sessions: number;
+          events: number;
+          messages: number;
+        },
+      }))();
       counts = real;
       for (const name of ['sessions', 'events', 'messages'] as const) {
         if ((kept.get(name) ?? 0) !== real[name]) problems.push(`counts: the kept counter says ${kept.get(name) ?? 0} ${name}, the file holds ${real[name]}`);
