@@ -140,6 +140,12 @@ export const ARCHIVE_API = {
   // ---- alerts ----
   /** The newest alerts raised by this engine (daily summaries, refusals, quiet periods, follow-ups). */
   listAlerts: empty,
+
+  // ---- backups ----
+  /** The backups folder and its record of attempts, newest first. */
+  listBackups: empty,
+  /** Takes a backup now (verified before it counts) and returns its record. */
+  backupNow: empty,
 } as const;
 
 export type ArchiveMethod = keyof typeof ARCHIVE_API;
@@ -291,7 +297,7 @@ export interface ArchiveStatus {
   /** Things the user should act on, most important first. */
   /** 'not-running': the desktop app has no engine (it failed to start, or waits for the keychain). */
   warnings: Array<{
-    code: 'not-running' | 'no-secret' | 'no-public-url' | 'tunnel-down' | 'missed-window' | 'stale-sessions' | 'unindexed' | 'quarantine' | 'refusing' | 'quiet';
+    code: 'not-running' | 'no-secret' | 'no-public-url' | 'tunnel-down' | 'missed-window' | 'stale-sessions' | 'unindexed' | 'quarantine' | 'refusing' | 'quiet' | 'backup-missing';
     message: string;
   }>;
   /** Stored events still being indexed (they show up in the list when done). */
@@ -344,6 +350,25 @@ export interface ArchiveResults {
   saveCallerSettings: CallerSettings & { resolvedCountry: string | null };
   getCaller: CallerPage;
   listAlerts: { alerts: Alert[] };
+  listBackups: { folder: string; backups: BackupRecord[] };
+  backupNow: BackupRecord;
+}
+
+/** One backup attempt, as recorded in backups.json in the backups folder. */
+export interface BackupRecord {
+  /** When it started (epoch ms). */
+  at: number;
+  /** The file's name in the backups folder (a failed attempt's file was deleted). */
+  file: string;
+  ok: boolean;
+  bytes: number | null;
+  ms: number | null;
+  /** Why it failed (ok false). */
+  error: string | null;
+  /** What the verified copy holds. */
+  counts: { sessions: number; events: number; messages: number } | null;
+  /** Deleted by rotation at this time (epoch ms). */
+  removedAt?: number;
 }
 
 /** One caller: who, their sessions newest first, their open follow-ups and the notes on their sessions. */

@@ -28,6 +28,7 @@ import { JsonText } from './json-text.js';
 import { archivePath } from './paths.js';
 import { reverifyQuarantine } from './quarantine.js';
 import { loadDemoData } from './demo.js';
+import { listBackups } from './backup/backups.js';
 
 export class ApiError extends Error {
   constructor(
@@ -207,6 +208,8 @@ export class ArchiveService {
     // Refusals and quiet periods come right after a broken tunnel: each means calls are being lost now.
     const alertWarnings = engine.alerts.warnings(now).sort((a, b) => Number(b.code === 'refusing') - Number(a.code === 'refusing'));
     warnings.push(...alertWarnings);
+    const backupMissing = engine.backups.warning(now);
+    if (backupMissing) warnings.push(backupMissing);
     if (!tunnelDown && !engine.publicWebhookUrl) {
       warnings.push({ code: 'no-public-url', message: 'CallAIder cannot reach this archive yet: start it with a tunnel, or give the public URL of your own proxy.' });
     }
@@ -392,7 +395,7 @@ export class ArchiveService {
   }
 
   /** Rules, callers and alerts. Changing a rule or how callers are recognised re-runs the rules over the archive. */
-  private triageHandlers(): Pick<Handlers, 'listRules' | 'saveRule' | 'deleteRule' | 'previewRule' | 'getCallerSettings' | 'saveCallerSettings' | 'getCaller' | 'listAlerts'> {
+  private triageHandlers(): Pick<Handlers, 'listRules' | 'saveRule' | 'deleteRule' | 'previewRule' | 'getCallerSettings' | 'saveCallerSettings' | 'getCaller' | 'listAlerts' | 'listBackups' | 'backupNow'> {
     const store = () => this.engine.archive;
     const rerun = () => {
       this.engine.triage.rerun();
@@ -427,6 +430,12 @@ export class ArchiveService {
         return page as JsonText<CallerPage>;
       },
       listAlerts: () => ({ alerts: this.engine.alerts.recent() }),
+      listBackups: () => ({ folder: this.engine.backupsFolder, backups: listBackups(this.engine.backupsFolder) }),
+      backupNow: async () => {
+        const record = await this.engine.backups.runNow();
+        this.emit({ type: 'status' });
+        return record;
+      },
     };
   }
 }

@@ -7,6 +7,8 @@ import { DEFAULT_BODY_BUDGET, smallestBodyBudget } from './body-budget.js';
 import { defaultDataDir } from './paths.js';
 import type { AlertSettings } from '../../shared/settings.js';
 import type { RequiredHeader } from './receiver.js';
+import type { KeepPolicy } from './backup/rotation.js';
+import type { BackupSchedule } from './backup/scheduler.js';
 
 export type TunnelMode = 'ngrok' | 'none';
 
@@ -36,6 +38,12 @@ export interface EngineConfig {
   redactCards?: boolean | undefined;
   /** The daily summary and quiet-period alerts (desktop: the live settings replace these, see EngineDeps). */
   alerts?: AlertSettings | undefined;
+  /** Where backups go (default: backups/ in the data folder; a synced folder is the intended use). */
+  backupsFolder?: string | undefined;
+  /** When backups run (default: 24 hours after the last good one; 'off': only when asked). */
+  schedule?: BackupSchedule | undefined;
+  /** How many daily, weekly and monthly backups rotation keeps (default 7, 4, 12). */
+  backupKeep?: KeepPolicy | undefined;
 }
 
 export const DEFAULTS = {

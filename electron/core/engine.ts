@@ -27,6 +27,8 @@ import { TunnelManager, type TunnelStatus } from './tunnel/manager.js';
 import { createNgrokAdapter } from './tunnel/ngrok.js';
 import { TunnelError, type TunnelAdapter } from './tunnel/tunnel.js';
 import { TriageRunner } from './triage-runner.js';
+import { defaultBackupsFolder, listBackups, takeBackup } from './backup/backups.js';
+import { BackupScheduler, DEFAULT_SCHEDULE } from './backup/scheduler.js';
 
 export interface EngineEvents {
   ingested: [IngestedEvent];
@@ -65,6 +67,10 @@ export const ALERTS_STATE_FILE = 'alerts-state.json';
 export { PortInUseError };
 
 export class Engine extends EventEmitter<EngineEvents> {
+  /** Where backups go, and when: runNow() takes one at once (the window's Back up now). */
+  readonly backups: BackupScheduler;
+  readonly backupsFolder: string;
+
   private constructor(
     readonly config: EngineConfig,
     readonly archive: ArchiveStore,
@@ -79,6 +85,19 @@ export class Engine extends EventEmitter<EngineEvents> {
     private readonly alertCenter: AlertCenter,
   ) {
     super();
+    const folder = config.backupsFolder ?? defaultBackupsFolder(config.dataDir);
+    this.backupsFolder = folder;
+    this.backups = new BackupScheduler({
+      schedule: config.schedule ?? DEFAULT_SCHEDULE,
+      history: () => listBackups(folder),
+      run: async () => {
+        const record = await takeBackup({ store: archive, archiveFile: archivePath(config.dataDir), folder, keep: config.backupKeep });
+        if (record.ok) log.info(`backup written: ${join(folder, record.file)} (${record.bytes} bytes, ${record.ms} ms)`);
+        else log.warn(`backup failed: ${record.error}`);
+        return record;
+      },
+      onError: (error) => log.error(`backup: ${error instanceof Error ? error.message : String(error)}`),
+    });
     tunnel?.on('status', (status) => {
       if (status.state === 'online') log.info(`tunnel online: ${status.url}${WEBHOOK_PATH}`);
       if (status.state === 'error') log.warn(`tunnel down: ${status.error ?? 'unknown error'}`);
@@ -210,6 +229,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       engine = new Engine(config, archive, receiver, lock, log, localWebhookUrl, tunnel, triage, alertCenter);
       triage.start();
       alertCenter.start();
+      engine.backups.start();
       if (!config.secret) {
         log.warn('no webhook secret configured: unsigned events are accepted from anyone who can reach the webhook URL');
       }
@@ -226,6 +246,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Stops taking requests, lets in-flight ones finish and commit, then closes the archive. */
   async stop(): Promise<void> {
     // The background work first: it writes to the archive, which closes last.
+    await this.backups.stop().catch((error: unknown) => this.log.warn(`finishing a backup: ${String(error)}`));
     await this.triage.stop().catch((error: unknown) => this.log.warn(`stopping the triage pass: ${String(error)}`));
     this.alertCenter.stop();
     await this.tunnel?.stop().catch((error: unknown) => this.log.warn(`closing the tunnel: ${String(error)}`));

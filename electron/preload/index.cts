@@ -11,6 +11,7 @@ const METHODS = [
   'getDelivery', 'reverifyQuarantine', 'revealSecret', 'sendTestEvent', 'loadDemoData', 'getSettings', 'updateSettings',
   'inbox', 'getFollowUp', 'setFollowUp', 'addNote', 'editNote', 'deleteNote', 'listTags', 'saveTag', 'deleteTag', 'tagSession',
   'listRules', 'saveRule', 'deleteRule', 'previewRule', 'getCallerSettings', 'saveCallerSettings', 'getCaller', 'listAlerts',
+  'listBackups', 'backupNow',
 ];
 
 const bridge = {

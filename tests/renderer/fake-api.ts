@@ -128,6 +128,8 @@ export function fakeApi(overrides: Partial<ArchiveApi> = {}): ArchiveApi & { emi
     saveCallerSettings: notImplemented('saveCallerSettings'),
     getCaller: notImplemented('getCaller'),
     listAlerts: () => Promise.resolve({ alerts: [] }),
+    listBackups: () => Promise.resolve({ folder: '/data/backups', backups: [] }),
+    backupNow: notImplemented('backupNow'),
     subscribe: (listener: (change: ArchiveChange) => void) => {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -138,6 +138,11 @@ export interface StoreReads {
   periodSummary(options: { from: number; to: number; now: number }): Promise<PeriodSummary>;
   /** Sessions per local weekday and hour since `since` (utcOffsetMinutes: the local offset to use). */
   activityProfile(options: { since: number; utcOffsetMinutes: number }): Promise<ActivityProfile>;
+  /**
+   * Writes a consistent copy of the archive to `file` (replacing it) from one snapshot, on the
+   * reader's connection: webhooks keep being acknowledged while it runs. Verify it before trusting it.
+   */
+  backupTo(file: string): Promise<{ bytes: number; ms: number }>;
 }
 
 export const WRITE_OPERATIONS = [
@@ -185,6 +190,7 @@ export const READ_OPERATIONS = [
   'getCaller',
   'periodSummary',
   'activityProfile',
+  'backupTo',
 ] as const satisfies ReadonlyArray<keyof StoreReads>;
 
 export interface StoreEvents {

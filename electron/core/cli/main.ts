@@ -1,9 +1,9 @@
 /**
- * The `callaider-archive` command line: serve, start, show-secret, export, import, reverify, demo, send-test.
+ * The `callaider-archive` command line: serve, start, show-secret, export, import, reverify, demo, backup, verify, restore, send-test.
  * Errors people can fix (a taken port, a locked archive, a bad option) print one line and exit 1.
  */
 import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { EXPORT_FORMATS, type ExportFormat } from '../../../shared/export-format.js';
@@ -35,6 +35,7 @@ import type { sendTest as sendTestType } from '../send-test.js';
 import { TunnelError } from '../tunnel/tunnel.js';
 import type { headlessSettings as headlessSettingsType, savedWebhookSecret as savedWebhookSecretType } from './headless-settings.js';
 import type { serve as serveType } from './serve.js';
+import type { backupCommand as backupCommandType, restoreCommand as restoreCommandType, verifyCommand as verifyCommandType } from './backup-commands.js';
 
 // Each command loads what it needs when it runs: `serve` starts at login on a laptop, and every
 // module loaded before its archive opens is start-up time.
@@ -45,6 +46,10 @@ const reverifyQuarantine: typeof reverifyQuarantineType = async (...args) => (aw
 const sendTest: typeof sendTestType = async (...args) => (await import('../send-test.js')).sendTest(...args);
 const headlessSettings: typeof headlessSettingsType = async (...args) => (await import('./headless-settings.js')).headlessSettings(...args);
 const savedWebhookSecret: typeof savedWebhookSecretType = async (...args) => (await import('./headless-settings.js')).savedWebhookSecret(...args);
+
+const backupCommand: typeof backupCommandType = async (...args) => (await import('./backup-commands.js')).backupCommand(...args);
+const verifyCommand = async (...args: Parameters<typeof verifyCommandType>) => (await import('./backup-commands.js')).verifyCommand(...args);
+const restoreCommand = async (...args: Parameters<typeof restoreCommandType>) => (await import('./backup-commands.js')).restoreCommand(...args);
 
 const SECRET_ENV = 'CALLAIDER_WEBHOOK_SECRET';
 
@@ -277,6 +282,33 @@ export function buildProgram(): Command {
         await archive.close();
       }
     });
+
+  program
+    .command('backup')
+    .description('write a verified copy of the archive (works while an engine runs) and print its file')
+    .addOption(dataDirOption())
+    .option('--to <dir>', 'backups folder (default: backups/ in the data folder)')
+    .action(async (flags: { dataDir?: string; to?: string }) => {
+      const dataDir = resolveDataDir(flags.dataDir);
+      await backupCommand(dataDir, resolve(flags.to ?? join(dataDir, 'backups')));
+    });
+
+  program
+    .command('verify')
+    .description('check a backup file, or the archive itself: integrity, schema and counts (exit 1 on a problem)')
+    .argument('[file]', 'a backup file (default: the archive in the data folder)')
+    .addOption(dataDirOption())
+    .action(async (file: string | undefined, flags: { dataDir?: string }) => {
+      if (file && flags.dataDir) throw new ConfigError('give either a FILE or --data-dir, not both');
+      await verifyCommand(file ? resolve(file) : existingArchivePath(resolveDataDir(flags.dataDir)));
+    });
+
+  program
+    .command('restore')
+    .description('replace the archive with a backup (checked first; the replaced archive is kept aside); stop the engine first')
+    .argument('<file>', 'the backup file')
+    .addOption(dataDirOption())
+    .action(async (file: string, flags: { dataDir?: string }) => restoreCommand(file, resolveDataDir(flags.dataDir)));
 
   program
     .command('send-test')

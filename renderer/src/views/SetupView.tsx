@@ -6,6 +6,7 @@ import { formatCount, localDateTime, utcTitle } from '../format';
 import { CallerSettingsCard } from './rules/CallerSettingsCard';
 import { RulesCard } from './rules/RulesCard';
 import { SettingsCard } from './SettingsCard';
+import { BackupsCard } from './BackupsCard';
 
 export function SetupView({ status, onChanged }: { status: ArchiveStatus; onChanged: () => void }) {
   const api = getApi();
@@ -130,6 +131,8 @@ export function SetupView({ status, onChanged }: { status: ArchiveStatus; onChan
       </section>
 
       <SettingsCard onSaved={onChanged} />
+
+      <BackupsCard onChanged={onChanged} />
 
       <RulesCard triage={status.triage} />
 

@@ -9,10 +9,11 @@ import { inbox } from './reads/inbox.js';
 import { activityProfile, periodSummary } from './reads/insights.js';
 import { previewRule } from './reads/rule-preview.js';
 import { getFacets, getMessages, getSession, listSessions } from './reads/sessions.js';
+import { backupTo } from './backup.js';
 import { counts, recentOutages, storedEvents } from './reads/status.js';
 
-/** StoreReads, answering synchronously on the connection's own thread. */
-export type SyncReads = { [K in keyof StoreReads]: (...args: Parameters<StoreReads[K]>) => Awaited<ReturnType<StoreReads[K]>> };
+/** StoreReads, answering synchronously on the connection's own thread (a backup copies in steps: a promise). */
+export type SyncReads = { [K in Exclude<keyof StoreReads, 'backupTo'>]: (...args: Parameters<StoreReads[K]>) => Awaited<ReturnType<StoreReads[K]>> } & Pick<StoreReads, 'backupTo'>;
 
 export function sqliteReads(db: ReadableDB): SyncReads {
   return {
@@ -38,5 +39,6 @@ export function sqliteReads(db: ReadableDB): SyncReads {
     getCaller: (key, options) => getCaller(db, key, options),
     periodSummary: (options) => periodSummary(db, options),
     activityProfile: (options) => activityProfile(db, options),
+    backupTo: (file) => backupTo(db, file),
   };
 }

@@ -11,6 +11,9 @@ import { READ_OPERATIONS, WRITE_OPERATIONS, type ArchiveStore, type StoreEvents,
 import { DEFAULT_LIMITS, type ArchiveLimits, type IngestInput, type ProjectedEvent } from '../types.js';
 import { closeWritable, openDatabase, openReader, type WritableDB } from './database.js';
 import { sqliteReads } from './read-ops.js';
+import { checkArchiveFile, replaceArchiveFile, schemaVersionOf, type ArchiveCheck } from './backup.js';
+
+export type { ArchiveCheck };
 import { OpThread, onThisThread, remote, remoteJson, threadEntry, type OpCall, type Remote } from './threads/op-thread.js';
 import type { WriterThreadOptions } from './threads/thread-main.js';
 import { SqliteWriter } from './writes/writer.js';
@@ -191,6 +194,22 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
   readonly getCaller: StoreReads['getCaller'] = (...args) => this.reads.getCaller(...args);
   readonly periodSummary: StoreReads['periodSummary'] = (...args) => this.reads.periodSummary(...args);
   readonly activityProfile: StoreReads['activityProfile'] = (...args) => this.reads.activityProfile(...args);
+  readonly backupTo: StoreReads['backupTo'] = (...args) => this.reads.backupTo(...args);
+
+  /** Checks an archive file (a backup, or one about to be restored): integrity, schema, counts. */
+  static checkFile(file: string, options: { expectVersion?: number } = {}): ArchiveCheck {
+    return checkArchiveFile(file, options);
+  }
+
+  /** The schema version of the archive file at `file` (a backup's must equal its source's). */
+  static schemaVersionOf(file: string): number {
+    return schemaVersionOf(file);
+  }
+
+  /** Replaces the archive file at `target` with a copy of `backup`, keeping the old one aside. */
+  static replaceFile(target: string, backup: string, stamp: string): { replacedBy: string | null } {
+    return replaceArchiveFile(target, backup, stamp);
+  }
 
   /** Readers first (nothing more to read), then the writer commits what is pending and checkpoints. */
   async close(): Promise<void> {

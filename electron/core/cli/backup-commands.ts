@@ -1,0 +1,61 @@
+/** `backup`, `verify` and `restore`: loaded only when one of them runs. */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { EngineLock } from '../archive/engine-lock.js';
+import { SqliteStore } from '../archive/sqlite/sqlite-store.js';
+import { takeBackup } from '../backup/backups.js';
+import { stamp } from '../backup/naming.js';
+import { ConfigError } from '../config.js';
+import { archivePath } from '../paths.js';
+
+/** Backs up the archive in `dataDir` into `folder` (a read: works while an engine runs). Prints the file. */
+export async function backupCommand(dataDir: string, folder: string): Promise<void> {
+  const file = archivePath(dataDir);
+  if (!existsSync(file)) throw new ConfigError(`no archive in ${dataDir} yet (nothing has been received or imported there)`);
+  const store = await SqliteStore.open(file, { readonly: true });
+  try {
+    const record = await takeBackup({ store, archiveFile: file, folder });
+    if (!record.ok) throw new ConfigError(`the backup failed and was not kept: ${record.error}`);
+    process.stdout.write(`${join(folder, record.file)}\n`);
+    process.stderr.write(`backed up ${record.counts?.sessions ?? 0} sessions (${record.counts?.events ?? 0} events, ${record.bytes} bytes) in ${record.ms} ms; verified\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Checks a backup file (or the live archive): OK with counts, or the problems and exit 1. */
+export function verifyCommand(file: string): void {
+  if (!existsSync(file)) throw new ConfigError(`${file} does not exist`);
+  const check = SqliteStore.checkFile(file);
+  if (check.ok) {
+    const counts = check.counts!;
+    process.stdout.write(`OK ${file}: schema ${check.schemaVersion}, ${counts.sessions} sessions, ${counts.events} events, ${counts.messages} messages\n`);
+    return;
+  }
+  process.stdout.write(`FAILED ${file}:\n${check.problems.map((problem) => `  ${problem}\n`).join('')}`);
+  process.exitCode = 1;
+}
+
+/**
+ * Restores `backup` as the archive in `dataDir`: refused while an engine holds it, refused for a
+ * backup that fails verification; the current archive is kept aside, never deleted.
+ */
+export function restoreCommand(backup: string, dataDir: string): void {
+  const source = resolve(backup);
+  if (!existsSync(source)) throw new ConfigError(`${source} does not exist`);
+  mkdirSync(dataDir, { recursive: true });
+  // Holding the engine lock for the whole restore: no engine can start on a half-replaced archive.
+  const lock = EngineLock.acquire(dataDir, { pid: process.pid, startedAt: new Date().toISOString() });
+  try {
+    const check = SqliteStore.checkFile(source);
+    if (!check.ok) {
+      throw new ConfigError(`refusing to restore ${source}: it failed verification (${check.problems.join('; ')}); the current archive was not touched`);
+    }
+    const { replacedBy } = SqliteStore.replaceFile(archivePath(dataDir), source, stamp(new Date()));
+    const counts = check.counts!;
+    process.stdout.write(`restored ${source} into ${archivePath(dataDir)} (${counts.sessions} sessions, ${counts.events} events)\n`);
+    process.stdout.write(replacedBy ? `the archive it replaced is kept at ${replacedBy}\n` : 'there was no archive there before\n');
+  } finally {
+    lock.release();
+  }
+}

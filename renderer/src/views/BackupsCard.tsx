@@ -1,0 +1,92 @@
+import { useEffect, useState } from 'react';
+import type { ArchiveResults, BackupRecord } from '../../../shared/api';
+import { getApi } from '../api/client';
+import { formatBytes, localDateTime, utcTitle } from '../format';
+
+/** Setup's Backups card: the last good backup, where they go, Back up now, and how to restore. */
+export function BackupsCard({ onChanged }: { onChanged: () => void }) {
+  const api = getApi();
+  const [list, setList] = useState<ArchiveResults['listBackups'] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [running, setRunning] = useState(false);
+  const [result, setResult] = useState<BackupRecord | { ok: false; error: string } | null>(null);
+
+  const load = () =>
+    api.listBackups({}).then(
+      (r) => {
+        setList(r);
+        setError(null);
+      },
+      (e: Error) => setError(e.message),
+    );
+  useEffect(() => {
+    void load();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  const last = list?.backups.find((record) => record.ok && !record.removedAt) ?? null;
+  return (
+    <section className="card" aria-labelledby="backups-title">
+      <h2 id="backups-title">Backups</h2>
+      <p>A verified copy of the archive is taken every day while calls keep arriving. Point the folder at Dropbox, OneDrive or iCloud Drive and the copies leave this computer too.</p>
+      {error && <p className="notice error" role="alert">Could not read the backups: {error}</p>}
+      <dl className="facts">
+        <div className="fact">
+          <dt>Last good backup</dt>
+          <dd data-testid="last-backup">
+            {last ? (
+              <span title={utcTitle(last.at)}>
+                {localDateTime(last.at)}, {formatBytes(last.bytes)}
+              </span>
+            ) : list ? (
+              'none yet'
+            ) : (
+              '…'
+            )}
+          </dd>
+        </div>
+        <div className="fact">
+          <dt>Location</dt>
+          <dd>{list ? <code>{list.folder}</code> : '…'}</dd>
+        </div>
+      </dl>
+      <div className="actions">
+        <button
+          type="button"
+          className="button"
+          disabled={running}
+          onClick={() => {
+            setRunning(true);
+            setResult(null);
+            api.backupNow({}).then(
+              (record) => {
+                setResult(record);
+                setRunning(false);
+                void load();
+                onChanged();
+              },
+              (e: Error) => {
+                setResult({ ok: false, error: e.message });
+                setRunning(false);
+              },
+            );
+          }}
+        >
+          {running ? 'Backing up…' : 'Back up now'}
+        </button>
+        {result && (
+          <p className={result.ok ? 'notice ok' : 'notice error'} role="status" data-testid="backup-result">
+            {result.ok && 'file' in result
+              ? `Backed up and verified: ${result.file} (${formatBytes(result.bytes)}, ${result.counts?.sessions ?? 0} sessions).`
+              : `The backup failed and was not kept: ${result.error ?? 'unknown error'}`}
+          </p>
+        )}
+      </div>
+      <h3>To restore a backup</h3>
+      <p>
+        Quit the app (or stop <code>serve</code>), then run <code>callaider-archive restore FILE</code> with the backup file. It checks the backup first, keeps the
+        current archive beside it as <code>archive.sqlite.replaced-…</code> (never deleted), and puts the backup in its place. <code>callaider-archive verify FILE</code> checks a backup without touching anything.
+      </p>
+    </section>
+  );
+}
