@@ -33,6 +33,8 @@ describe('backups over the API', () => {
       expect((await deliver(engine.localWebhookUrl, started, { secret: SECRET })).status).toBe(200);
       expect((await deliver(engine.localWebhookUrl, ended, { secret: SECRET })).status).toBe(200);
     }
+    // Acknowledged means stored; the sessions are counted once indexed.
+    await engine.archive.settled();
     const first = (await http('backupNow')) as ArchiveResults['backupNow'];
     expect(first).toMatchObject({ ok: true, error: null, counts: { sessions: 3, events: 6 } });
     expect(first.bytes).toBeGreaterThan(0);
