@@ -15,6 +15,8 @@ describe('backup, verify and restore', () => {
     const port = await freePort();
     const serve = await startServe(['--data-dir', dataDir, '--port', String(port), '--secret', 's']);
     expect(runCli(['send-test', '--url', `http://127.0.0.1:${port}/webhook`, '--secret', 's', '--sessions', '5', '--seed', '7']).code).toBe(0);
+    // Acknowledged means stored; sessions are counted once indexed, a moment later.
+    for (let i = 0; i < 50 && !summaryOf(dataDir).includes('5 sessions'); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
 
     const folder = join(tempDir(), 'synced');
     const backup = runCli(['backup', '--data-dir', dataDir, '--to', folder]);
