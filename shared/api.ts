@@ -74,7 +74,8 @@ export const ARCHIVE_API = {
   getMessages: z
     .object({ sessionId, offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(20_000).default(20_000) })
     .strict(),
-  exportSession: z.object({ sessionId, format: z.enum(['md', 'json']) }).strict(),
+  /** mask: phone numbers and e-mail addresses masked (the window's "Hide contact details" is on). */
+  exportSession: z.object({ sessionId, format: z.enum(['md', 'json']), mask: z.boolean().optional() }).strict(),
   deleteSession: z.object({ sessionId }).strict(),
   listDeliveries: z
     .object({

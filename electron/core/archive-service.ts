@@ -298,8 +298,8 @@ export class ArchiveService {
         return session as JsonText<SessionDetail>;
       },
       getMessages: ({ sessionId, offset, limit }) => store().json.getMessages(sessionId, offset, limit),
-      exportSession: async ({ sessionId, format }) => {
-        const { items } = await store().exportSessions({ format, sessionId, limit: 1, pretty: true });
+      exportSession: async ({ sessionId, format, mask }) => {
+        const { items } = await store().exportSessions({ format, sessionId, limit: 1, pretty: true, mask });
         if (items.length === 0) throw new ApiError('not-found', `no session "${sessionId}" in the archive`);
         const base = `callaider-session-${sessionId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80)}`;
         return format === 'md'

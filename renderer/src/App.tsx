@@ -9,6 +9,7 @@ import { DeliveriesView } from './views/DeliveriesView';
 import { InboxView } from './views/InboxView';
 import { SessionsView } from './views/SessionsView';
 import { SetupView } from './views/SetupView';
+import { HideContactsToggle } from './contact-privacy';
 
 const TABS: Array<{ view: View; label: string }> = [
   { view: 'inbox', label: 'Inbox' },
@@ -97,6 +98,7 @@ export function App() {
             </a>
           ))}
         </nav>
+        <HideContactsToggle />
         <span className={`receiving${notRunning || tunnelDown ? ' down' : ''}`} title={status.localWebhookUrl}>
           {notRunning ? 'Not receiving' : tunnelDown ? 'Tunnel down' : 'Receiving'}
         </span>

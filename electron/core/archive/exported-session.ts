@@ -6,7 +6,7 @@ import type { ExportFormat, ExportedSession, SessionStatus } from '../../../shar
 import { renderCsvRows, renderMarkdown } from '../../../shared/export-render.js';
 import type { ExportedFollowUp } from '../../../shared/follow-up.js';
 import { stringifyJson } from '../../../shared/json.js';
-import { maskContacts } from '../redaction/contacts.js';
+import { maskContacts } from '../../../shared/contact-mask.js';
 
 interface RawEvent {
   assistantId?: number | string;

@@ -7,4 +7,4 @@ export { MASKED_CODE } from './security-codes.js';
 export { redactText, type RedactedText } from './text.js';
 export { redactPayload, type RedactionCount } from './payload.js';
 export { redactBody, redactQuarantined, type RedactedBody } from './body.js';
-export { maskContacts, maskContactsInText } from './contacts.js';
+export { maskContacts, maskContactsInText } from '../../../shared/contact-mask.js';

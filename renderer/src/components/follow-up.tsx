@@ -4,6 +4,7 @@ import type { FollowUpState, Priority, Tag } from '../../../shared/follow-up';
 import { callerHref, localDateTime, priorityLabel, returningText, snoozeChoices } from '../format';
 import { routeHref } from '../hooks';
 import { Badge, CopyButton } from './common';
+import { useContactPrivacy } from '../contact-privacy';
 
 /** A tag in its colour, always with its name (colour is never the only signal). */
 export function TagChip({ tag, onRemove }: { tag: Tag; onRemove?: () => void }) {
@@ -64,11 +65,14 @@ export function ReturningBadge({ caller }: { caller: { calls7d: number; calls30d
 
 /** Who called: a tel:/mailto: link, copy, the returning badge and (optionally) the caller page. */
 export function CallerLine({ caller, showPageLink = true }: { caller: { key: string; label: string; kind: 'phone' | 'email' | 'other'; calls7d: number; calls30d: number }; showPageLink?: boolean }) {
-  const href = callerHref(caller);
+  const privacy = useContactPrivacy();
+  // Hidden contact details: a masked label, and no tel:/mailto: link that would show the number on hover.
+  const href = privacy.hidden ? null : callerHref(caller);
+  const label = privacy.text(caller.label);
   return (
     <div className="caller-line">
-      <span className="caller-label">{href ? <a href={href}>{caller.label}</a> : caller.label}</span>
-      <CopyButton value={caller.label} label={`Copy ${caller.label}`} />
+      <span className="caller-label">{href ? <a href={href}>{label}</a> : label}</span>
+      <CopyButton value={label} label={`Copy ${label}`} />
       {(caller.calls7d > 1 || caller.calls30d > 1) && (
         <Badge tone="info" title={`${caller.calls7d} in the last 7 days, ${caller.calls30d} in the last 30 days (this one included)`}>
           returning caller · {caller.calls7d} in 7 days · {caller.calls30d} in 30 days

@@ -7,6 +7,7 @@ import type { Alert } from '../../../shared/follow-up';
 import { getApi } from '../api/client';
 import { localDateTime, utcTitle } from '../format';
 import { useArchiveChanges, useStoredState } from '../hooks';
+import { useContactPrivacy } from '../contact-privacy';
 
 const SHOWN_KINDS = new Set<Alert['kind']>(['summary', 'refusals', 'quiet']);
 /** Older alerts are history, not news. */
@@ -16,6 +17,7 @@ const KEEP_DISMISSED = 200;
 
 export function AlertsStrip() {
   const api = getApi();
+  const privacy = useContactPrivacy();
   const [alerts, setAlerts] = useState<Alert[]>([]);
   const [dismissed, setDismissed] = useStoredState<string[]>(DISMISSED_KEY, []);
 
@@ -41,7 +43,7 @@ export function AlertsStrip() {
         <li key={alert.id} className={`alert-item alert-${alert.kind}`}>
           <div className="alert-text">
             <strong>{alert.title}</strong>
-            <span>{alert.body}</span>
+            <span>{privacy.text(alert.body)}</span>
           </div>
           <time className="muted" title={utcTitle(alert.at)}>
             {localDateTime(alert.at)}

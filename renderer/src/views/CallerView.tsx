@@ -11,6 +11,7 @@ import { callerHref, formatAge, formatCount, localDateTime, reasonSummary, utcTi
 import { useArchiveChanges, useThrottled } from '../hooks';
 import { SessionDetailPane } from './SessionDetail';
 import { SessionList } from './SessionList';
+import { useContactPrivacy } from '../contact-privacy';
 
 interface Props {
   callerKey: string;
@@ -21,6 +22,7 @@ const PAGE = 100;
 
 export function CallerView({ callerKey, onShowInSessions }: Props) {
   const api = getApi();
+  const privacy = useContactPrivacy();
   const [page, setPage] = useState<CallerPage | null>(null);
   const [sessions, setSessions] = useState<SessionSummary[]>([]);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
@@ -78,8 +80,9 @@ export function CallerView({ callerKey, onShowInSessions }: Props) {
   if (error && !page) return <ErrorState title="Could not open this caller" message={error} onRetry={() => load()} />;
   if (!page) return <Loading label="Opening the caller…" />;
 
-  const { caller } = page;
-  const href = callerHref(caller);
+  // While contact details are hidden the caller is named by a masked label, and no tel:/mailto: link gives the number away.
+  const caller = { ...page.caller, label: privacy.text(page.caller.label) };
+  const href = privacy.hidden ? null : callerHref(caller);
   const notes = [...page.notes].sort((a, b) => b.createdAt - a.createdAt);
   return (
     <div className="sessions-view caller-view">
@@ -89,7 +92,7 @@ export function CallerView({ callerKey, onShowInSessions }: Props) {
             <h2>{href ? <a href={href}>{caller.label}</a> : caller.label}</h2>
             <CopyButton value={caller.label} label={`Copy ${caller.label}`} />
             <ReturningBadge caller={caller} />
-            <button type="button" className="button small" onClick={() => onShowInSessions(caller.key, caller.label)}>
+            <button type="button" className="button small" onClick={() => onShowInSessions(caller.key, page.caller.label)}>
               Show in Sessions
             </button>
           </header>
@@ -147,7 +150,7 @@ export function CallerView({ callerKey, onShowInSessions }: Props) {
                       Open the call
                     </button>
                   </div>
-                  <p className="note-text">{note.text}</p>
+                  <p className="note-text">{privacy.text(note.text)}</p>
                 </li>
               ))}
             </ol>

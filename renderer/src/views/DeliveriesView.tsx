@@ -4,6 +4,7 @@ import { getApi } from '../api/client';
 import { Badge, EmptyState, ErrorState, Loading } from '../components/common';
 import { formatBytes, localDateTime, utcTitle } from '../format';
 import { useArchiveChanges, useThrottled } from '../hooks';
+import { useContactPrivacy } from '../contact-privacy';
 
 const OUTCOME_TONE: Record<DeliverySummary['outcome'], 'ok' | 'muted' | 'info' | 'error' | 'warn'> = {
   stored: 'ok',
@@ -126,6 +127,7 @@ export function DeliveriesView({ openId, onOpen, onOpenSession }: Props) {
 }
 
 function DeliveryDetailPane({ id, onOpenSession, onChanged }: { id: number; onOpenSession: (sessionId: string) => void; onChanged: () => void }) {
+  const privacy = useContactPrivacy();
   const api = getApi();
   const [detail, setDetail] = useState<DeliveryDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -222,7 +224,7 @@ function DeliveryDetailPane({ id, onOpenSession, onChanged }: { id: number; onOp
       )}
       <h3>Body</h3>
       {detail.bodyNote && <p className="muted">{detail.bodyNote}</p>}
-      {detail.body !== null && <pre className="json raw-body">{prettyBody(detail.body)}{detail.bodyTruncated ? '\n… (truncated)' : ''}</pre>}
+      {detail.body !== null && <pre className="json raw-body">{prettyBody(privacy.jsonText(detail.body) ?? '')}{detail.bodyTruncated ? '\n… (truncated)' : ''}</pre>}
     </article>
   );
 }

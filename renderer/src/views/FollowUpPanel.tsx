@@ -10,6 +10,7 @@ import { Badge } from '../components/common';
 import { CallerLine, SnoozeMenu, TagChip } from '../components/follow-up';
 import { localDateTime, utcTitle } from '../format';
 import { useArchiveChanges } from '../hooks';
+import { useContactPrivacy } from '../contact-privacy';
 
 interface Props {
   sessionId: string;
@@ -22,6 +23,7 @@ type Message = { tone: 'error' | 'ok'; text: string } | null;
 
 export function FollowUpPanel({ sessionId, caller, focusNoteSignal = 0 }: Props) {
   const api = getApi();
+  const privacy = useContactPrivacy();
   const [view, setView] = useState<FollowUpView | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [message, setMessage] = useState<Message>(null);
@@ -141,7 +143,7 @@ export function FollowUpPanel({ sessionId, caller, focusNoteSignal = 0 }: Props)
         <ul className="reasons" aria-label="Why it needs a follow-up">
           {view.reasons.map((reason, i) => (
             <li key={`${reason.ruleId}-${i}`}>
-              {reason.text}
+              {privacy.text(reason.text)}
               {reason.priority === 'high' && (
                 <>
                   {' '}
@@ -311,6 +313,7 @@ function Notes({ view, busy, edit, noteRef }: { view: FollowUpView; busy: boolea
 
 function NoteItem({ note, busy, edit }: { note: Note; busy: boolean; edit: Edit }) {
   const api = getApi();
+  const privacy = useContactPrivacy();
   const [editing, setEditing] = useState(false);
   const [text, setText] = useState(note.text);
   return (
@@ -356,7 +359,7 @@ function NoteItem({ note, busy, edit }: { note: Note; busy: boolean; edit: Edit 
           </button>
         </form>
       ) : (
-        <p className="note-text">{note.text}</p>
+        <p className="note-text">{privacy.text(note.text)}</p>
       )}
     </li>
   );

@@ -3,6 +3,7 @@ import { Badge } from '../components/common';
 import { PriorityMarker, ReturningBadge, TagChips } from '../components/follow-up';
 import { VirtualListbox } from '../components/VirtualListbox';
 import { formatAge, localDateTime, reasonSummary } from '../format';
+import { useContactPrivacy } from '../contact-privacy';
 
 /** What a key does to the active item; the view decides how (it owns the API calls). */
 export type InboxAction = 'open' | 'done' | 'snooze' | 'note';
@@ -54,12 +55,13 @@ export function InboxList({ items, hasMore, loadingMore, onLoadMore, activeIndex
 
 function InboxRow({ id, item, now, active, open, onClick }: { id: string; item: InboxItem; now: number; active: boolean; open: boolean; onClick: () => void }) {
   const snoozed = item.snoozedUntil !== null && item.snoozedUntil > now;
+  const privacy = useContactPrivacy();
   return (
     <div id={id} role="option" aria-selected={open} className={`session-row inbox-row${active ? ' active' : ''}${open ? ' open' : ''}`} onClick={onClick}>
       <div className="row-top">
         {item.state === 'done' ? <Badge tone="ok">Done</Badge> : <PriorityMarker priority={item.priority} />}
-        <span className="row-reason inbox-reason" title={item.reasons.map((r) => r.text).join('\n')}>
-          {reasonSummary(item.reasons)}
+        <span className="row-reason inbox-reason" title={privacy.text(item.reasons.map((r) => r.text).join('\n'))}>
+          {privacy.text(reasonSummary(item.reasons))}
         </span>
         <span className="row-badges">
           {snoozed && <span className="muted" title={localDateTime(item.snoozedUntil)}>until {localDateTime(item.snoozedUntil)}</span>}
@@ -72,7 +74,7 @@ function InboxRow({ id, item, now, active, open, onClick }: { id: string; item: 
       <div className="row-line">
         {item.caller ? (
           <span className="row-caller">
-            <span className="caller-label">{item.caller.label}</span>
+            <span className="caller-label">{privacy.text(item.caller.label)}</span>
             <ReturningBadge caller={item.caller} />
           </span>
         ) : (
@@ -81,7 +83,7 @@ function InboxRow({ id, item, now, active, open, onClick }: { id: string; item: 
         <span className={`mode mode-${item.mode ?? 'unknown'}`}>{item.mode ?? 'unknown'}</span>
         <TagChips tags={item.tags} max={3} />
       </div>
-      <div className="row-line row-words">{item.firstUserLine ?? <span className="muted">No words from the caller</span>}</div>
+      <div className="row-line row-words">{item.firstUserLine !== null ? privacy.text(item.firstUserLine) : <span className="muted">No words from the caller</span>}</div>
     </div>
   );
 }

@@ -14,6 +14,7 @@ import { usePagedList } from '../paged-list';
 import { AlertsStrip } from './AlertsStrip';
 import { InboxList, type InboxAction } from './InboxList';
 import { SessionDetailPane } from './SessionDetail';
+import { useContactPrivacy } from '../contact-privacy';
 
 type InboxViewName = 'open' | 'snoozed' | 'done';
 
@@ -27,6 +28,7 @@ const PAGE = 200;
 
 export function InboxView({ status, openId, onOpen }: Props) {
   const api = getApi();
+  const privacy = useContactPrivacy();
   const [view, setView] = useState<InboxViewName>('open');
   const [activeIndex, setActiveIndex] = useState(0);
   const [snoozeIndex, setSnoozeIndex] = useState<number | null>(null);
@@ -141,7 +143,7 @@ export function InboxView({ status, openId, onOpen }: Props) {
         )}
         {snoozing && (
           <div className="snooze-bar">
-            <span className="muted">Snooze {snoozing.caller?.label ?? snoozing.firstUserLine ?? 'this item'} until</span>
+            <span className="muted">Snooze {privacy.text(snoozing.caller?.label ?? snoozing.firstUserLine ?? 'this item')} until</span>
             <SnoozeMenu
               onPick={snooze}
               onClose={() => {

@@ -9,6 +9,7 @@ import { Badge, ConfirmDialog, CopyButton, downloadText, ErrorState, Loading, Pa
 import { formatDuration, formatOffset, humanReason, localDateTime, prettyJson, utcTitle } from '../format';
 import { useArchiveChanges } from '../hooks';
 import { FollowUpPanel } from './FollowUpPanel';
+import { useContactPrivacy } from '../contact-privacy';
 
 interface Props {
   sessionId: string;
@@ -21,6 +22,7 @@ interface Props {
 
 export function SessionDetailPane({ sessionId, query, onClose, onDeleted, focusNoteSignal }: Props) {
   const api = getApi();
+  const privacy = useContactPrivacy();
   const [session, setSession] = useState<SessionDetail | null>(null);
   const [messages, setMessages] = useState<MessageView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -53,7 +55,7 @@ export function SessionDetailPane({ sessionId, query, onClose, onDeleted, focusN
   if (!session || !messages) return <Loading label="Opening the session…" />;
 
   const exportAs = (format: 'md' | 'json') =>
-    api.exportSession({ sessionId, format }).then(
+    api.exportSession({ sessionId, format, ...(privacy.hidden ? { mask: true } : {}) }).then(
       (file) => {
         downloadText(file.filename, file.mimeType, file.content);
         setNotice(`Saved ${file.filename}`);
@@ -115,7 +117,7 @@ export function SessionDetailPane({ sessionId, query, onClose, onDeleted, focusN
               .filter(([key]) => key !== 'sessionMode')
               .map(([key, value]) => (
                 <Fact key={key} label={key}>
-                  <span className="metadata-value">{typeof value === 'string' ? value : stringifyJson(value)}</span>
+                  <span className="metadata-value">{typeof value === 'string' ? privacy.text(value) : stringifyJson(privacy.json(value))}</span>
                 </Fact>
               ))}
         </dl>
@@ -190,6 +192,7 @@ function Transcript({ messages, startMs, query }: { messages: MessageView[]; sta
 const ROLE_NAMES: Record<string, string> = { user: 'Caller', assistant: 'Assistant', system: 'System', tool: 'Tool' };
 
 function Message({ message, startMs, matcher }: { message: MessageView; startMs: number | null; matcher: RegExp | null }) {
+  const privacy = useContactPrivacy();
   const failed = Boolean(message.toolCall?.error);
   return (
     <div className={`message role-${message.role}${failed ? ' failed' : ''}`}>
@@ -201,24 +204,24 @@ function Message({ message, startMs, matcher }: { message: MessageView; startMs:
           </time>
         )}
       </div>
-      {message.content && <div className="message-content">{mark(message.content, matcher)}</div>}
+      {message.content && <div className="message-content">{mark(privacy.text(message.content), matcher)}</div>}
       {message.toolCall && (
         <details className={`tool-call${failed ? ' failed' : ''}`} open={failed}>
           <summary>
             <span className="tool-name">{message.toolCall.name ?? 'unnamed tool'}</span>
             {failed ? <Badge tone="error">failed</Badge> : <Badge tone="ok">ok</Badge>}
           </summary>
-          {failed && <p className="tool-error" role="note">{message.toolCall.error}</p>}
+          {failed && <p className="tool-error" role="note">{privacy.text(message.toolCall.error ?? '')}</p>}
           {message.toolCall.arguments !== null && (
             <>
               <h4>Arguments</h4>
-              <pre className="json">{prettyJson(message.toolCall.arguments)}</pre>
+              <pre className="json">{prettyJson(privacy.jsonText(message.toolCall.arguments))}</pre>
             </>
           )}
           {message.toolCall.result !== null && (
             <>
               <h4>Result</h4>
-              <pre className="json">{prettyJson(message.toolCall.result)}</pre>
+              <pre className="json">{prettyJson(privacy.jsonText(message.toolCall.result))}</pre>
             </>
           )}
         </details>

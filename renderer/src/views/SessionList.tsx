@@ -3,6 +3,7 @@ import { Badge, Highlighted, PaperclipIcon } from '../components/common';
 import { FollowUpBadge, ReturningBadge, TagChips } from '../components/follow-up';
 import { VirtualListbox } from '../components/VirtualListbox';
 import { formatDuration, humanReason, listTime, utcTitle } from '../format';
+import { useContactPrivacy } from '../contact-privacy';
 
 interface Props {
   items: SessionSummary[];
@@ -45,7 +46,8 @@ export function SessionList({ items, hasMore, loadingMore, onLoadMore, activeInd
 }
 
 function SessionRow({ id, session, showCaller, active, open, onClick }: { id: string; session: SessionSummary; showCaller: boolean; active: boolean; open: boolean; onClick: () => void }) {
-  const line = session.snippet ? <Highlighted text={session.snippet} /> : (session.firstUserLine ?? <span className="muted">No words from the caller</span>);
+  const privacy = useContactPrivacy();
+  const line = session.snippet ? <Highlighted text={privacy.text(session.snippet)} /> : session.firstUserLine !== null ? privacy.text(session.firstUserLine) : <span className="muted">No words from the caller</span>;
   return (
     <div id={id} role="option" aria-selected={open} className={`session-row${active ? ' active' : ''}${open ? ' open' : ''}`} onClick={onClick}>
       <div className="row-top">
@@ -67,7 +69,7 @@ function SessionRow({ id, session, showCaller, active, open, onClick }: { id: st
       <div className="row-line">
         {showCaller && session.caller && (
           <span className="row-caller">
-            <span className="caller-label">{session.caller.label}</span>
+            <span className="caller-label">{privacy.text(session.caller.label)}</span>
             <ReturningBadge caller={session.caller} />
           </span>
         )}

@@ -9,6 +9,7 @@ import { usePagedList } from '../paged-list';
 import { FilterBar } from './FilterBar';
 import { SessionDetailPane } from './SessionDetail';
 import { SessionList } from './SessionList';
+import { useContactPrivacy } from '../contact-privacy';
 
 interface Props {
   status: ArchiveStatus;
@@ -26,6 +27,7 @@ const PAGE = 100;
 
 export function SessionsView({ status, openId, onOpen, onGoToSetup, filters, onFiltersChange: setFilters, callerLabel }: Props) {
   const api = getApi();
+  const privacy = useContactPrivacy();
   const [query, setQuery] = useState('');
   const [tags, setTags] = useState<TagWithCount[]>([]);
   const [showFilters, setShowFilters] = useState(false);
@@ -113,7 +115,7 @@ export function SessionsView({ status, openId, onOpen, onGoToSetup, filters, onF
         {filters.callerKey && (
           <div className="chip-row">
             <span className="filter-chip">
-              Caller: {callerLabel ?? filters.callerKey.replace(/^(tel|mailto|id):/, '')}
+              Caller: {privacy.text(callerLabel ?? filters.callerKey.replace(/^(tel|mailto|id):/, ''))}
               <button
                 type="button"
                 className="tag-remove"

@@ -1,10 +1,11 @@
 /**
- * `export --mask`: phone numbers and e-mail addresses made unreadable in an export that leaves the
- * practice (sent to a vendor, attached to a support ticket). A phone number keeps its last two
- * digits and its shape ("+• •••-•••-••34"), an address its first letter and its domain
- * ("j•••@example.com"): enough to tell two callers apart, not enough to call or write to them.
- * Pure, and applied to the exported session's strings (not to the rendered text, whose JSON numbers
- * and timestamps must stay numbers).
+ * Phone numbers and e-mail addresses made unreadable: in an export that leaves the practice
+ * (`export --mask`: sent to a vendor, attached to a support ticket) and on screen (the window's
+ * "Hide contact details", for a front desk where callers and screen-shares can see the screen).
+ * A phone number keeps its last two digits and its shape ("+• •••-•••-••34"), an address its first
+ * letter and its domain ("j•••@example.com"): enough to tell two callers apart, not enough to call
+ * or write to them. Pure, and applied to strings (not to rendered JSON, whose numbers and
+ * timestamps must stay numbers).
  */
 
 const EMAIL = /(?<![\p{L}\p{N}._%+-])([\p{L}\p{N}])[\p{L}\p{N}._%+-]*@((?:[\p{L}\p{N}-]+\.)+\p{L}{2,})/gu;
