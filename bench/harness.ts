@@ -201,8 +201,9 @@ export function forkClient(role: 'load' | 'window', maxSeconds: number): Watched
 }
 
 /** bench/store-server.ts on `dataDir` (the engine and the window's HTTP API, random loopback ports); it reports 'ready' over IPC. */
-export function forkServer(options: { dataDir: string; secret: string; uiToken: string; maxSeconds: number }): Watched {
+export function forkServer(options: { dataDir: string; secret: string; uiToken: string; maxSeconds: number; backupSchedule?: 'default' | 'off' }): Watched {
   const args = ['--data-dir', options.dataDir, '--port', '0', '--ui-port', '0', '--secret', options.secret, '--ui-token', options.uiToken, '--max-seconds', String(options.maxSeconds)];
+  if (options.backupSchedule === 'off') args.push('--no-backup-schedule');
   const child = fork(SERVER_SCRIPT, args, { cwd: ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   return watch(child, 'store-server');
 }

@@ -13,7 +13,7 @@
  * - IPC (when forked): {type:'loop'} answers with the event-loop statistics since the last such message
  *   and resets them; {type:'stop'} (or SIGTERM/SIGINT, or the parent going away) stops cleanly and exits.
  *
- *   node --import tsx bench/store-server.ts --data-dir D --port P --ui-port Q --secret S --ui-token T [--max-seconds N]
+ *   node --import tsx bench/store-server.ts --data-dir D --port P --ui-port Q --secret S --ui-token T [--max-seconds N] [--no-backup-schedule]
  */
 import { PerformanceObserver, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -68,6 +68,8 @@ async function main(): Promise<void> {
       secret: { type: 'string' },
       'ui-token': { type: 'string' },
       'max-seconds': { type: 'string', default: '1800' },
+      /** Backups only when asked (bench/backup.ts times them through the API). */
+      'no-backup-schedule': { type: 'boolean', default: false },
     },
   });
   const dataDir = values['data-dir'];
@@ -92,7 +94,7 @@ async function main(): Promise<void> {
   }).observe({ entryTypes: ['gc'] });
 
   const log = consoleLogger();
-  const engine = await Engine.start(defaultConfig({ dataDir, host: '127.0.0.1', port: Number(values.port), secret: values.secret }), { log });
+  const engine = await Engine.start(defaultConfig({ dataDir, host: '127.0.0.1', port: Number(values.port), secret: values.secret, ...(values['no-backup-schedule'] ? { schedule: 'off' as const } : {}) }), { log });
   marker('engine-started', markers);
   let ui: UiServer;
   try {

@@ -91,7 +91,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       schedule: config.schedule ?? DEFAULT_SCHEDULE,
       history: () => listBackups(folder),
       run: async () => {
-        const record = await takeBackup({ store: archive, archiveFile: archivePath(config.dataDir), folder, keep: config.backupKeep });
+        const record = await takeBackup({ store: archive, folder, keep: config.backupKeep });
         if (record.ok) log.info(`backup written: ${join(folder, record.file)} (${record.bytes} bytes, ${record.ms} ms)`);
         else log.warn(`backup failed: ${record.error}`);
         return record;

@@ -35,6 +35,7 @@ import type {
 } from '../../../shared/api.js';
 import type {
   AddNoteInput,
+  BackupWritten,
   ArchiveCounts,
   CallerOptions,
   EditNoteInput,
@@ -139,10 +140,11 @@ export interface StoreReads {
   /** Sessions per local weekday and hour since `since` (utcOffsetMinutes: the local offset to use). */
   activityProfile(options: { since: number; utcOffsetMinutes: number }): Promise<ActivityProfile>;
   /**
-   * Writes a consistent copy of the archive to `file` (replacing it) from one snapshot, on the
-   * reader's connection: webhooks keep being acknowledged while it runs. Verify it before trusting it.
+   * Writes a consistent copy of the archive to `file` (replacing it) from one snapshot, then checks
+   * the copy (integrity, the source's schema, counts), all off the caller's thread: webhooks keep
+   * being acknowledged and the window keeps reading while it runs. Trust it only when check.ok.
    */
-  backupTo(file: string): Promise<{ bytes: number; ms: number }>;
+  backupTo(file: string): Promise<BackupWritten>;
 }
 
 export const WRITE_OPERATIONS = [

@@ -224,3 +224,21 @@ export interface GroupCommitStats {
   jobs: number;
   largestBatch: number;
 }
+
+export interface ArchiveCheck {
+  ok: boolean;
+  /** What is wrong, one line each (empty when ok). */
+  problems: string[];
+  schemaVersion: number | null;
+  counts: { sessions: number; events: number; messages: number } | null;
+}
+
+/** A backup written by the store, and what checking it found (trust it only when check.ok). */
+export interface BackupWritten {
+  bytes: number;
+  /** The copy. */
+  ms: number;
+  /** The check after it (integrity, schema, counts). */
+  verifyMs: number;
+  check: ArchiveCheck;
+}

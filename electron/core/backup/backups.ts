@@ -6,7 +6,6 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BackupRecord } from '../../../shared/api.js';
-import { SqliteStore } from '../archive/sqlite/sqlite-store.js';
 import type { ArchiveStore } from '../archive/store.js';
 import { lastGood, readManifest, writeManifest } from './manifest.js';
 import { backupFileName, isBackupFileName, PARTIAL_SUFFIX } from './naming.js';
@@ -20,8 +19,6 @@ export function defaultBackupsFolder(dataDir: string): string {
 
 export interface BackupOptions {
   store: ArchiveStore;
-  /** The live archive file: the copy's schema must equal its own. */
-  archiveFile: string;
   folder: string;
   keep?: KeepPolicy | undefined;
   now?: () => number;
@@ -39,11 +36,11 @@ export async function takeBackup(options: BackupOptions): Promise<BackupRecord> 
   const partial = target + PARTIAL_SUFFIX;
   let record: BackupRecord;
   try {
+    // The store copies and checks off this thread: the receiver answers webhooks meanwhile.
     const written = await options.store.backupTo(partial);
-    const check = SqliteStore.checkFile(partial, { expectVersion: SqliteStore.schemaVersionOf(options.archiveFile) });
-    if (!check.ok) throw new Error(`the copy failed verification: ${check.problems.join('; ')}`);
+    if (!written.check.ok) throw new Error(`the copy failed verification: ${written.check.problems.join('; ')}`);
     renameSync(partial, target);
-    record = { at, file: name, ok: true, bytes: written.bytes, ms: written.ms, error: null, counts: check.counts };
+    record = { at, file: name, ok: true, bytes: written.bytes, ms: written.ms, error: null, counts: written.check.counts };
   } catch (error) {
     rmSync(partial, { force: true });
     record = { at, file: name, ok: false, bytes: null, ms: null, error: error instanceof Error ? error.message : String(error), counts: null };

@@ -14,7 +14,7 @@ export async function backupCommand(dataDir: string, folder: string): Promise<vo
   if (!existsSync(file)) throw new ConfigError(`no archive in ${dataDir} yet (nothing has been received or imported there)`);
   const store = await SqliteStore.open(file, { readonly: true });
   try {
-    const record = await takeBackup({ store, archiveFile: file, folder });
+    const record = await takeBackup({ store, folder });
     if (!record.ok) throw new ConfigError(`the backup failed and was not kept: ${record.error}`);
     process.stdout.write(`${join(folder, record.file)}\n`);
     process.stderr.write(`backed up ${record.counts?.sessions ?? 0} sessions (${record.counts?.events ?? 0} events, ${record.bytes} bytes) in ${record.ms} ms; verified\n`);

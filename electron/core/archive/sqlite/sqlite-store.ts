@@ -51,6 +51,8 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
       // The writer first: it migrates the schema before any reader opens the file. Then the
       // reader and the checkpointer start side by side (a thread's start is mostly module loading).
       if (!options.readonly) store.writer = await store.openWriter(file, options);
+      const entry = options.threads ? threadEntry() : null;
+      if (entry) store.spareReader = () => OpThread.start(entry, { role: 'reader', file, nativeBinding: options.nativeBinding }, { lost: (cause) => new Error(`the backup's reader thread stopped: ${errorText(cause)}`) });
       const reads = store.openReads(file, options).then((reader) => {
         store.reader = reader;
       });
@@ -65,6 +67,9 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
   private writer: Side | null = null;
   private reader: Side | null = null;
   private checkpointer: Side | null = null;
+  /** Reader threads started for one backup each (closed with it, or with the store). */
+  private readonly spareReaders = new Set<OpThread>();
+  private spareReader: (() => Promise<OpThread>) | null = null;
   private readonly writes: Remote<StoreWrites>;
   private readonly reads: Remote<StoreReads>;
   readonly json: StoreJsonReads;
@@ -194,7 +199,21 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
   readonly getCaller: StoreReads['getCaller'] = (...args) => this.reads.getCaller(...args);
   readonly periodSummary: StoreReads['periodSummary'] = (...args) => this.reads.periodSummary(...args);
   readonly activityProfile: StoreReads['activityProfile'] = (...args) => this.reads.activityProfile(...args);
-  readonly backupTo: StoreReads['backupTo'] = (...args) => this.reads.backupTo(...args);
+  /**
+   * A backup copies and then checks the whole file: tens of seconds on a big archive. On the reader
+   * thread that would hold up every window read behind it, so it gets a reader thread of its own.
+   */
+  readonly backupTo: StoreReads['backupTo'] = async (...args) => {
+    if (!this.spareReader || !(this.reader instanceof OpThread)) return this.reads.backupTo(...args);
+    const spare = await this.spareReader();
+    this.spareReaders.add(spare);
+    try {
+      return (await spare.call('backupTo', args)) as Awaited<ReturnType<StoreReads['backupTo']>>;
+    } finally {
+      this.spareReaders.delete(spare);
+      await spare.close();
+    }
+  };
 
   /** Checks an archive file (a backup, or one about to be restored): integrity, schema, counts. */
   static checkFile(file: string, options: { expectVersion?: number } = {}): ArchiveCheck {
@@ -217,6 +236,8 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
     this.reader = null;
     this.writer = null;
     this.checkpointer = null;
+    this.spareReader = null;
+    await Promise.all([...this.spareReaders].map((spare) => spare.close()));
     await reader?.close();
     await checkpointer?.close();
     await writer?.close();
