@@ -25,6 +25,12 @@ const fields = {
   notificationsPaused: z.boolean(),
   startAtLogin: z.boolean(),
   staleAfterMinutes: z.number().int().min(5).max(7 * 24 * 60),
+  /** Where backups go (null: backups/ in the data folder). A full path: a synced folder is the intended use. */
+  backupsFolder: z
+    .string()
+    .max(4096)
+    .regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, 'must be a full path (like /Users/you/Dropbox/Archive backups or C:\\Users\\you\\OneDrive\\Backups)')
+    .nullable(),
 };
 
 /**
@@ -50,6 +56,7 @@ export const settingsSchema = z.preprocess(
     notificationsPaused: fields.notificationsPaused.default(false),
     startAtLogin: fields.startAtLogin.default(false),
     staleAfterMinutes: fields.staleAfterMinutes.default(120),
+    backupsFolder: fields.backupsFolder.default(null),
   })
   .strict(),
 );

@@ -271,6 +271,7 @@ export class ArchiveService {
         notificationsPaused: false,
         startAtLogin: false,
         staleAfterMinutes: config.staleAfterMinutes,
+        backupsFolder: config.backupsFolder ?? null,
       },
       secretsSet: {
         ...(Object.fromEntries(SECRET_NAMES.map((name) => [name, false])) as SettingsView['secretsSet']),

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { SendTestResult } from '../../shared/api.js';
+import type { BackupRecord, SendTestResult } from '../../shared/api.js';
 import type { Alert, TriageProgress } from '../../shared/follow-up.js';
 import type { AlertSettings } from '../../shared/settings.js';
 import { AlertCenter } from './alerts/alert-center.js';
@@ -27,7 +27,7 @@ import { TunnelManager, type TunnelStatus } from './tunnel/manager.js';
 import { createNgrokAdapter } from './tunnel/ngrok.js';
 import { TunnelError, type TunnelAdapter } from './tunnel/tunnel.js';
 import { TriageRunner } from './triage-runner.js';
-import { defaultBackupsFolder, listBackups, takeBackup } from './backup/backups.js';
+import { backupNeededAtQuit, defaultBackupsFolder, listBackups, takeBackup } from './backup/backups.js';
 import { BackupScheduler, DEFAULT_SCHEDULE } from './backup/scheduler.js';
 
 export interface EngineEvents {
@@ -241,6 +241,19 @@ export class Engine extends EventEmitter<EngineEvents> {
       lock.release();
       throw error;
     }
+  }
+
+  /**
+   * At quit (desktop): one more backup when calls came since the last good one (backupNeededAtQuit),
+   * so the day's calls leave the laptop with it. Webhooks are still acknowledged meanwhile.
+   * Null when none was needed, or backups are off.
+   */
+  async backupBeforeQuit(now = Date.now()): Promise<BackupRecord | null> {
+    if (this.config.schedule === 'off') return null;
+    const counts = await this.archive.counts({ staleBefore: 0 });
+    if (!backupNeededAtQuit(listBackups(this.backupsFolder), { at: now, counts })) return null;
+    this.log.info('backing up before quitting');
+    return this.backups.runNow();
   }
 
   /** Stops taking requests, lets in-flight ones finish and commit, then closes the archive. */

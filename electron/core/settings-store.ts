@@ -205,6 +205,7 @@ export class SettingsStore {
       ngrokAuthtoken: this.secrets.ngrokAuthtoken,
       publicUrl: s.publicUrl?.replace(/\/$/, '') ?? undefined,
       staleAfterMinutes: s.staleAfterMinutes,
+      backupsFolder: s.backupsFolder ?? undefined,
     });
   }
 

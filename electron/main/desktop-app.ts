@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type * as ElectronModule from 'electron';
 import type { ArchiveStatus, SessionDetail } from '../../shared/api.js';
 import { settingsSchema, type SettingsUpdate, type SettingsView } from '../../shared/settings.js';
-import { ArchiveService, type SettingsHost } from '../core/archive-service.js';
+import { ApiError, ArchiveService, type SettingsHost } from '../core/archive-service.js';
+import { checkBackupsFolder } from '../core/backup/backups.js';
 import { Engine } from '../core/engine.js';
 import { consoleLogger, type Logger } from '../core/log.js';
 import { archivePath, packageRoot, rendererDir } from '../core/paths.js';
@@ -32,7 +33,7 @@ type Electron = typeof ElectronModule;
 export const APP_USER_MODEL_ID = 'com.callaider.archive';
 
 /** Settings that change what the engine listens to; the others apply without a restart. */
-const ENGINE_SETTINGS = ['port', 'tunnel', 'ngrokDomain', 'publicUrl', 'requiredHeaderName', 'staleAfterMinutes'] as const;
+const ENGINE_SETTINGS = ['port', 'tunnel', 'ngrokDomain', 'publicUrl', 'requiredHeaderName', 'staleAfterMinutes', 'backupsFolder'] as const;
 
 /**
  * The tray picture for a state. macOS: a template image (black and alpha, `…Template.png`), which
@@ -123,8 +124,16 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
     if (!engine) return;
     event.preventDefault();
     const stopping = engine;
-    engine = null;
-    void stopping.stop().finally(() => app.quit());
+    // The backup first, while calls are still acknowledged; then the engine stops. A failed
+    // backup never keeps the app from quitting: it is recorded, and warned about at the next start.
+    void stopping
+      .backupBeforeQuit()
+      .catch((error: unknown) => log.warn(`backup before quitting: ${error instanceof Error ? error.message : String(error)}`))
+      .then(() => {
+        engine = null;
+        return stopping.stop();
+      })
+      .finally(() => app.quit());
   });
 
   // The status is read from the archive's reader thread; refreshes that overlap share one read.
@@ -293,6 +302,15 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
 
   const updateSettings = async (update: SettingsUpdate): Promise<SettingsView> => {
     if (!store) throw new Error('the settings are not loaded yet');
+    // A folder backups cannot be written to is refused now, not found out at tomorrow's backup.
+    const folder = update.settings?.backupsFolder;
+    if (folder) {
+      try {
+        checkBackupsFolder(folder);
+      } catch (error) {
+        throw new ApiError('bad-request', error instanceof Error ? error.message : String(error));
+      }
+    }
     const before = store.settings;
     await store.update(update);
     const after = store.settings;

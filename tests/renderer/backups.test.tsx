@@ -42,4 +42,37 @@ describe('BackupsCard', () => {
     expect(result.className).toContain('error');
     expect(result.textContent).toBe('The backup failed and was not kept: the copy failed verification: integrity: page 7 is never used');
   });
+
+  it('desktop: changes the backups folder through the settings, shows a refusal as it is, and goes back to the default', async () => {
+    let folder: string | null = null;
+    const base = await fakeApi().getSettings({});
+    const updateSettings = vi.fn(({ settings }: { settings: { backupsFolder: string | null } }) => {
+      if (settings.backupsFolder?.startsWith('/locked')) return Promise.reject(new Error('backups cannot be written to /locked/b: this app may not write there; choose another folder'));
+      folder = settings.backupsFolder;
+      return Promise.resolve({ ...base, settings: { ...base.settings, backupsFolder: folder } });
+    });
+    const listBackups = vi.fn(() => Promise.resolve({ folder: folder ?? '/data/backups', backups: [good] }));
+    setApi(fakeApi({ listBackups, updateSettings: updateSettings as never }));
+    render(<BackupsCard onChanged={() => undefined} />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Change folder…' }));
+    const input = screen.getByRole('textbox', { name: /Backups folder/ });
+    fireEvent.change(input, { target: { value: '/locked/b' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Use this folder' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('backups cannot be written to /locked/b: this app may not write there; choose another folder');
+    fireEvent.change(input, { target: { value: '/Users/ana/Dropbox/calls' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Use this folder' }));
+    await waitFor(() => expect(screen.getByText('/Users/ana/Dropbox/calls')).toBeTruthy());
+    expect(updateSettings).toHaveBeenLastCalledWith({ settings: { backupsFolder: '/Users/ana/Dropbox/calls' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Use the default folder' }));
+    await waitFor(() => expect(screen.getByText('/data/backups')).toBeTruthy());
+    expect(updateSettings).toHaveBeenLastCalledWith({ settings: { backupsFolder: null } });
+  });
+
+  it('headless: says which serve options choose the folder', async () => {
+    const base = await fakeApi().getSettings({});
+    setApi(fakeApi({ getSettings: () => Promise.resolve({ ...base, editable: false }) }));
+    render(<BackupsCard onChanged={() => undefined} />);
+    expect(await screen.findByText('serve --backups DIR')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Change folder…' })).toBeNull();
+  });
 });

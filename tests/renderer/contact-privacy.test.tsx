@@ -34,7 +34,7 @@ function open(exports: Array<Record<string, unknown>> = []) {
         Promise.resolve({
           items: [
             { seq: 0, role: 'user', content: SAID, timestampMs: null, toolCall: null, files: [] },
-            { seq: 1, role: 'assistant', content: null, timestampMs: null, toolCall: { name: 'book', arguments: ARGUMENTS, result: null, error: null }, files: [] },
+            { seq: 1, role: 'assistant', content: '', timestampMs: null, toolCall: { name: 'book', arguments: ARGUMENTS, result: null, error: null }, files: [] },
           ],
           total: 2,
         }),

@@ -103,6 +103,7 @@ export function fakeApi(overrides: Partial<ArchiveApi> = {}): ArchiveApi & { emi
           notificationsPaused: false,
           startAtLogin: false,
           staleAfterMinutes: 120,
+          backupsFolder: null,
         },
         secretsSet: { webhookSecret: true, previousSecret: false, ngrokAuthtoken: false, requiredHeaderValue: false },
         secretProtection: { kind: 'os', warning: null },

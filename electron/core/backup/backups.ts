@@ -3,7 +3,7 @@
  * <name>.partial, verified (integrity, schema, counts), renamed, recorded in backups.json, then
  * old ones rotated away. A copy that fails verification is deleted and recorded as failed.
  */
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BackupRecord } from '../../../shared/api.js';
 import type { ArchiveStore } from '../archive/store.js';
@@ -34,6 +34,11 @@ export async function takeBackup(options: BackupOptions): Promise<BackupRecord> 
   for (let n = 2; existsSync(join(options.folder, name)); n += 1) name = backupFileName(new Date(at)).replace(/\.sqlite$/, `-${n}.sqlite`);
   const target = join(options.folder, name);
   const partial = target + PARTIAL_SUFFIX;
+  // Backups run one at a time, so a partial copy found now was cut short (the app killed at
+  // shutdown, a full disk): it was never recorded or trusted, and only takes space.
+  for (const leftover of readdirSync(options.folder).filter((file) => file.endsWith(PARTIAL_SUFFIX) && isBackupFileName(file.slice(0, -PARTIAL_SUFFIX.length)))) {
+    rmSync(join(options.folder, leftover), { force: true });
+  }
   let record: BackupRecord;
   try {
     // The store copies and checks off this thread: the receiver answers webhooks meanwhile.
@@ -60,6 +65,38 @@ function rotate(folder: string, records: BackupRecord[], keep: KeepPolicy, now: 
     if (!remove.has(record.file)) continue;
     rmSync(join(folder, record.file), { force: true });
     record.removedAt = now;
+  }
+}
+
+/** A backup taken this recently makes the one at quit unnecessary (a quick restart of the app). */
+export const RECENT_ENOUGH_MS = 15 * 60_000;
+
+/**
+ * Whether quitting the desktop app should take a backup first: when there is none yet, when the
+ * last good one is older than a day, or when calls came since it (its counts differ from now's).
+ * Not after a backup minutes ago, and not for a quit that follows a day with no calls: a big
+ * archive's backup holds up the quit for tens of seconds.
+ */
+export function backupNeededAtQuit(history: readonly BackupRecord[], now: { at: number; counts: { sessions: number; events: number; messages: number } }): boolean {
+  const last = history.find((record) => record.ok && !record.removedAt);
+  if (!last) return true;
+  const age = now.at - last.at;
+  if (age < RECENT_ENOUGH_MS) return false;
+  if (age >= 86_400_000 || !last.counts) return true;
+  return last.counts.sessions !== now.counts.sessions || last.counts.events !== now.counts.events || last.counts.messages !== now.counts.messages;
+}
+
+/** Checks that backups can be written to `folder` (creating it), with a message that says what to do. */
+export function checkBackupsFolder(folder: string): void {
+  const probe = join(folder, `.callaider-write-test-${process.pid}`);
+  try {
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(probe, 'ok');
+    rmSync(probe, { force: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EACCES' || code === 'EPERM' ? 'this app may not write there' : code === 'ENOENT' || code === 'ENOTDIR' ? 'part of the path is not a folder' : code === 'EROFS' ? 'it is on a read-only disk' : error instanceof Error ? error.message : String(error);
+    throw new Error(`backups cannot be written to ${folder}: ${why}; choose another folder`, { cause: error });
   }
 }
 

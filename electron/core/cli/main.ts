@@ -36,6 +36,9 @@ import { TunnelError } from '../tunnel/tunnel.js';
 import type { headlessSettings as headlessSettingsType, savedWebhookSecret as savedWebhookSecretType } from './headless-settings.js';
 import type { serve as serveType } from './serve.js';
 import type { backupCommand as backupCommandType, restoreCommand as restoreCommandType, verifyCommand as verifyCommandType } from './backup-commands.js';
+import { parseBackupKeep, parseBackupSchedule } from '../backup/options.js';
+import type { KeepPolicy } from '../backup/rotation.js';
+import type { BackupSchedule } from '../backup/scheduler.js';
 
 // Each command loads what it needs when it runs: `serve` starts at login on a laptop, and every
 // module loaded before its archive opens is start-up time.
@@ -106,12 +109,16 @@ export function buildProgram(): Command {
       .option('--public-url <url>', 'with --tunnel none: the public base URL of your own reverse proxy', wrap(parsePublicUrl))
       .option('--daily-summary <HH:MM|off>', "local time of the daily summary in the log (yesterday's calls, follow-ups, failures), or off", wrap(parseDailySummary), DEFAULT_ALERTS.dailySummaryAt)
       .option('--no-quiet-alerts', 'do not warn when no call has come for unusually long during the hours calls usually come')
-      .option('--keep-card-numbers', 'store card numbers and security codes as sent instead of masking them (not recommended: see README "Card numbers")');
+      .option('--keep-card-numbers', 'store card numbers and security codes as sent instead of masking them (not recommended: see README "Card numbers")')
+      .option('--backups <dir>', 'backups folder (default: backups/ in the data folder; a synced folder is the intended use)')
+      .option('--backup-schedule <when>', 'daily (24 hours after the last good one), every N hours (6h), each day at a time (02:30), or off', wrap(parseBackupSchedule))
+      .option('--backup-keep <d,w,m>', 'daily, weekly and monthly backups kept by rotation (default 7,4,12)', wrap(parseBackupKeep));
 
   type ServeFlags = {
     dataDir?: string; port: number; host: string; uiPort: number; ui: boolean; uiToken?: string; secret?: string; previousSecret?: string;
     requireHeader?: EngineConfig['requiredHeader']; bodyLimit: number; bodyBudget: number; tunnel: EngineConfig['tunnel']; ngrokDomain?: string; publicUrl?: string;
     dailySummary: string | null; quietAlerts: boolean; keepCardNumbers?: boolean;
+    backups?: string; backupSchedule?: BackupSchedule; backupKeep?: KeepPolicy;
   };
   const configFrom = (flags: ServeFlags): EngineConfig => {
     checkBodyBudgetOption(flags.bodyLimit, flags.bodyBudget);
@@ -130,6 +137,9 @@ export function buildProgram(): Command {
       publicUrl: flags.publicUrl,
       alerts: { dailySummaryAt: flags.dailySummary, quietAlerts: flags.quietAlerts },
       redactCards: !flags.keepCardNumbers,
+      backupsFolder: flags.backups ? resolve(flags.backups) : undefined,
+      schedule: flags.backupSchedule,
+      backupKeep: flags.backupKeep,
     });
   };
 

@@ -14,6 +14,7 @@ import { consoleLogger } from '../log.js';
 import { archivePath } from '../paths.js';
 import type { UiServer } from '../ui-server.js';
 import { mask } from './mask.js';
+import { describeBackups } from '../backup/options.js';
 
 export interface ServeOptions {
   /** The archive window's port; null turns the window off. */
@@ -81,6 +82,7 @@ function banner(engine: Engine, ui: UiServer | null, counts: ArchiveCounts, secr
   ];
   lines.push(`  Archive window  ${ui ? `${ui.url}   (open in a browser on this machine)` : 'off (--no-ui)'}`);
   lines.push(`  Alerts          ${describeAlertSettings(config.alerts ?? DEFAULT_ALERTS)}`);
+  lines.push(`  Backups         ${describeBackups(engine.backupsFolder, config.schedule, config.backupKeep)}`);
   if (config.redactCards === false) {
     lines.push('  WARNING         card numbers and security codes are stored as callers said them (--keep-card-numbers); the archive now holds card data');
   }

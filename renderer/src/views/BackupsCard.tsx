@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { ArchiveResults, BackupRecord } from '../../../shared/api';
+import type { SettingsView } from '../../../shared/settings';
 import { getApi } from '../api/client';
 import { formatBytes, localDateTime, utcTitle } from '../format';
 
@@ -10,6 +11,7 @@ export function BackupsCard({ onChanged }: { onChanged: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const [running, setRunning] = useState(false);
   const [result, setResult] = useState<BackupRecord | { ok: false; error: string } | null>(null);
+  const [settings, setSettings] = useState<SettingsView | null>(null);
 
   const load = () =>
     api.listBackups({}).then(
@@ -21,6 +23,7 @@ export function BackupsCard({ onChanged }: { onChanged: () => void }) {
     );
   useEffect(() => {
     void load();
+    api.getSettings({}).then(setSettings, () => setSettings(null));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
@@ -50,6 +53,22 @@ export function BackupsCard({ onChanged }: { onChanged: () => void }) {
           <dd>{list ? <code>{list.folder}</code> : '…'}</dd>
         </div>
       </dl>
+      {settings?.editable ? (
+        <FolderChooser
+          current={settings.settings.backupsFolder}
+          onSaved={(view) => {
+            setSettings(view);
+            void load();
+            onChanged();
+          }}
+        />
+      ) : (
+        settings && (
+          <p className="muted">
+            Headless: choose the folder with <code>serve --backups DIR</code> (and <code>--backup-schedule</code>, <code>--backup-keep</code>).
+          </p>
+        )
+      )}
       <div className="actions">
         <button
           type="button"
@@ -88,5 +107,75 @@ export function BackupsCard({ onChanged }: { onChanged: () => void }) {
         current archive beside it as <code>archive.sqlite.replaced-…</code> (never deleted), and puts the backup in its place. <code>callaider-archive verify FILE</code> checks a backup without touching anything.
       </p>
     </section>
+  );
+}
+
+/** Desktop: another folder for the backups (a full path), or back to the default. */
+function FolderChooser({ current, onSaved }: { current: string | null; onSaved: (view: SettingsView) => void }) {
+  const api = getApi();
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(current ?? '');
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const save = (folder: string | null) => {
+    setSaving(true);
+    setError(null);
+    api.updateSettings({ settings: { backupsFolder: folder } }).then(
+      (view) => {
+        setSaving(false);
+        setEditing(false);
+        onSaved(view);
+      },
+      (e: Error) => {
+        setSaving(false);
+        setError(e.message);
+      },
+    );
+  };
+  if (!editing) {
+    return (
+      <div className="actions">
+        <button
+          type="button"
+          className="button small"
+          onClick={() => {
+            setDraft(current ?? '');
+            setEditing(true);
+          }}
+        >
+          Change folder…
+        </button>
+        {current && (
+          <button type="button" className="button small link" disabled={saving} onClick={() => save(null)}>
+            Use the default folder
+          </button>
+        )}
+        {error && <p className="notice error" role="alert">{error}</p>}
+      </div>
+    );
+  }
+  return (
+    <form
+      className="folder-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (draft.trim()) save(draft.trim());
+      }}
+    >
+      <label>
+        Backups folder (a full path, for example inside your Dropbox, OneDrive or iCloud Drive folder)
+        <input type="text" value={draft} onChange={(e) => setDraft(e.target.value)} spellCheck={false} autoComplete="off" placeholder="/Users/you/Dropbox/CallAIder backups" />
+      </label>
+      <div className="actions">
+        <button type="submit" className="button" disabled={saving || !draft.trim()}>
+          {saving ? 'Checking the folder…' : 'Use this folder'}
+        </button>
+        <button type="button" className="button link" onClick={() => setEditing(false)}>
+          Cancel
+        </button>
+      </div>
+      {error && <p className="notice error" role="alert">{error}</p>}
+      <p className="muted">Backups already made stay where they are; the next one goes to the new folder.</p>
+    </form>
   );
 }
