@@ -27,6 +27,9 @@ interface Replacement extends Span {
 }
 
 export function redactText(text: string, options: TextOptions = {}): RedactedText {
+  // Cards and codes are digits: most of a transcript's strings have none, and this one test
+  // spares them the searches below (it more than halves redacting a long transcript).
+  if (!/\d/.test(text)) return { text, cards: 0, codes: 0 };
   const cards = findCards(text);
   const replacements: Replacement[] = cards.map((card) => ({
     start: card.start,
