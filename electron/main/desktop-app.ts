@@ -398,6 +398,7 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
       actions: {
         openArchive: () => window.show(),
         openInbox: () => window.show('#/inbox'),
+        openBackups: () => window.show('#/setup/backups-title'),
         copyWebhookUrl: () => {
           const url = engine?.publicWebhookUrl;
           if (url) electron.clipboard.writeText(url);

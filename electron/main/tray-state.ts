@@ -16,11 +16,21 @@ export function followUpLine(open: number): string | null {
   return `${open} call${open === 1 ? '' : 's'} to follow up`;
 }
 
-/** What the tray says: the state, and the open follow-ups when there are any. */
+/**
+ * "No backup for 3 days" while the backup-missing warning stands (the window says why), or null.
+ * The tray says it too: the owner of an archive that lives in the tray may not open the window for days.
+ */
+export function backupLine(status: ArchiveStatus | null): string | null {
+  const warning = status?.warnings.find((w) => w.code === 'backup-missing');
+  if (!warning) return null;
+  const days = /(\d+) days old/.exec(warning.message)?.[1];
+  return days ? `No backup for ${days} days` : 'No backup yet';
+}
+
+/** What the tray says: the state, the open follow-ups when there are any, and a missing backup. */
 export function trayTooltip(state: TrayState, status: ArchiveStatus | null, failure: string | null = null): string {
-  const followUps = followUpLine(status?.followUps.open ?? 0);
-  const line = `CallAIder Archive: ${trayStateLine(state, status, failure)}`;
-  return followUps ? `${line} · ${followUps}` : line;
+  const parts = [`CallAIder Archive: ${trayStateLine(state, status, failure)}`, followUpLine(status?.followUps.open ?? 0), backupLine(status)];
+  return parts.filter((part): part is string => part !== null).join(' · ');
 }
 
 /** The state in words (the tooltip after the app's name; the tray menu's first line). */

@@ -5,7 +5,7 @@
  */
 import type { Menu as MenuType, MenuItemConstructorOptions, NativeImage, Tray as TrayType } from 'electron';
 import type { ArchiveStatus } from '../../shared/api.js';
-import { followUpLine, trayStateFrom, trayStateLine, trayTooltip, type TrayState } from './tray-state.js';
+import { backupLine, followUpLine, trayStateFrom, trayStateLine, trayTooltip, type TrayState } from './tray-state.js';
 
 /** macOS names template images `<name>Template.png` (with `@2x` found next to it). */
 const TEMPLATE_IMAGE = /Template\.png$/;
@@ -14,6 +14,8 @@ export interface TrayActions {
   openArchive(): void;
   /** The window at the follow-up inbox. */
   openInbox(): void;
+  /** Setup → Backups, where a missing backup is explained and fixed. */
+  openBackups(): void;
   copyWebhookUrl(): void;
   sendTestEvent(): void;
   setNotificationsPaused(paused: boolean): void;
@@ -102,10 +104,12 @@ export class TrayController {
     const { actions } = this.deps;
     const { status } = this.view;
     const followUps = followUpLine(status?.followUps.open ?? 0);
+    const backup = backupLine(status);
     return [
       { label: trayStateLine(this.state, status, this.view.failure), enabled: false },
       { type: 'separator' },
       { label: followUps ? `${followUps}…` : 'Nothing to follow up', enabled: status !== null, click: () => actions.openInbox() },
+      ...(backup ? [{ label: `${backup}: check Backups…`, click: () => actions.openBackups() }] : []),
       { label: 'Open archive', click: () => actions.openArchive() },
       { label: 'Copy webhook URL', enabled: Boolean(status?.publicWebhookUrl), click: () => actions.copyWebhookUrl() },
       { label: 'Send test event', enabled: status !== null, click: () => actions.sendTestEvent() },

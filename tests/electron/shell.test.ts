@@ -33,7 +33,7 @@ async function realService() {
 }
 
 describe('tray', () => {
-  const actions = { openArchive: vi.fn(), openInbox: vi.fn(), copyWebhookUrl: vi.fn(), sendTestEvent: vi.fn(), setNotificationsPaused: vi.fn(), setStartAtLogin: vi.fn(), openDataFolder: vi.fn(), quit: vi.fn() };
+  const actions = { openArchive: vi.fn(), openInbox: vi.fn(), openBackups: vi.fn(), copyWebhookUrl: vi.fn(), sendTestEvent: vi.fn(), setNotificationsPaused: vi.fn(), setStartAtLogin: vi.fn(), openDataFolder: vi.fn(), quit: vi.fn() };
   const make = (dark = false, setBadgeCount?: (count: number) => void) =>
     new TrayController({ Tray: FakeTray as never, Menu: Menu as never, nativeImage: nativeImage as never, darkTheme: () => dark, iconPath: (state, isDark) => `${state}-${isDark ? 'dark' : 'light'}.png`, setBadgeCount, actions });
 
@@ -96,6 +96,21 @@ describe('tray', () => {
     // No badge API (Windows): the tooltip and the menu still carry the count.
     make(false, undefined).update({ status: status({ followUps: { open: 2, snoozed: 0 } }) });
     expect(FakeTray.instances.at(-1)!.tooltip).toContain('2 calls to follow up');
+  });
+
+  it('says when there has been no backup for days, and opens Setup → Backups from the menu', () => {
+    const tray = make();
+    const fake = FakeTray.instances.at(-1)!;
+    tray.update({ status: status() });
+    expect(fake.menu.some((item) => String(item.label ?? '').includes('backup'))).toBe(false);
+    const missing = { code: 'backup-missing' as const, message: 'The last good backup is 3 days old. Check the backups folder…' };
+    tray.update({ status: status({ warnings: [missing] }) });
+    expect(fake.tooltip).toBe('CallAIder Archive: receiving (0 sessions) · No backup for 3 days');
+    const item = fake.menu.find((i) => i.label === 'No backup for 3 days: check Backups…')!;
+    (item.click as () => void)();
+    expect(actions.openBackups).toHaveBeenCalledTimes(1);
+    tray.update({ status: status({ warnings: [{ code: 'backup-missing', message: 'There is no good backup of this archive yet.' }] }) });
+    expect(fake.tooltip).toBe('CallAIder Archive: receiving (0 sessions) · No backup yet');
   });
 
   it('derives its state from status alone', () => {

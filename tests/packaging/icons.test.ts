@@ -111,7 +111,7 @@ describe('icons', () => {
       setToolTip(): void {}
       setContextMenu(): void {}
     }
-    const actions = { openArchive() {}, copyWebhookUrl() {}, sendTestEvent() {}, setNotificationsPaused() {}, setStartAtLogin() {}, openDataFolder() {}, openInbox() {}, quit() {} };
+    const actions = { openArchive() {}, copyWebhookUrl() {}, sendTestEvent() {}, setNotificationsPaused() {}, setStartAtLogin() {}, openDataFolder() {}, openInbox() {}, openBackups() {}, quit() {} };
     for (const platform of ['darwin', 'linux'] as const) {
       made.length = 0;
       new TrayController({ Tray: Tray as never, Menu: { buildFromTemplate: () => ({}) as never }, nativeImage: nativeImage as never, darkTheme: () => false, iconPath: (state: TrayState, dark: boolean) => iconPath(state, dark, platform), actions });
