@@ -91,7 +91,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       schedule: config.schedule ?? DEFAULT_SCHEDULE,
       history: () => listBackups(folder),
       run: async () => {
-        const record = await takeBackup({ store: archive, archiveFile: archivePath(config.dataDir), folder, keep: config.backupKeep });
+        const record = await takeBackup({ store: archive, archiveFile: archivePath(config.dataDir), folder, keep: config.backupKeep, key: config.archiveKey });
         if (record.ok) log.info(`backup written: ${join(folder, record.file)} (${record.bytes} bytes, ${record.ms} ms)`);
         else log.warn(`backup failed: ${record.error}`);
         return record;
@@ -185,6 +185,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       archive = await SqliteStore.open(archivePath(config.dataDir), {
         threads: true,
         nativeBinding: deps.nativeBinding,
+        key: config.archiveKey,
         deferProjection: true,
         onFallback: (reason) => log.warn(reason),
       });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { BackupRecord } from '../../../shared/api.js';
 import { SqliteStore } from '../archive/sqlite/sqlite-store.js';
 import type { ArchiveStore } from '../archive/store.js';
+import type { ArchiveKey } from '../archive/archive-key.js';
 import { lastGood, readManifest, writeManifest } from './manifest.js';
 import { backupFileName, isBackupFileName, PARTIAL_SUFFIX } from './naming.js';
 import { DEFAULT_KEEP, toRemove, type KeepPolicy } from './rotation.js';
@@ -24,6 +25,8 @@ export interface BackupOptions {
   archiveFile: string;
   folder: string;
   keep?: KeepPolicy | undefined;
+  /** The archive's key: the copy is encrypted with it, so it is checked with it. */
+  key?: ArchiveKey | null | undefined;
   now?: () => number;
 }
 
@@ -40,7 +43,7 @@ export async function takeBackup(options: BackupOptions): Promise<BackupRecord> 
   let record: BackupRecord;
   try {
     const written = await options.store.backupTo(partial);
-    const check = SqliteStore.checkFile(partial, { expectVersion: SqliteStore.schemaVersionOf(options.archiveFile) });
+    const check = SqliteStore.checkFile(partial, { key: options.key, expectVersion: SqliteStore.schemaVersionOf(options.archiveFile, options.key) });
     if (!check.ok) throw new Error(`the copy failed verification: ${check.problems.join('; ')}`);
     renameSync(partial, target);
     record = { at, file: name, ok: true, bytes: written.bytes, ms: written.ms, error: null, counts: check.counts };

@@ -12,8 +12,10 @@
  */
 import { renameSync, rmSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import type { ArchiveKey } from '../archive-key.js';
+import { ArchiveKeyError } from '../errors.js';
 import { LATEST_VERSION } from './migrations.js';
-import type { ReadableDB } from './database.js';
+import { isKeyed, openKeyed, type ReadableDB } from './database.js';
 
 export interface BackupWritten {
   bytes: number;
@@ -24,6 +26,13 @@ export interface BackupWritten {
 export async function backupTo(db: ReadableDB, file: string): Promise<BackupWritten> {
   const started = performance.now();
   rmSync(file, { force: true });
+  if (isKeyed(db)) {
+    // The backup API cannot copy between an encrypted source and a new file (SQLite refuses:
+    // "incompatible source and target databases"); VACUUM INTO writes the copy encrypted with the
+    // archive's own key, already in rollback-journal mode. Its cost is measured in BENCHMARKS.md.
+    (db as unknown as Database.Database).prepare('VACUUM INTO ?').run(file);
+    return { bytes: statSync(file).size, ms: Math.round(performance.now() - started) };
+  }
   // The first step copies 100 pages; returning the rest makes the next one the last (see above).
   await (db as unknown as Database.Database).backup(file, { progress: ({ remainingPages }) => Math.max(remainingPages, 1) });
   // The copy keeps WAL mode in its header; a backup is one self-contained file, so switch it to a
@@ -50,12 +59,14 @@ export interface ArchiveCheck {
  * contents: a backup must be whole), a schema this build knows (and `expectVersion` if given),
  * and the kept counters equal to the rows really there.
  */
-export function checkArchiveFile(file: string, options: { expectVersion?: number } = {}): ArchiveCheck {
+export function checkArchiveFile(file: string, options: { expectVersion?: number; key?: ArchiveKey | null | undefined } = {}): ArchiveCheck {
   const problems: string[] = [];
   let db: Database.Database;
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
+    db = openKeyed(file, { readonly: true, fileMustExist: true, key: options.key });
   } catch (error) {
+    // A key problem is not damage: the caller says so as it is (give the key, or the right one).
+    if (error instanceof ArchiveKeyError) throw error;
     return { ok: false, problems: [`cannot open ${file}: ${message(error)}`], schemaVersion: null, counts: null };
   }
   let schemaVersion: number | null = null;
@@ -94,8 +105,8 @@ export function checkArchiveFile(file: string, options: { expectVersion?: number
 }
 
 /** The schema version of the archive at `file` (read-only). */
-export function schemaVersionOf(file: string): number {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
+export function schemaVersionOf(file: string, key?: ArchiveKey | null): number {
+  const db = openKeyed(file, { readonly: true, fileMustExist: true, key });
   try {
     return db.pragma('user_version', { simple: true }) as number;
   } finally {
@@ -108,7 +119,7 @@ export function schemaVersionOf(file: string): number {
  * aside to `<target>.replaced-<stamp>` (never deleted), then the backup is copied in beside the
  * target and renamed over it (a crash leaves either archive whole, never half of one).
  */
-export function replaceArchiveFile(target: string, backup: string, stamp: string): { replacedBy: string | null } {
+export function replaceArchiveFile(target: string, backup: string, stamp: string, key?: ArchiveKey | null): { replacedBy: string | null } {
   let replacedBy: string | null = null;
   const aside = `${target}.replaced-${stamp}`;
   const exists = (path: string) => {
@@ -127,10 +138,11 @@ export function replaceArchiveFile(target: string, backup: string, stamp: string
     replacedBy = aside;
   }
   const partial = `${target}.restoring`;
-  const source = new Database(backup, { readonly: true, fileMustExist: true });
+  const source = openKeyed(backup, { readonly: true, fileMustExist: true, key });
   try {
     rmSync(partial, { force: true });
-    // VACUUM INTO writes a fresh, compact file in one read of the backup, fsynced when done.
+    // VACUUM INTO writes a fresh, compact file in one read of the backup, fsynced when done (and
+    // encrypted with the backup's key when it is encrypted).
     source.prepare('VACUUM INTO ?').run(partial);
   } finally {
     source.close();

@@ -6,7 +6,8 @@
  * code runs on the calling thread instead.
  */
 import { EventEmitter } from 'node:events';
-import { ArchiveVersionError, CommitError } from '../errors.js';
+import type { ArchiveKey } from '../archive-key.js';
+import { ArchiveKeyError, ArchiveVersionError, CommitError } from '../errors.js';
 import { READ_OPERATIONS, WRITE_OPERATIONS, type ArchiveStore, type StoreEvents, type StoreJsonReads, type StoreReads, type StoreWrites } from '../store.js';
 import { DEFAULT_LIMITS, type ArchiveLimits, type IngestInput, type ProjectedEvent } from '../types.js';
 import { closeWritable, openDatabase, openReader, type WritableDB } from './database.js';
@@ -33,6 +34,8 @@ export interface SqliteStoreOptions {
   migrateTo?: number;
   /** better-sqlite3 nativeBinding: lets Electron load a build made for its own ABI. */
   nativeBinding?: string | undefined;
+  /** The archive's encryption key (see archive-key.ts); none: a plaintext archive. */
+  key?: ArchiveKey | null | undefined;
   /** The archive file may not grow past this size: writes beyond it fail as on a full disk (503). */
   maxBytes?: number;
   /** Told when a thread could not start and the work runs on this thread instead. */
@@ -95,18 +98,19 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
       try {
         return await OpThread.start(
           entry,
-          { role: 'writer', file, nativeBinding: options.nativeBinding, options: writerOptions },
+          { role: 'writer', file, nativeBinding: options.nativeBinding, key: options.key, options: writerOptions },
           { lost: (cause) => new CommitError(cause), onEvent: (name, payload) => this.onWriterEvent(name, payload) },
         );
       } catch (error) {
         // A thread that cannot start (a packaging that hides its files, say) must not stop the
         // archive: the same writer runs on this thread instead, slower under load but just as safe.
-        // An archive from a newer version is refused by every connection alike: say so, do not fall back.
-        if (error instanceof ArchiveVersionError) throw error;
+        // An archive from a newer version, or one the key does not open, is refused by every
+        // connection alike: say so, do not fall back.
+        if (error instanceof ArchiveVersionError || error instanceof ArchiveKeyError) throw error;
         options.onFallback?.(`the archive writer thread could not start (${errorText(error)}); writing on this thread instead`);
       }
     }
-    const db = openDatabase(file, { nativeBinding: options.nativeBinding, migrateTo: options.migrateTo, maxBytes: options.maxBytes });
+    const db = openDatabase(file, { nativeBinding: options.nativeBinding, key: options.key, migrateTo: options.migrateTo, maxBytes: options.maxBytes });
     const writer = new SqliteWriter(db, writerOptions.limits, writerOptions.deferProjection);
     writer.onProjected((events) => this.emit('projected', events));
     return { call: onThisThread(writer), close: () => closeLocalWriter(writer, db) };
@@ -116,12 +120,13 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
     const entry = options.threads ? threadEntry() : null;
     if (entry) {
       try {
-        return await OpThread.start(entry, { role: 'reader', file, nativeBinding: options.nativeBinding }, { lost: (cause) => new Error(`the archive could not be read: ${errorText(cause)}`) });
+        return await OpThread.start(entry, { role: 'reader', file, nativeBinding: options.nativeBinding, key: options.key }, { lost: (cause) => new Error(`the archive could not be read: ${errorText(cause)}`) });
       } catch (error) {
+        if (error instanceof ArchiveKeyError) throw error;
         options.onFallback?.(`the archive reader thread could not start (${errorText(error)}); reading on this thread instead`);
       }
     }
-    const db = openReader(file, { nativeBinding: options.nativeBinding });
+    const db = openReader(file, { nativeBinding: options.nativeBinding, key: options.key });
     return { call: onThisThread(sqliteReads(db)), close: async () => void (db as WritableDB).close() };
   }
 
@@ -131,7 +136,7 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
    */
   private async handOverCheckpoints(file: string, options: SqliteStoreOptions): Promise<void> {
     try {
-      this.checkpointer = await OpThread.start(threadEntry()!, { role: 'checkpointer', file, nativeBinding: options.nativeBinding }, { lost: (cause) => new Error(errorText(cause)) });
+      this.checkpointer = await OpThread.start(threadEntry()!, { role: 'checkpointer', file, nativeBinding: options.nativeBinding, key: options.key }, { lost: (cause) => new Error(errorText(cause)) });
     } catch (error) {
       options.onFallback?.(`the archive checkpoint thread could not start (${errorText(error)}); the writer checkpoints in its commits instead`);
       await this.writer?.close();
@@ -197,18 +202,18 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
   readonly backupTo: StoreReads['backupTo'] = (...args) => this.reads.backupTo(...args);
 
   /** Checks an archive file (a backup, or one about to be restored): integrity, schema, counts. */
-  static checkFile(file: string, options: { expectVersion?: number } = {}): ArchiveCheck {
+  static checkFile(file: string, options: { expectVersion?: number; key?: ArchiveKey | null | undefined } = {}): ArchiveCheck {
     return checkArchiveFile(file, options);
   }
 
   /** The schema version of the archive file at `file` (a backup's must equal its source's). */
-  static schemaVersionOf(file: string): number {
-    return schemaVersionOf(file);
+  static schemaVersionOf(file: string, key?: ArchiveKey | null): number {
+    return schemaVersionOf(file, key);
   }
 
   /** Replaces the archive file at `target` with a copy of `backup`, keeping the old one aside. */
-  static replaceFile(target: string, backup: string, stamp: string): { replacedBy: string | null } {
-    return replaceArchiveFile(target, backup, stamp);
+  static replaceFile(target: string, backup: string, stamp: string, key?: ArchiveKey | null): { replacedBy: string | null } {
+    return replaceArchiveFile(target, backup, stamp, key);
   }
 
   /** Readers first (nothing more to read), then the writer commits what is pending and checkpoints. */
