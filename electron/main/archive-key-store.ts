@@ -12,7 +12,7 @@ import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { generateArchiveKey, isEncryptedFile, parseArchiveKey, type ArchiveKey } from '../core/archive/archive-key.js';
 import { ArchiveKeyError } from '../core/archive/errors.js';
-import { resolveArchiveKey } from '../core/archive/sqlite/rekey.js';
+import { SqliteStore } from '../core/archive/sqlite/sqlite-store.js';
 import { archivePath } from '../core/paths.js';
 import type { SecretCodec } from '../core/settings-store.js';
 
@@ -126,7 +126,7 @@ export async function desktopArchiveKey(dataDir: string, keys: ArchiveKeyStore, 
       `the archive at ${file} is encrypted, but this computer keeps no key for it (${ARCHIVE_KEY_FILE} is missing): enter the key you saved in Setup → Encryption, or restore ${ARCHIVE_KEY_FILE}`,
     );
   }
-  const found = resolveArchiveKey(file, [keys.current, keys.pending].filter((key): key is ArchiveKey => key !== null));
+  const found = SqliteStore.resolveKey(file, [keys.current, keys.pending].filter((key): key is ArchiveKey => key !== null));
   if (!found?.key) {
     throw new ArchiveKeyError(`the key kept in the OS keychain does not open the archive at ${file}: enter the key you saved in Setup → Encryption`);
   }

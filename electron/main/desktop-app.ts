@@ -237,7 +237,7 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
     }
     let archiveKey;
     try {
-      archiveKey = await encryption.prepare(codec!);
+      archiveKey = await encryption.keyForStart(codec!);
     } catch (error) {
       if (error instanceof ArchiveKeyLockedError) {
         failure = `waiting for the keychain to unlock: ${error.message}`;

@@ -10,7 +10,7 @@ import type { BackupRecord, EncryptionChange, EncryptionView } from '../../share
 import { generateArchiveKey, isEncryptedFile, parseArchiveKey, type ArchiveKey } from '../core/archive/archive-key.js';
 import { EngineLock } from '../core/archive/engine-lock.js';
 import { ArchiveKeyError } from '../core/archive/errors.js';
-import { changeArchiveKey, resolveArchiveKey, type KeyChanged } from '../core/archive/sqlite/rekey.js';
+import { SqliteStore, type KeyChanged } from '../core/archive/sqlite/sqlite-store.js';
 import { plaintextBackups } from '../core/encryption-status.js';
 import { archivePath } from '../core/paths.js';
 import type { SecretCodec } from '../core/settings-store.js';
@@ -40,7 +40,7 @@ export class DesktopEncryption implements EncryptionHost {
    * The key for the next engine start. Rejects with ArchiveKeyLockedError while the keychain will
    * not answer (try again later) and with ArchiveKeyError when no kept key opens the archive.
    */
-  async prepare(codec: SecretCodec): Promise<ArchiveKey | null> {
+  async keyForStart(codec: SecretCodec): Promise<ArchiveKey | null> {
     this.codec = codec;
     try {
       this.keys ??= await ArchiveKeyStore.open(this.deps.dataDir(), codec);
@@ -92,7 +92,7 @@ export class DesktopEncryption implements EncryptionHost {
     const { keys } = this.ready();
     const key = parseArchiveKey(text.trim(), KEYCHAIN_SOURCE);
     if (!isEncryptedFile(this.file)) throw new Error('the archive is not encrypted: it needs no key');
-    if (!resolveArchiveKey(this.file, [key])) throw new ArchiveKeyError('this key does not open the archive; nothing was changed');
+    if (!SqliteStore.resolveKey(this.file, [key])) throw new ArchiveKeyError('this key does not open the archive; nothing was changed');
     await this.deps.withEngineStopped(async () => {
       await keys.settle(key);
       this.key = key;
@@ -118,7 +118,7 @@ export class DesktopEncryption implements EncryptionHost {
       const lock = EngineLock.acquire(this.deps.dataDir(), { pid: process.pid, startedAt: new Date().toISOString() });
       try {
         // Kept before the swap: a crash after it still finds the key (see ArchiveKeyStore).
-        const done = await changeArchiveKey(this.file, { from, to, persistKey: () => keys.keepPending(to) });
+        const done = await SqliteStore.changeKey(this.file, { from, to, persistKey: () => keys.keepPending(to) });
         await keys.settle(to);
         this.key = to;
         return done;

@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generateArchiveKey, headlessKey, isEncryptedFile, readKeyFile, type ArchiveKey } from '../archive/archive-key.js';
 import { EngineLock } from '../archive/engine-lock.js';
-import { changeArchiveKey, type KeyChanged } from '../archive/sqlite/rekey.js';
+import { SqliteStore, type KeyChanged } from '../archive/sqlite/sqlite-store.js';
 import { ConfigError } from '../config.js';
 import { archivePath } from '../paths.js';
 
@@ -57,7 +57,7 @@ export async function encryptCommand(dataDir: string, keyFile: string | undefine
         generatedAt = target;
       }
     }
-    report('encrypted', file, await changeArchiveKey(file, { from: null, to: key }));
+    report('encrypted', file, await SqliteStore.changeKey(file, { from: null, to: key }));
     if (generatedAt) process.stdout.write(`the key is in ${generatedAt} (a new random key, readable only by you)\n`);
     process.stdout.write(`from now on start with --key-file ${generatedAt ?? keyFile ?? '<file>'} (or CALLAIDER_ARCHIVE_KEY); without the key the archive cannot be read\n`);
     process.stdout.write(`${BACKUPS_NOTE}\n`);
@@ -71,7 +71,7 @@ export async function rekeyCommand(dataDir: string, keyFile: string | undefined,
     if (!from) throw new ConfigError(`give the archive's current key (--key-file or CALLAIDER_ARCHIVE_KEY)`);
     const target = resolve(newKeyFile);
     const { key: to, generated } = keyFileOrNew(target);
-    report('re-encrypted', file, await changeArchiveKey(file, { from, to }));
+    report('re-encrypted', file, await SqliteStore.changeKey(file, { from, to }));
     process.stdout.write(`${generated ? 'the new key is in' : 'the new key is the one in'} ${target}; the old key no longer opens the archive\n`);
     process.stdout.write('backups taken before this still need the old key: keep it with them, or take a fresh backup\n');
   });
@@ -82,7 +82,7 @@ export async function decryptCommand(dataDir: string, keyFile: string | undefine
   await withLock(dataDir, async (file) => {
     const from = headlessKey({ keyFile, env: process.env });
     if (!from) throw new ConfigError(`give the archive's key (--key-file or CALLAIDER_ARCHIVE_KEY)`);
-    report('decrypted', file, await changeArchiveKey(file, { from, to: null }));
+    report('decrypted', file, await SqliteStore.changeKey(file, { from, to: null }));
     process.stdout.write('start without a key from now on; encrypted backups still need the key\n');
   });
 }

@@ -13,8 +13,9 @@ import { DEFAULT_LIMITS, type ArchiveLimits, type IngestInput, type ProjectedEve
 import { closeWritable, openDatabase, openReader, type WritableDB } from './database.js';
 import { sqliteReads } from './read-ops.js';
 import { checkArchiveFile, replaceArchiveFile, schemaVersionOf, type ArchiveCheck } from './backup.js';
+import { changeArchiveKey, resolveArchiveKey, type KeyChange, type KeyChanged } from './rekey.js';
 
-export type { ArchiveCheck };
+export type { ArchiveCheck, KeyChange, KeyChanged };
 import { OpThread, onThisThread, remote, remoteJson, threadEntry, type OpCall, type Remote } from './threads/op-thread.js';
 import type { WriterThreadOptions } from './threads/thread-main.js';
 import { SqliteWriter } from './writes/writer.js';
@@ -214,6 +215,16 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
   /** Replaces the archive file at `target` with a copy of `backup`, keeping the old one aside. */
   static replaceFile(target: string, backup: string, stamp: string, key?: ArchiveKey | null): { replacedBy: string | null } {
     return replaceArchiveFile(target, backup, stamp, key);
+  }
+
+  /** Encrypts, re-keys or decrypts the closed archive at `file` (see rekey.ts); the caller holds the engine lock. */
+  static changeKey(file: string, change: KeyChange): Promise<KeyChanged> {
+    return changeArchiveKey(file, change);
+  }
+
+  /** Which of `candidates` opens the archive at `file` (null: none does). */
+  static resolveKey(file: string, candidates: ReadonlyArray<ArchiveKey | null>): { key: ArchiveKey | null } | null {
+    return resolveArchiveKey(file, candidates);
   }
 
   /** Readers first (nothing more to read), then the writer commits what is pending and checkpoints. */
