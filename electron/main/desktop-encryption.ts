@@ -57,7 +57,8 @@ export class DesktopEncryption implements EncryptionHost {
     const encrypted = isEncryptedFile(this.file);
     return {
       encrypted,
-      keySource: encrypted ? KEYCHAIN_SOURCE : null,
+      // No key opened it (the problem says why): do not claim the keychain holds its key.
+      keySource: encrypted && this.key ? KEYCHAIN_SOURCE : null,
       editable: true,
       unavailable: this.codec ? keychainUnavailable(this.codec) : 'the keychain has not answered yet',
       plaintextBackups: plaintextBackups(this.deps.backupsFolder()),

@@ -23,7 +23,7 @@ describe('EncryptionCard', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Encrypt this archive' }));
     expect((await screen.findByTestId('encryption-result')).textContent).toContain('6 sessions, 12 events');
     expect(screen.getByTestId('encryption-state').textContent).toBe('Encrypted');
-    expect(screen.getByTestId('plaintext-backups').textContent).toContain('2 backups in the backups folder were taken before the archive was encrypted');
+    expect(screen.getByTestId('plaintext-backups').textContent).toContain('2 backups in the backups folder were taken before the archive was encrypted and are not encrypted. They are kept');
     expect(onChanged).toHaveBeenCalled();
 
     fireEvent.click(screen.getByRole('button', { name: 'Show key' }));

@@ -70,7 +70,17 @@ export function EncryptionCard({ status, onChanged }: { status: ArchiveStatus; o
             </div>
             <div className="fact">
               <dt>Key</dt>
-              <dd>{view.keySource ? <>kept by {view.keySource.startsWith('key file') || view.keySource.startsWith('CALLAIDER') ? <code>{view.keySource}</code> : view.keySource}</> : <span className="muted">none</span>}</dd>
+              <dd data-testid="key-source">
+                {view.keySource === null ? (
+                  <span className="muted">{view.problem ? 'none that opens it' : 'none'}</span>
+                ) : view.editable ? (
+                  `kept by ${view.keySource} on this computer`
+                ) : (
+                  <>
+                    from <code>{view.keySource}</code>
+                  </>
+                )}
+              </dd>
             </div>
           </dl>
 
@@ -95,7 +105,9 @@ export function EncryptionCard({ status, onChanged }: { status: ArchiveStatus; o
 
           {view.encrypted && view.plaintextBackups > 0 && (
             <p className="notice" data-testid="plaintext-backups">
-              {view.plaintextBackups === 1 ? 'One backup' : `${view.plaintextBackups} backups`} in the backups folder {view.plaintextBackups === 1 ? 'was' : 'were'} taken before the archive was encrypted and {view.plaintextBackups === 1 ? 'is' : 'are'} not encrypted. They are kept as they are: once a newer backup exists, delete them from the folder if they should not stay readable.
+              {view.plaintextBackups === 1
+                ? 'One backup in the backups folder was taken before the archive was encrypted and is not encrypted. It is kept as it is: once a newer backup exists, delete it from the folder if it should not stay readable.'
+                : `${view.plaintextBackups} backups in the backups folder were taken before the archive was encrypted and are not encrypted. They are kept as they are: once a newer backup exists, delete them from the folder if they should not stay readable.`}
             </p>
           )}
 
@@ -150,7 +162,13 @@ export function EncryptionCard({ status, onChanged }: { status: ArchiveStatus; o
                   </div>
                 </div>
               )}
-              {busy === 'encrypt' || busy === 'change' ? <p className="muted">Receiving pauses while the archive is rewritten; CallAIder retries what arrives meanwhile.</p> : null}
+              {!view.problem && (view.encrypted || !view.unavailable) && (
+                <p className="muted">
+                  {busy === 'encrypt' || busy === 'change' ? 'Rewriting the archive… ' : ''}
+                  {view.encrypted ? 'Changing the key' : 'Encrypting'} rewrites the archive and stops receiving meanwhile (about 6 seconds for 10,000 calls): choose a time when no calls are expected.
+                  {view.encrypted ? '' : ' The key is generated and kept by the OS keychain on this computer.'}
+                </p>
+              )}
             </>
           ) : (
             <p>
