@@ -74,11 +74,14 @@ export function rekey(db: Keyable, key: ArchiveKey | null): void {
 
 /**
  * Whether the file at `file` is encrypted: an SQLite file starts with its plain header, an
- * encrypted one with random bytes. Missing or empty: false (a new archive).
+ * encrypted one with random bytes, in whole pages (at least 512 bytes each). Missing or empty:
+ * false (a new archive); a few bytes of something else: false too (not a database at all).
  */
 export function isEncryptedFile(file: string): boolean {
   let fd: number;
   try {
+    const size = statSync(file).size;
+    if (size < 512 || size % 512 !== 0) return false;
     fd = openSync(file, 'r');
   } catch {
     return false;
@@ -100,7 +103,8 @@ export function probeKey(db: Keyable, file: string, key: ArchiveKey | null | und
   try {
     db.pragma('user_version', { simple: true });
   } catch (error) {
-    if ((error as { code?: string }).code === 'SQLITE_NOTADB') throw keyMismatch(file, key ?? null);
+    // Without a key, a file that is not encrypted either is simply not a database: say that as SQLite does.
+    if ((error as { code?: string }).code === 'SQLITE_NOTADB' && (key || isEncryptedFile(file))) throw keyMismatch(file, key ?? null);
     throw error;
   }
 }
@@ -114,8 +118,8 @@ export function keyMismatch(file: string, key: ArchiveKey | null): ArchiveKeyErr
   if (key && !encrypted) {
     return new ArchiveKeyError(`the archive at ${file} is not encrypted, but a key was given (${key.source}): to encrypt it run \`callaider-archive encrypt\`, or start without the key`);
   }
-  if (key) return new ArchiveKeyError(`the key from ${key.source} does not open the archive at ${file} (wrong key, or not a CallAIder archive)`);
-  return new ArchiveKeyError(`${file} is not an SQLite database (damaged, or not a CallAIder archive)`);
+  if (!key) return new ArchiveKeyError(`${file} is not an SQLite database (damaged, or not a CallAIder archive)`);
+  return new ArchiveKeyError(`the key from ${key.source} does not open the archive at ${file} (wrong key, or not a CallAIder archive)`);
 }
 
 /**

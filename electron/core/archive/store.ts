@@ -103,6 +103,15 @@ export interface StoreWrites {
 }
 
 /** Reads: never block the writer, never run on the caller's thread. */
+/** What checking a copy of the archive found (see SqliteStore.checkFile). */
+export interface CopyCheck {
+  ok: boolean;
+  /** What is wrong, one line each (empty when ok). */
+  problems: string[];
+  schemaVersion: number | null;
+  counts: { sessions: number; events: number; messages: number } | null;
+}
+
 export interface StoreReads {
   /** Kept counters: as cheap on 100,000 sessions as on ten. */
   counts(options: { staleBefore: number }): Promise<ArchiveCounts>;
@@ -140,9 +149,10 @@ export interface StoreReads {
   activityProfile(options: { since: number; utcOffsetMinutes: number }): Promise<ActivityProfile>;
   /**
    * Writes a consistent copy of the archive to `file` (replacing it) from one snapshot, on the
-   * reader's connection: webhooks keep being acknowledged while it runs. Verify it before trusting it.
+   * reader's connection, and checks the copy there too (integrity, schema `expectVersion`, counts;
+   * with the archive's key when it is encrypted): webhooks keep being acknowledged while both run.
    */
-  backupTo(file: string): Promise<{ bytes: number; ms: number }>;
+  backupTo(file: string, options?: { expectVersion?: number }): Promise<{ bytes: number; ms: number; check: CopyCheck }>;
 }
 
 export const WRITE_OPERATIONS = [

@@ -25,7 +25,7 @@ export interface BackupOptions {
   archiveFile: string;
   folder: string;
   keep?: KeepPolicy | undefined;
-  /** The archive's key: the copy is encrypted with it, so it is checked with it. */
+  /** The archive's key, to read the source's schema (the store copies and checks with its own). */
   key?: ArchiveKey | null | undefined;
   now?: () => number;
 }
@@ -42,8 +42,9 @@ export async function takeBackup(options: BackupOptions): Promise<BackupRecord> 
   const partial = target + PARTIAL_SUFFIX;
   let record: BackupRecord;
   try {
-    const written = await options.store.backupTo(partial);
-    const check = SqliteStore.checkFile(partial, { key: options.key, expectVersion: SqliteStore.schemaVersionOf(options.archiveFile, options.key) });
+    // The copy is checked on the store's reader thread; only the source's schema is read here.
+    const written = await options.store.backupTo(partial, { expectVersion: SqliteStore.schemaVersionOf(options.archiveFile, options.key) });
+    const { check } = written;
     if (!check.ok) throw new Error(`the copy failed verification: ${check.problems.join('; ')}`);
     renameSync(partial, target);
     record = { at, file: name, ok: true, bytes: written.bytes, ms: written.ms, error: null, counts: check.counts };

@@ -42,11 +42,11 @@ export interface OpenOptions {
   key?: ArchiveKey | null | undefined;
 }
 
-/** Connections opened with a key: a copy of their archive is made differently (see backup.ts). */
-const keyed = new WeakSet<object>();
+/** Connections opened with a key: a copy of their archive is made, and checked, with it (see backup.ts). */
+const keyed = new WeakMap<object, ArchiveKey>();
 
-export function isKeyed(db: ReadableDB | WritableDB): boolean {
-  return keyed.has(db);
+export function keyOf(db: ReadableDB | WritableDB): ArchiveKey | null {
+  return keyed.get(db) ?? null;
 }
 
 /**
@@ -62,7 +62,7 @@ export function openKeyed(file: string, options: { readonly?: boolean; fileMustE
   try {
     if (options.key) {
       applyKey(db, options.key);
-      keyed.add(db);
+      keyed.set(db, options.key);
     }
     // The probe reads the file: wait for a writer that holds it (two processes creating it at once).
     db.pragma('busy_timeout = 5000');

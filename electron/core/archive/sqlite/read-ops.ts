@@ -39,6 +39,6 @@ export function sqliteReads(db: ReadableDB): SyncReads {
     getCaller: (key, options) => getCaller(db, key, options),
     periodSummary: (options) => periodSummary(db, options),
     activityProfile: (options) => activityProfile(db, options),
-    backupTo: (file) => backupTo(db, file),
+    backupTo: (file, options) => backupTo(db, file, options),
   };
 }
