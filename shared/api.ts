@@ -147,6 +147,18 @@ export const ARCHIVE_API = {
   listBackups: empty,
   /** Takes a backup now (verified before it counts) and returns its record. */
   backupNow: empty,
+
+  // ---- encryption ----
+  /** Whether the archive is encrypted, where its key comes from, what can be done here. */
+  encryptionStatus: empty,
+  /** Desktop: encrypts the plaintext archive with a key kept by the OS keychain (stops and restarts the engine). */
+  encryptArchive: empty,
+  /** Desktop: re-encrypts the archive with a new random key (stops and restarts the engine). */
+  changeArchiveKey: empty,
+  /** Desktop: the key itself, to keep a copy away from this computer (backups cannot be restored without it). */
+  revealArchiveKey: empty,
+  /** Desktop: keep this key (a copy saved earlier) for an encrypted archive this computer has no key for. */
+  useArchiveKey: z.object({ key: z.string().min(12).max(1000) }).strict(),
 } as const;
 
 export type ArchiveMethod = keyof typeof ARCHIVE_API;
@@ -353,6 +365,32 @@ export interface ArchiveResults {
   listAlerts: { alerts: Alert[] };
   listBackups: { folder: string; backups: BackupRecord[] };
   backupNow: BackupRecord;
+  encryptionStatus: EncryptionView;
+  encryptArchive: EncryptionChange;
+  changeArchiveKey: EncryptionChange;
+  revealArchiveKey: { key: string };
+  useArchiveKey: EncryptionView;
+}
+
+/** Encryption at rest, as the Setup card shows it. */
+export interface EncryptionView {
+  encrypted: boolean;
+  /** Where the key comes from ("the OS keychain", "CALLAIDER_ARCHIVE_KEY", "key file /x"); null when not encrypted. */
+  keySource: string | null;
+  /** The desktop app encrypts and changes keys itself; headless, the window shows the commands to run. */
+  editable: boolean;
+  /** Why the desktop app cannot encrypt here (no OS keychain), or null. */
+  unavailable: string | null;
+  /** Kept backups that are not encrypted (taken before the archive was, or while it was not). */
+  plaintextBackups: number;
+  /** The archive did not open with the key this computer has (or has none): what to do. */
+  problem: string | null;
+}
+
+/** The result of encrypting or changing the key: what was verified, and the card's new state. */
+export interface EncryptionChange {
+  message: string;
+  view: EncryptionView;
 }
 
 /** One backup attempt, as recorded in backups.json in the backups folder. */

@@ -29,6 +29,7 @@ import { archivePath } from './paths.js';
 import { reverifyQuarantine } from './quarantine.js';
 import { loadDemoData } from './demo.js';
 import { listBackups } from './backup/backups.js';
+import { HEADLESS_ENCRYPTION, headlessEncryptionView } from './encryption-status.js';
 
 export class ApiError extends Error {
   constructor(
@@ -354,6 +355,7 @@ export class ArchiveService {
       },
       ...this.followUpHandlers(),
       ...this.triageHandlers(),
+      ...this.encryptionHandlers(),
     };
   }
 
@@ -396,6 +398,23 @@ export class ArchiveService {
   }
 
   /** Rules, callers and alerts. Changing a rule or how callers are recognised re-runs the rules over the archive. */
+  /**
+   * Headless: the status only (the key came from the command line). The desktop app answers these
+   * itself, before this service (electron/main/desktop-service.ts): they stop and restart the engine.
+   */
+  private encryptionHandlers(): Pick<Handlers, 'encryptionStatus' | 'encryptArchive' | 'changeArchiveKey' | 'revealArchiveKey' | 'useArchiveKey'> {
+    const refuse = () => {
+      throw new ApiError('failed', HEADLESS_ENCRYPTION);
+    };
+    return {
+      encryptionStatus: () => headlessEncryptionView(this.engine.config.dataDir, this.engine.config.archiveKey, this.engine.backupsFolder),
+      encryptArchive: refuse,
+      changeArchiveKey: refuse,
+      revealArchiveKey: refuse,
+      useArchiveKey: refuse,
+    };
+  }
+
   private triageHandlers(): Pick<Handlers, 'listRules' | 'saveRule' | 'deleteRule' | 'previewRule' | 'getCallerSettings' | 'saveCallerSettings' | 'getCaller' | 'listAlerts' | 'listBackups' | 'backupNow'> {
     const store = () => this.engine.archive;
     const rerun = () => {

@@ -9,6 +9,7 @@ import type { AlertSettings } from '../../shared/settings.js';
 import type { RequiredHeader } from './receiver.js';
 import type { KeepPolicy } from './backup/rotation.js';
 import type { BackupSchedule } from './backup/scheduler.js';
+import type { ArchiveKey } from './archive/archive-key.js';
 
 export type TunnelMode = 'ngrok' | 'none';
 
@@ -44,6 +45,8 @@ export interface EngineConfig {
   schedule?: BackupSchedule | undefined;
   /** How many daily, weekly and monthly backups rotation keeps (default 7, 4, 12). */
   backupKeep?: KeepPolicy | undefined;
+  /** The archive's encryption key (desktop: the OS keychain; headless: CALLAIDER_ARCHIVE_KEY or --key-file). */
+  archiveKey?: ArchiveKey | null | undefined;
 }
 
 export const DEFAULTS = {

@@ -185,6 +185,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       archive = await SqliteStore.open(archivePath(config.dataDir), {
         threads: true,
         nativeBinding: deps.nativeBinding,
+        key: config.archiveKey,
         deferProjection: true,
         onFallback: (reason) => log.warn(reason),
       });

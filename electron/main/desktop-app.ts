@@ -13,7 +13,10 @@ import { checkBackupsFolder } from '../core/backup/backups.js';
 import { Engine } from '../core/engine.js';
 import { consoleLogger, type Logger } from '../core/log.js';
 import { archivePath, packageRoot, rendererDir } from '../core/paths.js';
-import { SettingsStore } from '../core/settings-store.js';
+import { SettingsStore, type SecretCodec } from '../core/settings-store.js';
+import { defaultBackupsFolder } from '../core/backup/backups.js';
+import { ArchiveKeyLockedError } from './archive-key-store.js';
+import { DesktopEncryption } from './desktop-encryption.js';
 import { WEBHOOK_PATH } from '../core/webhook-paths.js';
 import { appMenuTemplate, helpUrlFrom, isAllowedHelpUrl } from './app-menu.js';
 import { registerAppScheme, serveAppScheme } from './app-protocol.js';
@@ -92,6 +95,8 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
   /** Created with the first engine; later engines are attached to it. */
   let service: ArchiveService | null = null;
   let store: SettingsStore | null = null;
+  /** The keychain's codec, from the first successful read of the settings. */
+  let codec: SecretCodec | null = null;
   let tray: TrayController | null = null;
   /** Why the archive is not receiving (null while it is). */
   let failure: string | null = 'Starting…';
@@ -204,12 +209,33 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
   };
 
   // Engine starts and stops one at a time (a keychain retry may meet a settings change).
-  let engineWork: Promise<void> = Promise.resolve();
-  const serially = (work: () => Promise<void>): Promise<void> => {
+  let engineWork: Promise<unknown> = Promise.resolve();
+  const serially = <T>(work: () => Promise<T>): Promise<T> => {
     const next = engineWork.then(work);
     engineWork = next.catch(() => undefined);
     return next;
   };
+
+  const encryption = new DesktopEncryption({
+    dataDir,
+    backupsFolder: () => engine?.backupsFolder ?? defaultBackupsFolder(dataDir()),
+    withEngineStopped: (work) =>
+      serially(async () => {
+        if (engine) {
+          const old = engine;
+          engine = null;
+          failure = 'changing the archive key';
+          await old.stop();
+        }
+        try {
+          return await work();
+        } finally {
+          await launch();
+          changed();
+        }
+      }),
+    backupNow: async () => (engine ? engine.backups.runNow() : null),
+  });
 
   /** Starts the engine if the settings allow: never while a saved secret is unread (fail closed). */
   const launch = async (): Promise<void> => {
@@ -218,10 +244,25 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
       secretsLocked(store.unreadableSecrets);
       return;
     }
+    let archiveKey;
+    try {
+      archiveKey = await encryption.keyForStart(codec!);
+    } catch (error) {
+      if (error instanceof ArchiveKeyLockedError) {
+        failure = `waiting for the keychain to unlock: ${error.message}`;
+        log.warn(failure);
+        retryLater();
+        return;
+      }
+      // Never a new empty archive over one that did not open: say why and wait for the owner.
+      failure = `the archive could not be opened: ${error instanceof Error ? error.message : String(error)}`;
+      log.error(failure);
+      return;
+    }
     keychainAttempts = 0;
     try {
       const settings = store;
-      const started = await Engine.start(store.toEngineConfig(dataDir()), {
+      const started = await Engine.start({ ...store.toEngineConfig(dataDir()), archiveKey }, {
         log,
         nativeBinding: electronNativeBinding(process.versions.electron ?? ''),
         // Read at each check: a new summary time or the quiet switch applies without a restart.
@@ -253,7 +294,8 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
     if (quitting) return;
     if (!store) {
       try {
-        store = await SettingsStore.open(dataDir(), await safeStorageCodec(electron.safeStorage, host.platform));
+        codec = await safeStorageCodec(electron.safeStorage, host.platform);
+        store = await SettingsStore.open(dataDir(), codec);
       } catch (error) {
         failure = `the settings could not be loaded: ${error instanceof Error ? error.message : String(error)}`;
         log.error(failure);
@@ -335,6 +377,7 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
     running: () => (engine ? service : null),
     settings: () => (store ? settingsHost : null),
     standbyStatus,
+    encryption,
   });
 
   /** Everything the shell hears from an engine, attached the same way at start and after a restart. */

@@ -6,7 +6,7 @@
  * is what retries the engine), and every other call answers with a clear error.
  */
 import { z } from 'zod';
-import { ARCHIVE_API, isArchiveMethod, type ArchiveChange, type ArchiveStatus } from '../../shared/api.js';
+import { ARCHIVE_API, isArchiveMethod, type ArchiveChange, type ArchiveMethod, type ArchiveResults, type ArchiveStatus } from '../../shared/api.js';
 import { ApiError, type ArchiveService, type SettingsHost } from '../core/archive-service.js';
 
 export interface DesktopServiceDeps {
@@ -16,7 +16,19 @@ export interface DesktopServiceDeps {
   settings: () => SettingsHost | null;
   /** The status to show while there is no engine (with a 'not-running' warning saying why). */
   standbyStatus: () => ArchiveStatus;
+  /** Encryption at rest: answered here, engine or not (a key change stops and restarts the engine). */
+  encryption: EncryptionHost;
 }
+
+export interface EncryptionHost {
+  view(): ArchiveResults['encryptionStatus'];
+  encrypt(): Promise<ArchiveResults['encryptArchive']>;
+  changeKey(): Promise<ArchiveResults['changeArchiveKey']>;
+  reveal(): ArchiveResults['revealArchiveKey'];
+  useKey(key: string): Promise<ArchiveResults['useArchiveKey']>;
+}
+
+const ENCRYPTION_METHODS = new Set<ArchiveMethod>(['encryptionStatus', 'encryptArchive', 'changeArchiveKey', 'revealArchiveKey', 'useArchiveKey']);
 
 export class DesktopService {
   private readonly listeners = new Set<(change: ArchiveChange) => void>();
@@ -26,6 +38,7 @@ export class DesktopService {
 
   async answer(method: string, rawArgs: unknown): Promise<unknown> {
     this.follow();
+    if (isArchiveMethod(method) && ENCRYPTION_METHODS.has(method)) return this.encryption(method, rawArgs);
     const service = this.deps.running();
     if (service) return service.answer(method, rawArgs);
     if (!isArchiveMethod(method)) throw new ApiError('not-found', `unknown method "${method}"`);
@@ -51,6 +64,32 @@ export class DesktopService {
         }
       default:
         throw new ApiError('failed', notRunning(status));
+    }
+  }
+
+  private async encryption(method: ArchiveMethod, rawArgs: unknown): Promise<unknown> {
+    const parsed = ARCHIVE_API[method].safeParse(rawArgs ?? {});
+    if (!parsed.success) throw new ApiError('bad-request', `${method}: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
+    const host = this.deps.encryption;
+    try {
+      switch (method) {
+        case 'encryptionStatus':
+          return host.view();
+        case 'encryptArchive':
+          return await host.encrypt();
+        case 'changeArchiveKey':
+          return await host.changeKey();
+        case 'revealArchiveKey':
+          return host.reveal();
+        default:
+          return await host.useKey((parsed.data as { key: string }).key);
+      }
+    } catch (error) {
+      // These messages are for the owner (a wrong key, a keychain that is not there): pass them on.
+      if (error instanceof ApiError) throw error;
+      throw new ApiError('failed', error instanceof Error ? error.message : String(error));
+    } finally {
+      if (method !== 'encryptionStatus' && method !== 'revealArchiveKey') this.emit({ type: 'status' });
     }
   }
 

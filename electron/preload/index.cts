@@ -12,6 +12,7 @@ const METHODS = [
   'inbox', 'getFollowUp', 'setFollowUp', 'addNote', 'editNote', 'deleteNote', 'listTags', 'saveTag', 'deleteTag', 'tagSession',
   'listRules', 'saveRule', 'deleteRule', 'previewRule', 'getCallerSettings', 'saveCallerSettings', 'getCaller', 'listAlerts',
   'listBackups', 'backupNow',
+  'encryptionStatus', 'encryptArchive', 'changeArchiveKey', 'revealArchiveKey', 'useArchiveKey',
 ];
 
 const bridge = {

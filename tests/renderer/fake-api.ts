@@ -131,6 +131,11 @@ export function fakeApi(overrides: Partial<ArchiveApi> = {}): ArchiveApi & { emi
     listAlerts: () => Promise.resolve({ alerts: [] }),
     listBackups: () => Promise.resolve({ folder: '/data/backups', backups: [] }),
     backupNow: notImplemented('backupNow'),
+    encryptionStatus: () => Promise.resolve({ encrypted: false, keySource: null, editable: false, unavailable: null, plaintextBackups: 0, problem: null }),
+    encryptArchive: notImplemented('encryptArchive'),
+    changeArchiveKey: notImplemented('changeArchiveKey'),
+    revealArchiveKey: notImplemented('revealArchiveKey'),
+    useArchiveKey: notImplemented('useArchiveKey'),
     subscribe: (listener: (change: ArchiveChange) => void) => {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -34,6 +34,14 @@ export class InvalidEditError extends Error {
   override name = 'InvalidEditError';
 }
 
+/**
+ * The archive did not open with the key given: it is encrypted and no key (or the wrong one) was
+ * given, or a key was given for an archive that is not encrypted. Nothing was created or changed.
+ */
+export class ArchiveKeyError extends Error {
+  override name = 'ArchiveKeyError';
+}
+
 /** Rebuilds an error that crossed a thread boundary as its own class, where it is one of ours. */
 export function reviveError(error: { name: string; message: string; code?: string | undefined }): Error {
   if (error.name === 'CommitError') return Object.assign(new CommitError(new Error(error.message.replace(/^archive could not commit: /, ''))));
@@ -41,6 +49,7 @@ export function reviveError(error: { name: string; message: string; code?: strin
   if (error.name === 'ArchiveVersionError') return new ArchiveVersionError(error.message);
   if (error.name === 'NotFoundError') return new NotFoundError(error.message);
   if (error.name === 'ConflictError') return new ConflictError(error.message);
+  if (error.name === 'ArchiveKeyError') return new ArchiveKeyError(error.message);
   if (error.name === 'InvalidEditError') return new InvalidEditError(error.message);
   return Object.assign(new Error(error.message), error.code === undefined ? {} : { code: error.code });
 }

@@ -1,5 +1,6 @@
 /**
- * The `callaider-archive` command line: serve, start, show-secret, export, import, reverify, demo, backup, verify, restore, send-test.
+ * The `callaider-archive` command line: serve, start, show-secret, export, import, reverify, demo, backup, verify, restore,
+ * encrypt, rekey, decrypt, send-test.
  * Errors people can fix (a taken port, a locked archive, a bad option) print one line and exit 1.
  */
 import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
@@ -8,7 +9,8 @@ import { finished } from 'node:stream/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { EXPORT_FORMATS, type ExportFormat } from '../../../shared/export-format.js';
 import { ArchiveLockedError } from '../archive/engine-lock.js';
-import { ArchiveVersionError } from '../archive/errors.js';
+import { ArchiveKeyError, ArchiveVersionError } from '../archive/errors.js';
+import { headlessKey, KEY_ENV, type ArchiveKey } from '../archive/archive-key.js';
 import { SqliteStore } from '../archive/sqlite/sqlite-store.js';
 import {
   ConfigError,
@@ -39,6 +41,7 @@ import type { backupCommand as backupCommandType, restoreCommand as restoreComma
 import { parseBackupKeep, parseBackupSchedule } from '../backup/options.js';
 import type { KeepPolicy } from '../backup/rotation.js';
 import type { BackupSchedule } from '../backup/scheduler.js';
+import type { decryptCommand as decryptCommandType, encryptCommand as encryptCommandType, rekeyCommand as rekeyCommandType } from './key-commands.js';
 
 // Each command loads what it needs when it runs: `serve` starts at login on a laptop, and every
 // module loaded before its archive opens is start-up time.
@@ -53,6 +56,10 @@ const savedWebhookSecret: typeof savedWebhookSecretType = async (...args) => (aw
 const backupCommand: typeof backupCommandType = async (...args) => (await import('./backup-commands.js')).backupCommand(...args);
 const verifyCommand = async (...args: Parameters<typeof verifyCommandType>) => (await import('./backup-commands.js')).verifyCommand(...args);
 const restoreCommand = async (...args: Parameters<typeof restoreCommandType>) => (await import('./backup-commands.js')).restoreCommand(...args);
+
+const encryptCommand: typeof encryptCommandType = async (...args) => (await import('./key-commands.js')).encryptCommand(...args);
+const rekeyCommand: typeof rekeyCommandType = async (...args) => (await import('./key-commands.js')).rekeyCommand(...args);
+const decryptCommand: typeof decryptCommandType = async (...args) => (await import('./key-commands.js')).decryptCommand(...args);
 
 const SECRET_ENV = 'CALLAIDER_WEBHOOK_SECRET';
 
@@ -72,6 +79,15 @@ const positiveInt = (name: string) =>
 
 function dataDirOption(): Option {
   return new Option('--data-dir <dir>', 'archive folder (default: the desktop app\'s data folder; env CALLAIDER_ARCHIVE_DATA_DIR)');
+}
+
+function keyFileOption(): Option {
+  return new Option('--key-file <file>', `the encrypted archive's key: 64 hex digits or a passphrase (default: env ${KEY_ENV})`);
+}
+
+/** --key-file, else CALLAIDER_ARCHIVE_KEY, else none (a plaintext archive). */
+function archiveKey(flags: { keyFile?: string }): ArchiveKey | null {
+  return headlessKey({ keyFile: flags.keyFile ? resolve(flags.keyFile) : undefined, env: process.env });
 }
 
 function resolveDataDir(dir: string | undefined): string {
@@ -94,6 +110,7 @@ export function buildProgram(): Command {
   const addServeOptions = (command: Command) =>
     command
       .addOption(dataDirOption())
+      .addOption(keyFileOption())
       .option('--port <port>', 'webhook listener port', wrap((v) => parsePort(v, '--port')), DEFAULTS.port)
       .option('--host <host>', 'webhook listener address (keep loopback: the tunnel reaches it there)', DEFAULTS.host)
       .option('--ui-port <port>', 'archive window port (loopback only)', wrap((v) => parsePort(v, '--ui-port')), DEFAULTS.uiPort)
@@ -115,7 +132,7 @@ export function buildProgram(): Command {
       .option('--backup-keep <d,w,m>', 'daily, weekly and monthly backups kept by rotation (default 7,4,12)', wrap(parseBackupKeep));
 
   type ServeFlags = {
-    dataDir?: string; port: number; host: string; uiPort: number; ui: boolean; uiToken?: string; secret?: string; previousSecret?: string;
+    dataDir?: string; keyFile?: string; port: number; host: string; uiPort: number; ui: boolean; uiToken?: string; secret?: string; previousSecret?: string;
     requireHeader?: EngineConfig['requiredHeader']; bodyLimit: number; bodyBudget: number; tunnel: EngineConfig['tunnel']; ngrokDomain?: string; publicUrl?: string;
     dailySummary: string | null; quietAlerts: boolean; keepCardNumbers?: boolean;
     backups?: string; backupSchedule?: BackupSchedule; backupKeep?: KeepPolicy;
@@ -140,6 +157,7 @@ export function buildProgram(): Command {
       backupsFolder: flags.backups ? resolve(flags.backups) : undefined,
       schedule: flags.backupSchedule,
       backupKeep: flags.backupKeep,
+      archiveKey: archiveKey(flags),
     });
   };
 
@@ -173,6 +191,7 @@ export function buildProgram(): Command {
     });
     for (const warning of warnings) process.stderr.write(`callaider-archive: ${warning}\n`);
     if (flags.keepCardNumbers) config.redactCards = false;
+    config.archiveKey = archiveKey(flags);
     await serve(config, { uiPort: flags.ui ? flags.uiPort : null, uiToken: flags.uiToken, headlessNotice: true, secretNote });
   });
 
@@ -188,13 +207,14 @@ export function buildProgram(): Command {
     .command('export')
     .description('write sessions out as json, ndjson, csv or md')
     .addOption(dataDirOption())
+    .addOption(keyFileOption())
     .addOption(new Option('--format <format>', 'output format').choices(EXPORT_FORMATS).default('json'))
     .option('--session <id>', 'only this session')
     .option('--out <file>', 'write to a file (default: standard output)')
     .option('--mask', 'mask phone numbers (last 2 digits kept) and e-mail addresses (first letter and domain kept) in the exported text')
-    .action(async (flags: { dataDir?: string; format: ExportFormat; session?: string; out?: string; mask?: boolean }) => {
+    .action(async (flags: { dataDir?: string; keyFile?: string; format: ExportFormat; session?: string; out?: string; mask?: boolean }) => {
       const dataDir = resolveDataDir(flags.dataDir);
-      const store = await SqliteStore.open(existingArchivePath(dataDir), { readonly: true });
+      const store = await SqliteStore.open(existingArchivePath(dataDir), { readonly: true, key: archiveKey(flags) });
       try {
         if (!flags.out) {
           const count = await writeExport(store, process.stdout, { format: flags.format, sessionId: flags.session, mask: flags.mask });
@@ -227,10 +247,11 @@ export function buildProgram(): Command {
     .description('replay saved payloads (one payload, a JSON array, NDJSON, or an export of this app) into the archive')
     .argument('<files...>')
     .addOption(dataDirOption())
-    .action(async (files: string[], flags: { dataDir?: string }) => {
+    .addOption(keyFileOption())
+    .action(async (files: string[], flags: { dataDir?: string; keyFile?: string }) => {
       const dataDir = resolveDataDir(flags.dataDir);
       mkdirSync(dataDir, { recursive: true });
-      const archive = await SqliteStore.open(archivePath(dataDir));
+      const archive = await SqliteStore.open(archivePath(dataDir), { key: archiveKey(flags) });
       try {
         const summary = await importFiles(archive, files);
         process.stderr.write(
@@ -248,9 +269,10 @@ export function buildProgram(): Command {
     .command('reverify')
     .description('re-check deliveries quarantined for a bad signature with the right secret, and store those that match')
     .addOption(dataDirOption())
+    .addOption(keyFileOption())
     .addOption(new Option('--secret <secret>', 'the webhook secret to check against').env(SECRET_ENV).makeOptionMandatory())
-    .action(async (flags: { dataDir?: string; secret: string }) => {
-      const archive = await SqliteStore.open(existingArchivePath(resolveDataDir(flags.dataDir)));
+    .action(async (flags: { dataDir?: string; keyFile?: string; secret: string }) => {
+      const archive = await SqliteStore.open(existingArchivePath(resolveDataDir(flags.dataDir)), { key: archiveKey(flags) });
       try {
         const summary = await reverifyQuarantine(archive, flags.secret);
         process.stderr.write(
@@ -265,13 +287,14 @@ export function buildProgram(): Command {
     .command('demo')
     .description('fill an archive with realistic demo sessions (voice and text, failing tool calls, files, months of history)')
     .addOption(dataDirOption())
+    .addOption(keyFileOption())
     .option('--sessions <n>', 'how many sessions', positiveInt('--sessions'), 300)
     .option('--seed <n>', 'random seed (same seed, same sessions)', positiveInt('--seed'))
     .option('--long-every <n>', 'every n-th session gets a long transcript (hundreds of messages)', positiveInt('--long-every'), 25)
-    .action(async (flags: { dataDir?: string; sessions: number; seed?: number; longEvery: number }) => {
+    .action(async (flags: { dataDir?: string; keyFile?: string; sessions: number; seed?: number; longEvery: number }) => {
       const dataDir = resolveDataDir(flags.dataDir);
       mkdirSync(dataDir, { recursive: true });
-      const archive = await SqliteStore.open(archivePath(dataDir));
+      const archive = await SqliteStore.open(archivePath(dataDir), { key: archiveKey(flags) });
       try {
         const started = Date.now();
         let lastReport = 0;
@@ -297,10 +320,11 @@ export function buildProgram(): Command {
     .command('backup')
     .description('write a verified copy of the archive (works while an engine runs) and print its file')
     .addOption(dataDirOption())
+    .addOption(keyFileOption())
     .option('--to <dir>', 'backups folder (default: backups/ in the data folder)')
-    .action(async (flags: { dataDir?: string; to?: string }) => {
+    .action(async (flags: { dataDir?: string; keyFile?: string; to?: string }) => {
       const dataDir = resolveDataDir(flags.dataDir);
-      await backupCommand(dataDir, resolve(flags.to ?? join(dataDir, 'backups')));
+      await backupCommand(dataDir, resolve(flags.to ?? join(dataDir, 'backups')), archiveKey(flags));
     });
 
   program
@@ -308,9 +332,10 @@ export function buildProgram(): Command {
     .description('check a backup file, or the archive itself: integrity, schema and counts (exit 1 on a problem)')
     .argument('[file]', 'a backup file (default: the archive in the data folder)')
     .addOption(dataDirOption())
-    .action(async (file: string | undefined, flags: { dataDir?: string }) => {
+    .addOption(keyFileOption())
+    .action(async (file: string | undefined, flags: { dataDir?: string; keyFile?: string }) => {
       if (file && flags.dataDir) throw new ConfigError('give either a FILE or --data-dir, not both');
-      await verifyCommand(file ? resolve(file) : existingArchivePath(resolveDataDir(flags.dataDir)));
+      await verifyCommand(file ? resolve(file) : existingArchivePath(resolveDataDir(flags.dataDir)), archiveKey(flags));
     });
 
   program
@@ -318,7 +343,30 @@ export function buildProgram(): Command {
     .description('replace the archive with a backup (checked first; the replaced archive is kept aside); stop the engine first')
     .argument('<file>', 'the backup file')
     .addOption(dataDirOption())
-    .action(async (file: string, flags: { dataDir?: string }) => restoreCommand(file, resolveDataDir(flags.dataDir)));
+    .addOption(keyFileOption())
+    .action(async (file: string, flags: { dataDir?: string; keyFile?: string }) => restoreCommand(file, resolveDataDir(flags.dataDir), archiveKey(flags)));
+
+  program
+    .command('encrypt')
+    .description(`encrypt the archive (stop the engine first); the key comes from --key-file (a new random one is written there if the file does not exist), ${KEY_ENV}, or a new ${'archive.key'} in the data folder`)
+    .addOption(dataDirOption())
+    .addOption(keyFileOption())
+    .action(async (flags: { dataDir?: string; keyFile?: string }) => encryptCommand(resolveDataDir(flags.dataDir), flags.keyFile));
+
+  program
+    .command('rekey')
+    .description('change the encrypted archive\'s key (stop the engine first); the new key comes from --new-key-file (a new random one is written there if the file does not exist)')
+    .addOption(dataDirOption())
+    .addOption(keyFileOption())
+    .requiredOption('--new-key-file <file>', 'the new key (64 hex digits or a passphrase), or where to write a new random one')
+    .action(async (flags: { dataDir?: string; keyFile?: string; newKeyFile: string }) => rekeyCommand(resolveDataDir(flags.dataDir), flags.keyFile ? resolve(flags.keyFile) : undefined, flags.newKeyFile));
+
+  program
+    .command('decrypt')
+    .description('turn the encrypted archive back into a plain one (stop the engine first)')
+    .addOption(dataDirOption())
+    .addOption(keyFileOption())
+    .action(async (flags: { dataDir?: string; keyFile?: string }) => decryptCommand(resolveDataDir(flags.dataDir), flags.keyFile ? resolve(flags.keyFile) : undefined));
 
   program
     .command('send-test')
@@ -354,7 +402,7 @@ export function buildProgram(): Command {
   return program;
 }
 
-const FRIENDLY_ERRORS = [ConfigError, ArchiveLockedError, PortInUseError, TunnelError, SessionNotFoundError, ArchiveVersionError];
+const FRIENDLY_ERRORS = [ConfigError, ArchiveLockedError, PortInUseError, TunnelError, SessionNotFoundError, ArchiveVersionError, ArchiveKeyError];
 
 export async function main(argv: string[] = process.argv): Promise<void> {
   // `export | head` closes the pipe early; that is the reader's choice, not an error.

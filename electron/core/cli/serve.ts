@@ -78,7 +78,7 @@ function banner(engine: Engine, ui: UiServer | null, counts: ArchiveCounts, secr
     'CallAIder Archive is receiving webhooks.',
     `  Listening on    ${engine.localWebhookUrl}`,
     `  Public URL      ${publicUrl ?? '(none: CallAIder cannot reach this machine yet; use --tunnel ngrok, or --public-url for your own proxy)'}`,
-    `  Archive         ${archivePath(config.dataDir)} (${counts.sessions} sessions)`,
+    `  Archive         ${archivePath(config.dataDir)} (${counts.sessions} sessions; ${config.archiveKey ? `encrypted, key from ${config.archiveKey.source}` : 'not encrypted: see `callaider-archive encrypt`'})`,
   ];
   lines.push(`  Archive window  ${ui ? `${ui.url}   (open in a browser on this machine)` : 'off (--no-ui)'}`);
   lines.push(`  Alerts          ${describeAlertSettings(config.alerts ?? DEFAULT_ALERTS)}`);

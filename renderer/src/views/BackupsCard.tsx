@@ -105,6 +105,7 @@ export function BackupsCard({ onChanged }: { onChanged: () => void }) {
       <p>
         Quit the app (or stop <code>serve</code>), then run <code>callaider-archive restore FILE</code> with the backup file. It checks the backup first, keeps the
         current archive beside it as <code>archive.sqlite.replaced-…</code> (never deleted), and puts the backup in its place. <code>callaider-archive verify FILE</code> checks a backup without touching anything.
+        A backup of an encrypted archive is encrypted with the archive’s key: both commands need it (<code>--key-file</code>, or <code>CALLAIDER_ARCHIVE_KEY</code>), so keep a copy of the key (in the desktop app: Encryption → Show key) in your password manager, not in the backups folder.
       </p>
     </section>
   );

@@ -12,20 +12,39 @@
  */
 import { renameSync, rmSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import type { ArchiveKey } from '../archive-key.js';
+import { ArchiveKeyError } from '../errors.js';
 import { LATEST_VERSION } from './migrations.js';
-import type { ReadableDB } from './database.js';
+import { keyOf, openKeyed, type ReadableDB } from './database.js';
 import type { ArchiveCheck, BackupWritten } from '../types.js';
 
 export type { ArchiveCheck, BackupWritten };
 
 /**
  * Writes a consistent copy of the archive `db` reads to `file` (replaced if it exists), then checks
- * it on the same thread: on a big archive the check takes as long as the copy (measured: 1.5 GB,
- * 15 s each), which is why neither may run where webhooks are answered.
+ * it on the same thread: the full integrity check reads (and, encrypted, decrypts) every page,
+ * as long as the copy on a big archive (measured: 1.5 GB, 15 s each), which is why neither may
+ * run where webhooks are answered. The copy's schema must be its source's.
  */
 export async function backupTo(db: ReadableDB, file: string): Promise<BackupWritten> {
   const started = performance.now();
+  const written = await copyTo(db, file);
+  const ms = Math.round(performance.now() - started);
+  const source = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
+  const checked = performance.now();
+  const check = checkArchiveFile(file, { expectVersion: source, key: keyOf(db) });
+  return { ...written, ms, verifyMs: Math.round(performance.now() - checked), check };
+}
+
+async function copyTo(db: ReadableDB, file: string): Promise<{ bytes: number }> {
   rmSync(file, { force: true });
+  if (keyOf(db)) {
+    // The backup API cannot copy between an encrypted source and a new file (SQLite refuses:
+    // "incompatible source and target databases"); VACUUM INTO writes the copy encrypted with the
+    // archive's own key, already in rollback-journal mode. Its cost is measured in BENCHMARKS.md.
+    (db as unknown as Database.Database).prepare('VACUUM INTO ?').run(file);
+    return { bytes: statSync(file).size };
+  }
   // The first step copies 100 pages; returning the rest makes the next one the last (see above).
   await (db as unknown as Database.Database).backup(file, { progress: ({ remainingPages }) => Math.max(remainingPages, 1) });
   // The copy keeps WAL mode in its header; a backup is one self-contained file, so switch it to a
@@ -36,11 +55,7 @@ export async function backupTo(db: ReadableDB, file: string): Promise<BackupWrit
   } finally {
     copy.close();
   }
-  const ms = Math.round(performance.now() - started);
-  const source = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
-  const checked = performance.now();
-  const check = checkArchiveFile(file, { expectVersion: source });
-  return { bytes: statSync(file).size, ms, verifyMs: Math.round(performance.now() - checked), check };
+  return { bytes: statSync(file).size };
 }
 
 /**
@@ -48,12 +63,14 @@ export async function backupTo(db: ReadableDB, file: string): Promise<BackupWrit
  * contents: a backup must be whole), a schema this build knows (and `expectVersion` if given),
  * and the kept counters equal to the rows really there.
  */
-export function checkArchiveFile(file: string, options: { expectVersion?: number } = {}): ArchiveCheck {
+export function checkArchiveFile(file: string, options: { expectVersion?: number; key?: ArchiveKey | null | undefined } = {}): ArchiveCheck {
   const problems: string[] = [];
   let db: Database.Database;
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
+    db = openKeyed(file, { readonly: true, fileMustExist: true, key: options.key });
   } catch (error) {
+    // A key problem is not damage: the caller says so as it is (give the key, or the right one).
+    if (error instanceof ArchiveKeyError) throw error;
     return { ok: false, problems: [`cannot open ${file}: ${message(error)}`], schemaVersion: null, counts: null };
   }
   let schemaVersion: number | null = null;
@@ -92,8 +109,8 @@ export function checkArchiveFile(file: string, options: { expectVersion?: number
 }
 
 /** The schema version of the archive at `file` (read-only). */
-export function schemaVersionOf(file: string): number {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
+export function schemaVersionOf(file: string, key?: ArchiveKey | null): number {
+  const db = openKeyed(file, { readonly: true, fileMustExist: true, key });
   try {
     return db.pragma('user_version', { simple: true }) as number;
   } finally {
@@ -106,7 +123,7 @@ export function schemaVersionOf(file: string): number {
  * aside to `<target>.replaced-<stamp>` (never deleted), then the backup is copied in beside the
  * target and renamed over it (a crash leaves either archive whole, never half of one).
  */
-export function replaceArchiveFile(target: string, backup: string, stamp: string): { replacedBy: string | null } {
+export function replaceArchiveFile(target: string, backup: string, stamp: string, key?: ArchiveKey | null): { replacedBy: string | null } {
   let replacedBy: string | null = null;
   const aside = `${target}.replaced-${stamp}`;
   const exists = (path: string) => {
@@ -125,10 +142,11 @@ export function replaceArchiveFile(target: string, backup: string, stamp: string
     replacedBy = aside;
   }
   const partial = `${target}.restoring`;
-  const source = new Database(backup, { readonly: true, fileMustExist: true });
+  const source = openKeyed(backup, { readonly: true, fileMustExist: true, key });
   try {
     rmSync(partial, { force: true });
-    // VACUUM INTO writes a fresh, compact file in one read of the backup, fsynced when done.
+    // VACUUM INTO writes a fresh, compact file in one read of the backup, fsynced when done (and
+    // encrypted with the backup's key when it is encrypted).
     source.prepare('VACUUM INTO ?').run(partial);
   } finally {
     source.close();

@@ -8,6 +8,7 @@
  * opened read-only, so it would fail at run time too).
  */
 import Database from 'better-sqlite3';
+import { applyKey, probeKey, type ArchiveKey } from '../archive-key.js';
 import { ArchiveVersionError } from '../errors.js';
 import { LATEST_VERSION, MIGRATIONS, type Migration } from './migrations.js';
 
@@ -37,6 +38,40 @@ export interface OpenOptions {
    * 'thread': never in a COMMIT; a checkpointer thread does it (see writes/checkpointer.ts).
    */
   checkpoints?: 'auto' | 'thread' | undefined;
+  /** The archive's encryption key (see archive-key.ts); none: a plaintext archive. */
+  key?: ArchiveKey | null | undefined;
+}
+
+/** Connections opened with a key: a copy of their archive is made, and checked, with it (see backup.ts). */
+const keyed = new WeakMap<object, ArchiveKey>();
+
+export function keyOf(db: ReadableDB | WritableDB): ArchiveKey | null {
+  return keyed.get(db) ?? null;
+}
+
+/**
+ * Opens `file` with better-sqlite3 and, when there is a key, gives it the key before anything else
+ * and reads the first page, so a wrong or missing key fails here with a clear ArchiveKeyError.
+ */
+export function openKeyed(file: string, options: { readonly?: boolean; fileMustExist?: boolean; nativeBinding?: string | undefined; key?: ArchiveKey | null | undefined }): WritableDB {
+  const db = new Database(file, {
+    readonly: options.readonly ?? false,
+    fileMustExist: options.fileMustExist ?? false,
+    ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+  });
+  try {
+    if (options.key) {
+      applyKey(db, options.key);
+      keyed.set(db, options.key);
+    }
+    // The probe reads the file: wait for a writer that holds it (two processes creating it at once).
+    db.pragma('busy_timeout = 5000');
+    probeKey(db, file, options.key);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
 }
 
 /** The writer's page cache: a big archive's index pages stay in memory instead of being read again. */
@@ -49,15 +84,15 @@ const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
  * The checkpointer's connection: read-write, because SQLite refuses to checkpoint from a read-only
  * one, but it never writes a row.
  */
-export function openCheckpointer(file: string, options: Pick<OpenOptions, 'nativeBinding'> = {}): WritableDB {
-  const db = new Database(file, { fileMustExist: true, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) });
+export function openCheckpointer(file: string, options: Pick<OpenOptions, 'nativeBinding' | 'key'> = {}): WritableDB {
+  const db = openKeyed(file, { fileMustExist: true, nativeBinding: options.nativeBinding, key: options.key });
   db.pragma('busy_timeout = 0');
   db.pragma('synchronous = FULL');
   return db;
 }
 
 /** A read-only connection for a reader thread: WAL lets it read while the writer commits. */
-export function openReader(file: string, options: Pick<OpenOptions, 'nativeBinding'> = {}): ReadableDB {
+export function openReader(file: string, options: Pick<OpenOptions, 'nativeBinding' | 'key'> = {}): ReadableDB {
   const db = openDatabase(file, { ...options, readonly: true });
   // Readers may walk big indexes (search, exports): give them room so a page is not read twice.
   db.pragma('cache_size = -32768');
@@ -65,11 +100,7 @@ export function openReader(file: string, options: Pick<OpenOptions, 'nativeBindi
 }
 
 export function openDatabase(file: string, options: OpenOptions = {}): WritableDB {
-  const db = new Database(file, {
-    readonly: options.readonly ?? false,
-    fileMustExist: options.readonly ?? false,
-    ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
-  });
+  const db = openKeyed(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false, nativeBinding: options.nativeBinding, key: options.key });
   try {
     db.pragma('busy_timeout = 5000');
     if (!options.readonly) {

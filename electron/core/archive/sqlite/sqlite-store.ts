@@ -6,14 +6,16 @@
  * code runs on the calling thread instead.
  */
 import { EventEmitter } from 'node:events';
-import { ArchiveVersionError, CommitError } from '../errors.js';
+import type { ArchiveKey } from '../archive-key.js';
+import { ArchiveKeyError, ArchiveVersionError, CommitError } from '../errors.js';
 import { READ_OPERATIONS, WRITE_OPERATIONS, type ArchiveStore, type StoreEvents, type StoreJsonReads, type StoreReads, type StoreWrites } from '../store.js';
 import { DEFAULT_LIMITS, type ArchiveLimits, type IngestInput, type ProjectedEvent } from '../types.js';
 import { closeWritable, openDatabase, openReader, type WritableDB } from './database.js';
 import { sqliteReads } from './read-ops.js';
 import { checkArchiveFile, replaceArchiveFile, schemaVersionOf, type ArchiveCheck } from './backup.js';
+import { changeArchiveKey, resolveArchiveKey, type KeyChange, type KeyChanged } from './rekey.js';
 
-export type { ArchiveCheck };
+export type { ArchiveCheck, KeyChange, KeyChanged };
 import { OpThread, onThisThread, remote, remoteJson, threadEntry, type OpCall, type Remote } from './threads/op-thread.js';
 import type { WriterThreadOptions } from './threads/thread-main.js';
 import { SqliteWriter } from './writes/writer.js';
@@ -33,6 +35,8 @@ export interface SqliteStoreOptions {
   migrateTo?: number;
   /** better-sqlite3 nativeBinding: lets Electron load a build made for its own ABI. */
   nativeBinding?: string | undefined;
+  /** The archive's encryption key (see archive-key.ts); none: a plaintext archive. */
+  key?: ArchiveKey | null | undefined;
   /** The archive file may not grow past this size: writes beyond it fail as on a full disk (503). */
   maxBytes?: number;
   /** Told when a thread could not start and the work runs on this thread instead. */
@@ -52,7 +56,7 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
       // reader and the checkpointer start side by side (a thread's start is mostly module loading).
       if (!options.readonly) store.writer = await store.openWriter(file, options);
       const entry = options.threads ? threadEntry() : null;
-      if (entry) store.spareReader = () => OpThread.start(entry, { role: 'reader', file, nativeBinding: options.nativeBinding }, { lost: (cause) => new Error(`the backup's reader thread stopped: ${errorText(cause)}`) });
+      if (entry) store.spareReader = () => OpThread.start(entry, { role: 'reader', file, nativeBinding: options.nativeBinding, key: options.key }, { lost: (cause) => new Error(`the backup's reader thread stopped: ${errorText(cause)}`) });
       const reads = store.openReads(file, options).then((reader) => {
         store.reader = reader;
       });
@@ -100,18 +104,19 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
       try {
         return await OpThread.start(
           entry,
-          { role: 'writer', file, nativeBinding: options.nativeBinding, options: writerOptions },
+          { role: 'writer', file, nativeBinding: options.nativeBinding, key: options.key, options: writerOptions },
           { lost: (cause) => new CommitError(cause), onEvent: (name, payload) => this.onWriterEvent(name, payload) },
         );
       } catch (error) {
         // A thread that cannot start (a packaging that hides its files, say) must not stop the
         // archive: the same writer runs on this thread instead, slower under load but just as safe.
-        // An archive from a newer version is refused by every connection alike: say so, do not fall back.
-        if (error instanceof ArchiveVersionError) throw error;
+        // An archive from a newer version, or one the key does not open, is refused by every
+        // connection alike: say so, do not fall back.
+        if (error instanceof ArchiveVersionError || error instanceof ArchiveKeyError) throw error;
         options.onFallback?.(`the archive writer thread could not start (${errorText(error)}); writing on this thread instead`);
       }
     }
-    const db = openDatabase(file, { nativeBinding: options.nativeBinding, migrateTo: options.migrateTo, maxBytes: options.maxBytes });
+    const db = openDatabase(file, { nativeBinding: options.nativeBinding, key: options.key, migrateTo: options.migrateTo, maxBytes: options.maxBytes });
     const writer = new SqliteWriter(db, writerOptions.limits, writerOptions.deferProjection);
     writer.onProjected((events) => this.emit('projected', events));
     return { call: onThisThread(writer), close: () => closeLocalWriter(writer, db) };
@@ -121,12 +126,13 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
     const entry = options.threads ? threadEntry() : null;
     if (entry) {
       try {
-        return await OpThread.start(entry, { role: 'reader', file, nativeBinding: options.nativeBinding }, { lost: (cause) => new Error(`the archive could not be read: ${errorText(cause)}`) });
+        return await OpThread.start(entry, { role: 'reader', file, nativeBinding: options.nativeBinding, key: options.key }, { lost: (cause) => new Error(`the archive could not be read: ${errorText(cause)}`) });
       } catch (error) {
+        if (error instanceof ArchiveKeyError) throw error;
         options.onFallback?.(`the archive reader thread could not start (${errorText(error)}); reading on this thread instead`);
       }
     }
-    const db = openReader(file, { nativeBinding: options.nativeBinding });
+    const db = openReader(file, { nativeBinding: options.nativeBinding, key: options.key });
     return { call: onThisThread(sqliteReads(db)), close: async () => void (db as WritableDB).close() };
   }
 
@@ -136,7 +142,7 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
    */
   private async handOverCheckpoints(file: string, options: SqliteStoreOptions): Promise<void> {
     try {
-      this.checkpointer = await OpThread.start(threadEntry()!, { role: 'checkpointer', file, nativeBinding: options.nativeBinding }, { lost: (cause) => new Error(errorText(cause)) });
+      this.checkpointer = await OpThread.start(threadEntry()!, { role: 'checkpointer', file, nativeBinding: options.nativeBinding, key: options.key }, { lost: (cause) => new Error(errorText(cause)) });
     } catch (error) {
       options.onFallback?.(`the archive checkpoint thread could not start (${errorText(error)}); the writer checkpoints in its commits instead`);
       await this.writer?.close();
@@ -216,18 +222,28 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
   };
 
   /** Checks an archive file (a backup, or one about to be restored): integrity, schema, counts. */
-  static checkFile(file: string, options: { expectVersion?: number } = {}): ArchiveCheck {
+  static checkFile(file: string, options: { expectVersion?: number; key?: ArchiveKey | null | undefined } = {}): ArchiveCheck {
     return checkArchiveFile(file, options);
   }
 
   /** The schema version of the archive file at `file` (a backup's must equal its source's). */
-  static schemaVersionOf(file: string): number {
-    return schemaVersionOf(file);
+  static schemaVersionOf(file: string, key?: ArchiveKey | null): number {
+    return schemaVersionOf(file, key);
   }
 
   /** Replaces the archive file at `target` with a copy of `backup`, keeping the old one aside. */
-  static replaceFile(target: string, backup: string, stamp: string): { replacedBy: string | null } {
-    return replaceArchiveFile(target, backup, stamp);
+  static replaceFile(target: string, backup: string, stamp: string, key?: ArchiveKey | null): { replacedBy: string | null } {
+    return replaceArchiveFile(target, backup, stamp, key);
+  }
+
+  /** Encrypts, re-keys or decrypts the closed archive at `file` (see rekey.ts); the caller holds the engine lock. */
+  static changeKey(file: string, change: KeyChange): Promise<KeyChanged> {
+    return changeArchiveKey(file, change);
+  }
+
+  /** Which of `candidates` opens the archive at `file` (null: none does). */
+  static resolveKey(file: string, candidates: ReadonlyArray<ArchiveKey | null>): { key: ArchiveKey | null } | null {
+    return resolveArchiveKey(file, candidates);
   }
 
   /** Readers first (nothing more to read), then the writer commits what is pending and checkpoints. */

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { JsonText } from '../../../json-text.js';
+import type { ArchiveKey } from '../../archive-key.js';
 import { reviveError } from '../../errors.js';
 import { stringifyJson } from '../../../../../shared/json.js';
 import { packageRoot } from '../../../paths.js';
@@ -54,6 +55,8 @@ export interface ThreadData {
   role: ThreadRole;
   file: string;
   nativeBinding?: string | undefined;
+  /** The archive's encryption key (null: plaintext); every role's connection needs it. */
+  key?: ArchiveKey | null | undefined;
   /** Role-specific settings (the writer's limits and projection mode). */
   options?: unknown;
 }

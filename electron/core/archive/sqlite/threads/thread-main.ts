@@ -73,13 +73,13 @@ async function open(data: ThreadData): Promise<Role> {
   const database = await import('../database.js');
   if (data.role === 'checkpointer') {
     const { Checkpointer } = await import('../writes/checkpointer.js');
-    const checkpointer = new Checkpointer(database.openCheckpointer(data.file, { nativeBinding: data.nativeBinding }));
+    const checkpointer = new Checkpointer(database.openCheckpointer(data.file, { nativeBinding: data.nativeBinding, key: data.key }));
     return { target: {}, operations: [], close: async () => checkpointer.close() };
   }
   const { READ_OPERATIONS, WRITE_OPERATIONS } = await import('../../store.js');
   if (data.role === 'reader') {
     const { sqliteReads } = await import('../read-ops.js');
-    const db = database.openReader(data.file, { nativeBinding: data.nativeBinding });
+    const db = database.openReader(data.file, { nativeBinding: data.nativeBinding, key: data.key });
     return {
       target: sqliteReads(db) as unknown as Record<string, unknown>,
       operations: READ_OPERATIONS,
@@ -88,7 +88,7 @@ async function open(data: ThreadData): Promise<Role> {
   }
   const { SqliteWriter } = await import('../writes/writer.js');
   const options = data.options as WriterThreadOptions;
-  const db = database.openDatabase(data.file, { nativeBinding: data.nativeBinding, maxBytes: options.maxBytes, checkpoints: options.checkpoints });
+  const db = database.openDatabase(data.file, { nativeBinding: data.nativeBinding, key: data.key, maxBytes: options.maxBytes, checkpoints: options.checkpoints });
   const writer = new SqliteWriter(db, options.limits, options.deferProjection);
   writer.onProjected((events: ProjectedEvent[]) => port!.postMessage({ type: 'event', name: 'projected', payload: events } satisfies ThreadMessage));
   return {
