@@ -29,6 +29,8 @@ import { TunnelError, type TunnelAdapter } from './tunnel/tunnel.js';
 import { TriageRunner } from './triage-runner.js';
 import { defaultBackupsFolder, listBackups, takeBackup } from './backup/backups.js';
 import { BackupScheduler, DEFAULT_SCHEDULE } from './backup/scheduler.js';
+import { Eraser } from './erasure/eraser.js';
+import { RetentionScheduler } from './erasure/retention-scheduler.js';
 
 export interface EngineEvents {
   ingested: [IngestedEvent];
@@ -70,6 +72,10 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Where backups go, and when: runNow() takes one at once (the window's Back up now). */
   readonly backups: BackupScheduler;
   readonly backupsFolder: string;
+  /** Erases sessions with their traces (one at a time); the window's and the CLI's erasures go through it. */
+  readonly eraser: Eraser;
+  /** Applies the retention period saved in the archive: at start, daily, and when it changes. */
+  readonly retention: RetentionScheduler;
 
   private constructor(
     readonly config: EngineConfig,
@@ -98,6 +104,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       },
       onError: (error) => log.error(`backup: ${error instanceof Error ? error.message : String(error)}`),
     });
+    this.eraser = new Eraser({ store: archive, log });
+    this.retention = new RetentionScheduler({ store: archive, eraser: this.eraser, backupsFolder: folder, log });
     tunnel?.on('status', (status) => {
       if (status.state === 'online') log.info(`tunnel online: ${status.url}${WEBHOOK_PATH}`);
       if (status.state === 'error') log.warn(`tunnel down: ${status.error ?? 'unknown error'}`);
@@ -230,6 +238,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       triage.start();
       alertCenter.start();
       engine.backups.start();
+      void engine.eraser.resume();
+      engine.retention.start();
       if (!config.secret) {
         log.warn('no webhook secret configured: unsigned events are accepted from anyone who can reach the webhook URL');
       }
@@ -247,6 +257,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   async stop(): Promise<void> {
     // The background work first: it writes to the archive, which closes last.
     await this.backups.stop().catch((error: unknown) => this.log.warn(`finishing a backup: ${String(error)}`));
+    await this.retention.stop();
+    await this.eraser.stop();
     await this.triage.stop().catch((error: unknown) => this.log.warn(`stopping the triage pass: ${String(error)}`));
     this.alertCenter.stop();
     await this.tunnel?.stop().catch((error: unknown) => this.log.warn(`closing the tunnel: ${String(error)}`));
