@@ -7,6 +7,7 @@ import { CallerSettingsCard } from './rules/CallerSettingsCard';
 import { RulesCard } from './rules/RulesCard';
 import { SettingsCard } from './SettingsCard';
 import { BackupsCard } from './BackupsCard';
+import { RetentionCard } from './RetentionCard';
 
 export function SetupView({ status, onChanged }: { status: ArchiveStatus; onChanged: () => void }) {
   const api = getApi();
@@ -133,6 +134,8 @@ export function SetupView({ status, onChanged }: { status: ArchiveStatus; onChan
       <SettingsCard onSaved={onChanged} />
 
       <BackupsCard onChanged={onChanged} />
+
+      <RetentionCard onChanged={onChanged} />
 
       <RulesCard triage={status.triage} />
 
