@@ -83,7 +83,7 @@ export function fakeApi(overrides: Partial<ArchiveApi> = {}): ArchiveApi & { emi
     exportSession: notImplemented('exportSession'),
     eraseSession: notImplemented('eraseSession'),
     eraseCaller: notImplemented('eraseCaller'),
-    getRetention: notImplemented('getRetention'),
+    getRetention: () => Promise.resolve({ period: 'off', preview: { period: 'off', cutoff: null, sessions: 0, oldestKeptAt: null }, erasures: [], erasureCount: 0 }),
     setRetention: notImplemented('setRetention'),
     exportBefore: notImplemented('exportBefore'),
     listDeliveries: () => Promise.resolve({ items: [], nextBeforeId: null }),
