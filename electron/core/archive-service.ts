@@ -135,7 +135,7 @@ export class ArchiveService {
     previous.off('triage', this.engineListeners.triage);
     previous.off('staleTriaged', this.engineListeners.staleTriaged);
     previous.off('alert', this.engineListeners.alert);
-    previous.eraser.off('erased', this.engineListeners.erased);
+    previous.off('erased', this.engineListeners.erased);
     this.engine = engine;
     this.listen(engine);
     this.emit({ type: 'status' });
@@ -150,7 +150,7 @@ export class ArchiveService {
     engine.on('triage', this.engineListeners.triage);
     engine.on('staleTriaged', this.engineListeners.staleTriaged);
     engine.on('alert', this.engineListeners.alert);
-    engine.eraser.on('erased', this.engineListeners.erased);
+    engine.on('erased', this.engineListeners.erased);
   }
 
   /** Validates `rawArgs` for `method` and runs it. Throws ApiError for anything the caller did wrong. */

@@ -30,6 +30,7 @@ import { TriageRunner } from './triage-runner.js';
 import { defaultBackupsFolder, listBackups, takeBackup } from './backup/backups.js';
 import { BackupScheduler, DEFAULT_SCHEDULE } from './backup/scheduler.js';
 import { Eraser } from './erasure/eraser.js';
+import type { ErasureKind } from '../../shared/retention.js';
 import { RetentionScheduler } from './erasure/retention-scheduler.js';
 
 export interface EngineEvents {
@@ -46,6 +47,8 @@ export interface EngineEvents {
   staleTriaged: [number];
   /** Something the owner should know (a notification on the desktop, a log line headless). */
   alert: [Alert];
+  /** Sessions were erased (by the owner, or by retention). */
+  erased: [{ kind: ErasureKind; sessions: number }];
 }
 
 /** The same shape the archive window shows for "Send test event". */
@@ -106,6 +109,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     });
     this.eraser = new Eraser({ store: archive, log });
     this.retention = new RetentionScheduler({ store: archive, eraser: this.eraser, backupsFolder: folder, log });
+    this.eraser.on('erased', (erased) => this.emit('erased', erased));
     tunnel?.on('status', (status) => {
       if (status.state === 'online') log.info(`tunnel online: ${status.url}${WEBHOOK_PATH}`);
       if (status.state === 'error') log.warn(`tunnel down: ${status.error ?? 'unknown error'}`);
