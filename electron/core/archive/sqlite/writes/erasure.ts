@@ -85,7 +85,7 @@ function nextBatch(db: WritableDB, scope: EraseScope): () => string[] {
 }
 
 /** Pages of full-text index work per merge statement: a few milliseconds each. */
-const MERGE_PAGES = 16;
+const MERGE_PAGES = 8;
 
 /**
  * One slice of rewriting the search index. FTS5 keeps a deleted document's tokens in its segments

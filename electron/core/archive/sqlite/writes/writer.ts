@@ -220,8 +220,17 @@ export class SqliteWriter implements StoreWrites {
     return this.committer.submit((db) => erasePage(db, options), { background: true });
   }
 
-  scrubErased(options: { budgetMs: number }): Promise<{ done: boolean }> {
-    return this.committer.submit((db) => scrubStep(db, options.budgetMs), { background: true });
+  /** Indexing waits while the scrub runs (see Projector.holdFor); a scrub that stops calling lets it go after 2 s. */
+  async scrubErased(options: { budgetMs: number }): Promise<{ done: boolean }> {
+    this.projector?.holdFor(2_000);
+    try {
+      const step = await this.committer.submit((db) => scrubStep(db, options.budgetMs), { background: true });
+      if (step.done) this.projector?.holdFor(0);
+      return step;
+    } catch (error) {
+      this.projector?.holdFor(0);
+      throw error;
+    }
   }
 
   /**
