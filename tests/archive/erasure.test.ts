@@ -1,5 +1,5 @@
 /**
- * Erasure through the real SQLite store, on the writer thread like the engine: what an erased
+ * Erasure through the real SQLite store, on the writer thread like the engine and on the calling thread like the CLI: what an erased
  * session leaves behind (nothing: not in the reads, the search, the delivery log, the quarantine,
  * nor in the bytes of archive.sqlite and its -wal), the retention boundary, counters, the record.
  */
@@ -29,11 +29,11 @@ function pairAt(startMs: number, word: string, from = '+14155550100') {
   return { started, ended, id: started.sessionId };
 }
 
-async function openArchive() {
-  expect(threadEntry(), 'run npx tsc -p tsconfig.build.json first').not.toBeNull();
+async function openArchive(threads: boolean) {
+  if (threads) expect(threadEntry(), 'run npx tsc -p tsconfig.build.json first').not.toBeNull();
   const dir = tempDir();
   const file = join(dir, 'archive.sqlite');
-  const store = await SqliteStore.open(file, { threads: !process.env.NO_THREADS, deferProjection: true, onFallback: (reason) => { throw new Error(reason); } });
+  const store = await SqliteStore.open(file, { threads, deferProjection: true, onFallback: (reason) => { throw new Error(reason); } });
   onCleanup(() => store.close().catch(() => undefined));
   const eraser = new Eraser({ store, log: silentLogger, now: () => NOW, pauseMs: 0 });
   const ingest = (payload: Payload) => {
@@ -52,9 +52,10 @@ function inFiles(file: string, text: string): string[] {
 
 const search = (store: SqliteStore, query: string) => store.listSessions({ query, filters: {}, limit: 50, now: NOW, staleAfterMs: DAY });
 
-describe('erasure', () => {
+// The engine's writer runs on its thread; the CLI's on the calling one.
+describe.each([['on the writer thread', true], ['on this thread', false]] as const)('erasure %s', (_mode, threads) => {
   it('erases a session with every trace: reads, search, delivery log, quarantine, and the bytes of the file and its WAL', async () => {
-    const { store, file, eraser, ingest } = await openArchive();
+    const { store, file, eraser, ingest } = await openArchive(threads);
     const doomed = pairAt(NOW - 10 * DAY, 'zanzibarquokka');
     const kept = pairAt(NOW - 9 * DAY, 'keptwombat');
     // Enough other sessions that the search index has several segments to merge.
@@ -101,7 +102,7 @@ describe('erasure', () => {
   });
 
   it('retention erases exactly the sessions past the cutoff (boundary included), their search entries and their bytes', async () => {
-    const { store, file, eraser, ingest } = await openArchive();
+    const { store, file, eraser, ingest } = await openArchive(threads);
     const cutoff = retentionCutoff('1y', NOW)!;
     // pairAt sessions last a minute: the last activity is the end.
     const justBefore = pairAt(cutoff - 60_001, 'oldjustbefore'); // ended 1 ms before the cutoff
@@ -116,6 +117,13 @@ describe('erasure', () => {
       await ingest(p.ended);
     }
     await ingest(neverEnded.started);
+    // Refused requests around the cutoff: the log and the quarantine keep nothing older either.
+    for (const receivedAt of [cutoff - 1, cutoff]) {
+      await store.logDelivery(
+        { receivedAt, method: 'POST', path: '/webhook', remote: null, eventHeader: null, event: null, sessionId: null, outcome: 'rejected', statusCode: 401, reason: 'signature', size: 1, latencyMs: 1, headersJson: null },
+        { receivedAt, failure: 'signature', reason: 'signature', eventHeader: null, signatureHeader: null, event: null, sessionId: null, headers: null, body: Buffer.from(`refused at ${receivedAt}`) },
+      );
+    }
     await store.settled();
     await store.setRetention('1y');
     const preview = await store.retention({ now: NOW, limit: 5 });
@@ -132,6 +140,8 @@ describe('erasure', () => {
     }
     expect((await search(store, 'keptatcutoff')).items).toHaveLength(1);
     expect((await store.counts({ staleBefore: 0 })).sessions).toBe(12);
+    expect((await store.listQuarantine({ limit: 10 })).map((q) => q.receivedAt)).toEqual([cutoff]);
+    expect((await store.listDeliveries({ limit: 500, outcome: 'rejected' })).items.map((d) => d.receivedAt)).toEqual([cutoff]);
     expect((await store.retention({ now: NOW, limit: 5 })).erasures).toMatchObject([{ kind: 'retention', sessions: 32, actor: 'retention' }]);
     // The same cutoff again finds nothing and records nothing.
     expect(await eraser.eraseBefore(cutoff)).toBe(0);
@@ -139,16 +149,32 @@ describe('erasure', () => {
   });
 
   it('erases every session of one caller, and no one else\'s', async () => {
-    const { store, eraser, ingest } = await openArchive();
+    const { store, eraser, ingest } = await openArchive(threads);
     const ana = Array.from({ length: 5 }, (_, i) => pairAt(NOW - (i + 1) * DAY, `ana${i}`, '+14155550111'));
     const bob = Array.from({ length: 3 }, (_, i) => pairAt(NOW - (i + 1) * DAY, `bob${i}`, '+14155550122'));
     for (const p of [...ana, ...bob]) {
       await ingest(p.started);
       await ingest(p.ended);
     }
+    // A quarantined body that could not be parsed names one of Ana's sessions only in its bytes.
+    const unparsed = Buffer.from(`{"event":"session.ended","sessionId":"${ana[1]!.id}", broken`);
+    await store.logDelivery(
+      { receivedAt: NOW, method: 'POST', path: '/webhook', remote: null, eventHeader: null, event: null, sessionId: null, outcome: 'rejected', statusCode: 400, reason: 'payload', size: unparsed.length, latencyMs: 1, headersJson: null },
+      { receivedAt: NOW, failure: 'payload', reason: 'payload', eventHeader: null, signatureHeader: null, event: null, sessionId: null, headers: null, body: unparsed },
+    );
+    const bobsQuarantine = Buffer.from(JSON.stringify(bob[0]!.ended));
+    await store.logDelivery(
+      { receivedAt: NOW, method: 'POST', path: '/webhook', remote: null, eventHeader: null, event: null, sessionId: bob[0]!.id, outcome: 'rejected', statusCode: 401, reason: 'signature', size: 1, latencyMs: 1, headersJson: null },
+      { receivedAt: NOW, failure: 'signature', reason: 'signature', eventHeader: null, signatureHeader: null, event: 'session.ended', sessionId: bob[0]!.id, headers: null, body: bobsQuarantine },
+    );
     await store.settled();
     const key = (await store.getSession(ana[0]!.id, DAY))!.caller!.key;
     expect(await eraser.eraseCaller(key, 'Ana')).toBe(5);
+    // Ana's traces are gone from the log and the quarantine; Bob's are untouched.
+    expect((await store.listQuarantine({ limit: 10 })).map((q) => q.sessionId)).toEqual([bob[0]!.id]);
+    const logged = (await store.listDeliveries({ limit: 100 })).items.map((d) => d.sessionId);
+    for (const p of ana) expect(logged).not.toContain(p.id);
+    expect(logged).toContain(bob[0]!.id);
     expect(await store.getCaller(key, { limit: 10, now: NOW, staleAfterMs: DAY })).toBeNull();
     const left = await store.listSessions({ filters: {}, limit: 100, now: NOW, staleAfterMs: DAY });
     expect(left.items.map((s) => s.sessionId).sort()).toEqual(bob.map((p) => p.id).sort());

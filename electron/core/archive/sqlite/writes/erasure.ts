@@ -17,15 +17,28 @@ import { statement, type WritableDB } from '../database.js';
 /** The retention rule: started before the cutoff, and no later activity (an end) at or after it. */
 export const PAST_CUTOFF = 'sort_at_ms < @cutoff AND (ended_at_ms IS NULL OR ended_at_ms < @cutoff)';
 
-/** Erases one session (its events even when it was never indexed); true when anything was there. */
+/** Erases one session's events (even when it was never indexed) and its row; true when anything was there. */
 export function eraseOne(db: WritableDB, sessionId: string): boolean {
   const events = statement(db, 'DELETE FROM events WHERE session_id = ?').run(sessionId).changes;
   const sessions = statement(db, 'DELETE FROM sessions WHERE session_id = ?').run(sessionId).changes;
-  statement(db, 'UPDATE deliveries SET session_id = NULL, headers = NULL WHERE session_id = ?').run(sessionId);
-  // Bodies that failed verification but named the session; a body that could not be parsed names
-  // it only in its bytes (a few, within the quarantine's bounds).
-  statement(db, 'DELETE FROM quarantine WHERE session_id = ? OR (session_id IS NULL AND instr(body, CAST(? AS BLOB)) > 0)').run(sessionId, sessionId);
   return events + sessions > 0;
+}
+
+/**
+ * What the delivery log and the quarantine hold of these sessions: one pass over each per page of
+ * sessions (neither has an index by session, and ingest should not pay for one). With
+ * `searchBodies`, also the quarantined bodies that could not be parsed but name a session in their
+ * bytes: an explicit erasure's few sessions; a retention run deletes everything received before
+ * its cutoff instead.
+ */
+export function eraseTraces(db: WritableDB, sessionIds: readonly string[], searchBodies: boolean): void {
+  if (sessionIds.length === 0) return;
+  const ids = JSON.stringify(sessionIds);
+  statement(db, 'UPDATE deliveries SET session_id = NULL, headers = NULL WHERE session_id IN (SELECT value FROM json_each(?))').run(ids);
+  statement(db, 'DELETE FROM quarantine WHERE session_id IN (SELECT value FROM json_each(?))').run(ids);
+  if (!searchBodies) return;
+  const named = statement(db, 'DELETE FROM quarantine WHERE session_id IS NULL AND instr(body, CAST(? AS BLOB)) > 0');
+  for (const id of sessionIds) named.run(id);
 }
 
 /** Adds `erased` to this run's record, creating it with the first page that erased anything. */
@@ -45,16 +58,20 @@ export function erasePage(db: WritableDB, options: EraseOptions): ErasePage {
   let erased = 0;
   let outOfTime = false;
   const next = nextBatch(db, options.scope);
+  const searchBodies = 'callerKey' in options.scope;
   for (;;) {
     const ids = next();
     if (ids.length === 0) break;
+    const done: string[] = [];
     for (const id of ids) {
       if (eraseOne(db, id)) erased += 1;
+      done.push(id);
       if (performance.now() - started > options.budgetMs) {
         outOfTime = true;
         break;
       }
     }
+    eraseTraces(db, done, searchBodies);
     if (outOfTime) break;
   }
   if (!outOfTime && 'before' in options.scope) {

@@ -34,7 +34,7 @@ import * as edits from './owner-edits.js';
 import { Triage } from './triage.js';
 
 import { projectEvent } from './projection.js';
-import { eraseOne, erasePage, recordErased, scrubStep } from './erasure.js';
+import { eraseOne, erasePage, eraseTraces, recordErased, scrubStep } from './erasure.js';
 import type { RetentionPeriod } from '../../../../../shared/retention.js';
 import { Projector } from './projector.js';
 
@@ -210,6 +210,7 @@ export class SqliteWriter implements StoreWrites {
   deleteSession(sessionId: string, erasure?: ErasureStart): Promise<boolean> {
     return this.committer.submit((db) => {
       const erased = eraseOne(db, sessionId);
+      eraseTraces(db, [sessionId], true);
       if (erasure) recordErased(db, null, erasure, erased ? 1 : 0);
       return erased;
     });
