@@ -32,6 +32,7 @@ export interface RetentionSchedulerOptions {
 export class RetentionScheduler {
   private timer: unknown = null;
   private running: Promise<RetentionRun> | null = null;
+  private queued: Promise<RetentionRun> | null = null;
   private stopped = true;
   private readonly clock: Clock;
 
@@ -52,14 +53,24 @@ export class RetentionScheduler {
     await this.running?.catch(() => undefined);
   }
 
-  /** One run now (joins one already running); the window calls it when the period changes. */
+  /**
+   * One run now; the window calls it when the period changes. A run already going read the period
+   * saved when it started: this one follows it (several asks meanwhile share one), reading it again.
+   */
   runNow(): Promise<RetentionRun> {
-    if (!this.running) {
-      this.running = this.run().finally(() => {
-        this.running = null;
-        this.arm();
-      });
+    if (this.running) {
+      this.queued ??= this.running
+        .catch(() => undefined)
+        .then(() => {
+          this.queued = null;
+          return this.runNow();
+        });
+      return this.queued;
     }
+    this.running = this.run().finally(() => {
+      this.running = null;
+      this.arm();
+    });
     return this.running;
   }
 
