@@ -75,7 +75,7 @@ export interface StoreWrites {
    * tags, quarantined bodies and its delivery-log rows' session id and headers. With `erasure`,
    * records that an erasure happened (never which session). Index leftovers: scrubErased.
    */
-  deleteSession(sessionId: string, erasure?: ErasureStart): Promise<boolean>;
+  eraseSession(sessionId: string, erasure?: ErasureStart): Promise<boolean>;
   /** One page of erasing a caller's sessions, or those past a retention cutoff (background work). */
   eraseSessions(options: EraseOptions): Promise<ErasePage>;
   /** One slice of rewriting the search index without erased entries; done when nothing is left. */
@@ -166,7 +166,7 @@ export interface StoreReads {
 export const WRITE_OPERATIONS = [
   'ingest',
   'logDelivery',
-  'deleteSession',
+  'eraseSession',
   'eraseSessions',
   'scrubErased',
   'finishErasures',

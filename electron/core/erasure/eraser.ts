@@ -9,7 +9,7 @@ import type { ErasureKind } from '../../../shared/retention.js';
 import type { ArchiveStore, EraseScope } from '../archive/store.js';
 import type { Logger } from '../log.js';
 
-export type EraserStore = Pick<ArchiveStore, 'deleteSession' | 'eraseSessions' | 'scrubErased' | 'finishErasures' | 'retention'>;
+export type EraserStore = Pick<ArchiveStore, 'eraseSession' | 'eraseSessions' | 'scrubErased' | 'finishErasures' | 'retention'>;
 
 export interface EraserOptions {
   store: EraserStore;
@@ -51,7 +51,7 @@ export class Eraser extends EventEmitter<EraserEvents> {
   /** Erases one session now; its traces are scrubbed right after (scrubbed() waits for that). */
   eraseSession(sessionId: string, actor: string): Promise<boolean> {
     return this.serially(async () => {
-      const erased = await this.options.store.deleteSession(sessionId, { kind: 'session', actor, at: this.now() });
+      const erased = await this.options.store.eraseSession(sessionId, { kind: 'session', actor, at: this.now() });
       if (erased) this.afterErasure('session', 1);
       return erased;
     });

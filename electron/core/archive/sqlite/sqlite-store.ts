@@ -153,7 +153,7 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
   }
 
   readonly logDelivery: StoreWrites['logDelivery'] = (...args) => this.writes.logDelivery(...args);
-  readonly deleteSession: StoreWrites['deleteSession'] = (...args) => this.writes.deleteSession(...args);
+  readonly eraseSession: StoreWrites['eraseSession'] = (...args) => this.writes.eraseSession(...args);
   readonly eraseSessions: StoreWrites['eraseSessions'] = (...args) => this.writes.eraseSessions(...args);
   readonly scrubErased: StoreWrites['scrubErased'] = (...args) => this.writes.scrubErased(...args);
   readonly finishErasures: StoreWrites['finishErasures'] = (...args) => this.writes.finishErasures(...args);

@@ -207,7 +207,7 @@ export class SqliteWriter implements StoreWrites {
    * Erases one session with its traces (see erasure.ts); with `erasure`, records that it happened
    * in the same transaction. Its search-index leftovers go with the next scrub (scrubErased).
    */
-  deleteSession(sessionId: string, erasure?: ErasureStart): Promise<boolean> {
+  eraseSession(sessionId: string, erasure?: ErasureStart): Promise<boolean> {
     return this.committer.submit((db) => {
       const erased = eraseOne(db, sessionId);
       eraseTraces(db, [sessionId], true);
