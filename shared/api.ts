@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { settingsUpdateSchema, type SettingsView } from './settings.js';
+import { retentionPeriodSchema, type RetentionView } from './retention.js';
 import {
   callerSettingsSchema,
   FOLLOW_UP_STATES,
@@ -76,7 +77,16 @@ export const ARCHIVE_API = {
     .strict(),
   /** mask: phone numbers and e-mail addresses masked (the window's "Hide contact details" is on). */
   exportSession: z.object({ sessionId, format: z.enum(['md', 'json']), mask: z.boolean().optional() }).strict(),
-  deleteSession: z.object({ sessionId }).strict(),
+  /** Erases a session with its traces, irreversibly (README "Retention and erasure"). */
+  eraseSession: z.object({ sessionId }).strict(),
+  /** Erases every session of a caller (CallerRef.key). */
+  eraseCaller: z.object({ key: z.string().min(1).max(300) }).strict(),
+  /** The saved retention period, what `period` (default: the saved one) would erase now, and the erasure record. */
+  getRetention: z.object({ period: retentionPeriodSchema.optional() }).strict(),
+  /** Saves the retention period; a run starts at once (it erases what the preview showed). */
+  setRetention: z.object({ period: retentionPeriodSchema }).strict(),
+  /** An export of exactly the sessions a retention run with this cutoff would erase (the window's "Export these first"). */
+  exportBefore: z.object({ before: z.number().int(), format: z.enum(['md', 'json']) }).strict(),
   listDeliveries: z
     .object({
       beforeId: z.number().int().positive().optional(),
@@ -336,7 +346,11 @@ export interface ArchiveResults {
   getSession: SessionDetail;
   getMessages: MessagePage;
   exportSession: { filename: string; mimeType: string; content: string };
-  deleteSession: { deleted: boolean };
+  eraseSession: { erased: boolean };
+  eraseCaller: { erased: number };
+  getRetention: RetentionView;
+  setRetention: RetentionView;
+  exportBefore: { filename: string; mimeType: string; content: string; sessions: number };
   listDeliveries: DeliveryPage;
   getDelivery: DeliveryDetail;
   reverifyQuarantine: ReverifyResult;

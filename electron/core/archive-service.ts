@@ -30,6 +30,7 @@ import { reverifyQuarantine } from './quarantine.js';
 import { loadDemoData } from './demo.js';
 import { listBackups } from './backup/backups.js';
 import { HEADLESS_ENCRYPTION, headlessEncryptionView } from './encryption-status.js';
+import type { RetentionPeriod } from '../../shared/retention.js';
 
 export class ApiError extends Error {
   constructor(
@@ -68,6 +69,8 @@ function osUserName(): string {
 
 /** Rule previews read a page this long at a time, so the window can show the count growing. */
 const PREVIEW_BUDGET_MS = 150;
+/** The window's export before erasing is one download, held in memory: bigger ones go through the CLI. */
+const WINDOW_EXPORT_LIMIT = 5_000;
 
 const packageVersion = (() => {
   try {
@@ -102,6 +105,10 @@ export class ArchiveService {
       this.emit({ type: 'sessions-changed' });
       this.emit({ type: 'status' });
     },
+    erased: () => {
+      this.emit({ type: 'sessions-changed' });
+      this.emit({ type: 'status' });
+    },
     alert: (alert: Alert) => {
       this.emit({ type: 'alert', alert });
       // Refusals and quiet periods are also status warnings.
@@ -129,6 +136,7 @@ export class ArchiveService {
     previous.off('triage', this.engineListeners.triage);
     previous.off('staleTriaged', this.engineListeners.staleTriaged);
     previous.off('alert', this.engineListeners.alert);
+    previous.off('erased', this.engineListeners.erased);
     this.engine = engine;
     this.listen(engine);
     this.emit({ type: 'status' });
@@ -143,6 +151,7 @@ export class ArchiveService {
     engine.on('triage', this.engineListeners.triage);
     engine.on('staleTriaged', this.engineListeners.staleTriaged);
     engine.on('alert', this.engineListeners.alert);
+    engine.on('erased', this.engineListeners.erased);
   }
 
   /** Validates `rawArgs` for `method` and runs it. Throws ApiError for anything the caller did wrong. */
@@ -308,11 +317,6 @@ export class ArchiveService {
           ? { filename: `${base}.md`, mimeType: 'text/markdown', content: items[0]! }
           : { filename: `${base}.json`, mimeType: 'application/json', content: `{"sessions": [${items[0]!}]}\n` };
       },
-      deleteSession: async ({ sessionId }) => {
-        const deleted = await this.engine.archive.deleteSession(sessionId);
-        if (deleted) this.emit({ type: 'sessions-changed' });
-        return { deleted };
-      },
       listDeliveries: (args) => store().json.listDeliveries(args),
       getDelivery: async ({ id }) => {
         const delivery = await store().json.getDelivery(id);
@@ -356,6 +360,7 @@ export class ArchiveService {
       ...this.followUpHandlers(),
       ...this.triageHandlers(),
       ...this.encryptionHandlers(),
+      ...this.erasureHandlers(),
     };
   }
 
@@ -455,6 +460,43 @@ export class ArchiveService {
         const record = await this.engine.backups.runNow();
         this.emit({ type: 'status' });
         return record;
+      },
+    };
+  }
+
+  /** Erasure and retention: permanent, recorded (what kind, how many, by this.actor), never which sessions. */
+  private erasureHandlers(): Pick<Handlers, 'eraseSession' | 'eraseCaller' | 'getRetention' | 'setRetention' | 'exportBefore'> {
+    const store = () => this.engine.archive;
+    const view = (period?: RetentionPeriod) => store().json.retention({ now: Date.now(), period, limit: 20 });
+    return {
+      eraseSession: async ({ sessionId }) => ({ erased: await this.engine.eraser.eraseSession(sessionId, this.actor) }),
+      eraseCaller: async ({ key }) => ({ erased: await this.engine.eraser.eraseCaller(key, this.actor) }),
+      getRetention: ({ period }) => view(period),
+      setRetention: async ({ period }) => {
+        await store().setRetention(period);
+        // The run erases in the background; the window hears of it through 'sessions-changed'.
+        if (period !== 'off') this.engine.retention.runNow().catch(() => undefined);
+        this.emit({ type: 'status' });
+        return view();
+      },
+      exportBefore: async ({ before, format }) => {
+        const items: string[] = [];
+        let afterId: number | undefined;
+        do {
+          const page = await store().exportSessions({ format, before, afterId, limit: 500, pretty: format === 'json' });
+          items.push(...page.items);
+          if (items.length > WINDOW_EXPORT_LIMIT) {
+            throw new ApiError(
+              'bad-request',
+              `More than ${WINDOW_EXPORT_LIMIT} sessions: export them with \`callaider-archive export --before ${new Date(before).toISOString()} --out FILE\` instead.`,
+            );
+          }
+          afterId = page.nextAfterId ?? undefined;
+        } while (afterId !== undefined);
+        const base = `callaider-sessions-before-${new Date(before).toISOString().slice(0, 10)}`;
+        return format === 'md'
+          ? { filename: `${base}.md`, mimeType: 'text/markdown', content: items.join('\n---\n\n'), sessions: items.length }
+          : { filename: `${base}.json`, mimeType: 'application/json', content: `{"sessions": [${items.join(',\n')}]}\n`, sessions: items.length };
       },
     };
   }

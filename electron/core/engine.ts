@@ -29,6 +29,9 @@ import { TunnelError, type TunnelAdapter } from './tunnel/tunnel.js';
 import { TriageRunner } from './triage-runner.js';
 import { backupNeededAtQuit, defaultBackupsFolder, listBackups, takeBackup } from './backup/backups.js';
 import { BackupScheduler, DEFAULT_SCHEDULE } from './backup/scheduler.js';
+import { Eraser } from './erasure/eraser.js';
+import type { ErasureKind } from '../../shared/retention.js';
+import { RetentionScheduler } from './erasure/retention-scheduler.js';
 
 export interface EngineEvents {
   ingested: [IngestedEvent];
@@ -44,6 +47,8 @@ export interface EngineEvents {
   staleTriaged: [number];
   /** Something the owner should know (a notification on the desktop, a log line headless). */
   alert: [Alert];
+  /** Sessions were erased (by the owner, or by retention). */
+  erased: [{ kind: ErasureKind; sessions: number }];
 }
 
 /** The same shape the archive window shows for "Send test event". */
@@ -70,6 +75,10 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Where backups go, and when: runNow() takes one at once (the window's Back up now). */
   readonly backups: BackupScheduler;
   readonly backupsFolder: string;
+  /** Erases sessions with their traces (one at a time); the window's and the CLI's erasures go through it. */
+  readonly eraser: Eraser;
+  /** Applies the retention period saved in the archive: at start, daily, and when it changes. */
+  readonly retention: RetentionScheduler;
 
   private constructor(
     readonly config: EngineConfig,
@@ -98,6 +107,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       },
       onError: (error) => log.error(`backup: ${error instanceof Error ? error.message : String(error)}`),
     });
+    this.eraser = new Eraser({ store: archive, log });
+    this.retention = new RetentionScheduler({ store: archive, eraser: this.eraser, backupsFolder: folder, log });
+    this.eraser.on('erased', (erased) => this.emit('erased', erased));
     tunnel?.on('status', (status) => {
       if (status.state === 'online') log.info(`tunnel online: ${status.url}${WEBHOOK_PATH}`);
       if (status.state === 'error') log.warn(`tunnel down: ${status.error ?? 'unknown error'}`);
@@ -231,6 +243,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       triage.start();
       alertCenter.start();
       engine.backups.start();
+      void engine.eraser.resume();
+      engine.retention.start();
       if (!config.secret) {
         log.warn('no webhook secret configured: unsigned events are accepted from anyone who can reach the webhook URL');
       }
@@ -261,6 +275,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   async stop(): Promise<void> {
     // The background work first: it writes to the archive, which closes last.
     await this.backups.stop().catch((error: unknown) => this.log.warn(`finishing a backup: ${String(error)}`));
+    await this.retention.stop();
+    await this.eraser.stop();
     await this.triage.stop().catch((error: unknown) => this.log.warn(`stopping the triage pass: ${String(error)}`));
     this.alertCenter.stop();
     await this.tunnel?.stop().catch((error: unknown) => this.log.warn(`closing the tunnel: ${String(error)}`));

@@ -15,11 +15,11 @@ export class SessionNotFoundError extends Error {}
 const PAGE = 200;
 
 /** Writes an export in `format` to `out`; resolves with the number of sessions written. */
-export async function writeExport(store: ArchiveStore, out: Writable, options: { format: ExportFormat; sessionId?: string | undefined; mask?: boolean | undefined }): Promise<number> {
+export async function writeExport(store: ArchiveStore, out: Writable, options: { format: ExportFormat; sessionId?: string | undefined; mask?: boolean | undefined; before?: number | undefined }): Promise<number> {
   const write = async (chunk: string) => {
     if (!out.write(chunk)) await once(out, 'drain');
   };
-  let page = await store.exportSessions({ format: options.format, sessionId: options.sessionId, mask: options.mask, limit: PAGE });
+  let page = await store.exportSessions({ format: options.format, sessionId: options.sessionId, mask: options.mask, before: options.before, limit: PAGE });
   if (options.sessionId !== undefined && page.items.length === 0) throw new SessionNotFoundError(`no session "${options.sessionId}" in the archive`);
   let count = 0;
   if (options.format === 'json') await write('{"sessions":[');
@@ -30,7 +30,7 @@ export async function writeExport(store: ArchiveStore, out: Writable, options: {
       count += 1;
     }
     if (page.nextAfterId === null) break;
-    page = await store.exportSessions({ format: options.format, sessionId: options.sessionId, mask: options.mask, afterId: page.nextAfterId, limit: PAGE });
+    page = await store.exportSessions({ format: options.format, sessionId: options.sessionId, mask: options.mask, before: options.before, afterId: page.nextAfterId, limit: PAGE });
   }
   if (options.format === 'json') await write(count === 0 ? ']}\n' : '\n]}\n');
   return count;

@@ -7,12 +7,13 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 
 const METHODS = [
-  'status', 'facets', 'listSessions', 'getSession', 'getMessages', 'exportSession', 'deleteSession', 'listDeliveries',
+  'status', 'facets', 'listSessions', 'getSession', 'getMessages', 'exportSession', 'eraseSession', 'listDeliveries',
   'getDelivery', 'reverifyQuarantine', 'revealSecret', 'sendTestEvent', 'loadDemoData', 'getSettings', 'updateSettings',
   'inbox', 'getFollowUp', 'setFollowUp', 'addNote', 'editNote', 'deleteNote', 'listTags', 'saveTag', 'deleteTag', 'tagSession',
   'listRules', 'saveRule', 'deleteRule', 'previewRule', 'getCallerSettings', 'saveCallerSettings', 'getCaller', 'listAlerts',
   'listBackups', 'backupNow',
   'encryptionStatus', 'encryptArchive', 'changeArchiveKey', 'revealArchiveKey', 'useArchiveKey',
+  'eraseCaller', 'getRetention', 'setRetention', 'exportBefore',
 ];
 
 const bridge = {

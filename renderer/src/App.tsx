@@ -135,6 +135,7 @@ export function App() {
               setCallerLabel(label);
               navigate('sessions');
             }}
+            onErased={() => navigate('sessions')}
           />
         )}
         {route.view === 'deliveries' && <DeliveriesView openId={route.id} onOpen={(id) => navigate('deliveries', id)} onOpenSession={(id) => navigate('sessions', id)} />}

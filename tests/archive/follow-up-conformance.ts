@@ -461,7 +461,7 @@ export function describeFollowUpConformance(name: string, target: StoreTarget): 
         const tag = await store.saveTag({ name: 'VIP', color: 'red' });
         await store.tagSession({ sessionId: c!.id, tagId: tag.id, on: true, actor: 'Ana', at: NOW });
         await store.addNote({ sessionId: c!.id, text: 'call back', author: 'Ana', at: NOW });
-        expect(await store.deleteSession(c!.id)).toBe(true);
+        expect(await store.eraseSession(c!.id)).toBe(true);
         expect(await store.getFollowUp(c!.id)).toBeNull();
         expect(await inboxIds(store)).toEqual([other!.id]);
         expect(await store.listTags()).toEqual([{ ...tag, sessions: 0 }]);

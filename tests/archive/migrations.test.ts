@@ -220,6 +220,19 @@ describe('migrations', () => {
     v10.close();
   });
 
+  it('11: adds the erasures record (kind, count, actor, times; no column for which sessions)', () => {
+    const file = join(tempDir(), 'a.sqlite');
+    const v10 = openDatabase(file, { migrateTo: 10 });
+    expect(v10.prepare("SELECT name FROM sqlite_schema WHERE name = 'erasures'").get()).toBeUndefined();
+    v10.close();
+    const v11 = openDatabase(file, { migrateTo: 11 });
+    expect((v11.prepare('PRAGMA table_info(erasures)').all() as Array<{ name: string }>).map((c) => c.name)).toEqual(['id', 'started_at', 'kind', 'sessions', 'actor', 'finished_at']);
+    v11.prepare("INSERT INTO erasures (started_at, kind, sessions, actor) VALUES (1, 'retention', 3, 'retention')").run();
+    expect(() => v11.prepare("INSERT INTO erasures (started_at, kind, actor) VALUES (1, 'everything', 'x')").run()).toThrow(/CHECK/);
+    expect(() => v11.prepare("INSERT INTO erasures (started_at, kind, sessions, actor) VALUES (1, 'session', -1, 'x')").run()).toThrow(/CHECK/);
+    v11.close();
+  });
+
   it('is idempotent: reopening applies nothing twice', () => {
     const file = join(tempDir(), 'a.sqlite');
     openDatabase(file).close();

@@ -71,7 +71,7 @@ describe('SQLite connections', () => {
     await ingest(archive, started);
     const readonly = await openStore(file, { readonly: true });
     await expect(ingest(readonly, sessionPair().started)).rejects.toBeInstanceOf(CommitError);
-    await expect(readonly.deleteSession(started.sessionId)).rejects.toBeInstanceOf(CommitError);
+    await expect(readonly.eraseSession(started.sessionId)).rejects.toBeInstanceOf(CommitError);
     expect(await readonly.storedEvents(started.sessionId)).toEqual(['session.started']);
     await readonly.settled();
     expect(await readonly.commitStats()).toEqual({ transactions: 0, jobs: 0, largestBatch: 0 });
@@ -125,7 +125,7 @@ describe.each(MODES)('SQLite store %s', (_name, options) => {
     await store.releaseFromQuarantine([first!.id]);
     // A session that ends after it was counted active, and deletions of every kind.
     await ingest(store, pairs[0]!.ended);
-    for (const p of pairs.slice(1, 4)) await store.deleteSession(p.started.sessionId);
+    for (const p of pairs.slice(1, 4)) await store.eraseSession(p.started.sessionId);
     if (options.deferProjection) {
       // Indexed later from its stored bytes, which cannot be indexed: counted as unindexed.
       const unprojectable = sessionPair().started;
@@ -139,7 +139,7 @@ describe.each(MODES)('SQLite store %s', (_name, options) => {
     await edit(5, 'done');
     await edit(6, 'open');
     await edit(7, 'follow-up'); // unchanged
-    await store.deleteSession(pairs[8]!.started.sessionId);
+    await store.eraseSession(pairs[8]!.started.sessionId);
     await store.settled();
 
     const look = peek(file);

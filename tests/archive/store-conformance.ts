@@ -429,7 +429,7 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
         expect((await store.counts({ staleBefore })).deliveries).toBe(2);
 
         // Once the session is deleted its body is gone with it; the log keeps the row.
-        expect(await store.deleteSession(ended.sessionId)).toBe(true);
+        expect(await store.eraseSession(ended.sessionId)).toBe(true);
         const after = await store.getDelivery(page.items[1]!.id);
         expect(after).toMatchObject({ outcome: 'stored', body: null, sessionArchived: false });
       });
@@ -659,7 +659,7 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
       });
     });
 
-    describe('deleteSession', () => {
+    describe('eraseSession', () => {
       it('deletes a session with its events, messages and search entry; counts follow', async () => {
         const { store } = await open();
         const doomed = customSession([say('user', 'Please cancel the zeppelin booking'), say('assistant', 'Cancelled.')]);
@@ -668,7 +668,7 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
         expect(await searchIds(store, 'zeppelin')).toEqual([idOf(doomed), idOf(kept)].sort());
         expect(await store.counts({ staleBefore })).toMatchObject({ sessions: 2, events: 4, messages: 5 });
 
-        expect(await store.deleteSession(idOf(doomed))).toBe(true);
+        expect(await store.eraseSession(idOf(doomed))).toBe(true);
         expect(await store.getSession(idOf(doomed), STALE)).toBeNull();
         expect(await store.getMessages(idOf(doomed), 0, 100)).toEqual({ items: [], total: 0 });
         expect(await store.storedEvents(idOf(doomed))).toEqual([]);
@@ -679,8 +679,8 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
         expect(await store.counts({ staleBefore })).toMatchObject({ sessions: 1, events: 2, messages: 3 });
         expect((await store.getMessages(idOf(kept), 0, 100)).total).toBe(3);
 
-        expect(await store.deleteSession(idOf(doomed))).toBe(false);
-        expect(await store.deleteSession('no-such-session')).toBe(false);
+        expect(await store.eraseSession(idOf(doomed))).toBe(false);
+        expect(await store.eraseSession('no-such-session')).toBe(false);
         expect(await store.counts({ staleBefore })).toMatchObject({ sessions: 1, events: 2, messages: 3 });
 
         // Deleted means deleted: the events can be stored again, as new.
@@ -692,7 +692,7 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
         const { started, ended } = sessionPair({ messages: 6 });
         // Submitted together: the delete may well commit before the events are indexed.
         const writes = [ingest(store, started), ingest(store, ended)];
-        const deleted = store.deleteSession(started.sessionId);
+        const deleted = store.eraseSession(started.sessionId);
         expect(await Promise.all(writes)).toEqual([{ duplicate: false }, { duplicate: false }]);
         expect(await deleted).toBe(true);
         await store.settled();
@@ -737,10 +737,10 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
         Object.assign(expected, { activeSessions: 1, messages: expected.messages + 1, events: expected.events + 1 });
         expect(await store.counts({ staleBefore })).toEqual(expected);
 
-        expect(await store.deleteSession(full[1]!.started.sessionId)).toBe(true);
-        expect(await store.deleteSession(stale[0]!.sessionId)).toBe(true);
-        expect(await store.deleteSession(active[0]!.sessionId)).toBe(true);
-        expect(await store.deleteSession('nobody')).toBe(false);
+        expect(await store.eraseSession(full[1]!.started.sessionId)).toBe(true);
+        expect(await store.eraseSession(stale[0]!.sessionId)).toBe(true);
+        expect(await store.eraseSession(active[0]!.sessionId)).toBe(true);
+        expect(await store.eraseSession('nobody')).toBe(false);
         Object.assign(expected, { sessions: 6, activeSessions: 0, staleSessions: 1, messages: expected.messages - 4, events: expected.events - 4 });
         expect(await store.counts({ staleBefore })).toEqual(expected);
 
@@ -1219,7 +1219,7 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
         const reopened = await handle.reopen();
         await reopened.settled();
         expect(await reopened.counts({ staleBefore })).toMatchObject(expected);
-        expect(await reopened.deleteSession(started.sessionId)).toBe(true);
+        expect(await reopened.eraseSession(started.sessionId)).toBe(true);
         expect(await reopened.counts({ staleBefore })).toMatchObject({ events: 0, sessions: 0, indexing: 0, unindexed: 0 });
       });
     });

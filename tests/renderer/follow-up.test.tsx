@@ -391,7 +391,7 @@ describe('CallerView', () => {
     );
     setApi(fakeApi({ getCaller }));
     const onShow = vi.fn();
-    render(<CallerView callerKey="mailto:ana@example.com" onShowInSessions={onShow} />);
+    render(<CallerView callerKey="mailto:ana@example.com" onShowInSessions={onShow} onErased={vi.fn()} />);
     const link = await screen.findByRole('link', { name: 'ana@example.com' });
     expect(link.getAttribute('href')).toBe('mailto:ana@example.com');
     expect(getCaller).toHaveBeenCalledWith({ key: 'mailto:ana@example.com', limit: 100 });

@@ -37,7 +37,9 @@ async function anotherPort(): Promise<number> {
 
 const STATE_CHANGING: Array<[string, unknown]> = [
   ['loadDemoData', { sessions: 5 }],
-  ['deleteSession', null],
+  ['eraseSession', null],
+  ['eraseCaller', { key: 'phone:+15550100' }],
+  ['setRetention', { period: '90d' }],
   ['sendTestEvent', {}],
   ['reverifyQuarantine', { secret: 'x' }],
 ];
@@ -119,7 +121,7 @@ describe('archive window API refuses cross-site requests', async () => {
         const api = ${JSON.stringify(api)};
         const shots = [
           fetch(api + '/api/loadDemoData', { method: 'POST', mode: 'no-cors', credentials: 'include', body: '{"sessions":7}' }),
-          fetch(api + '/api/deleteSession', { method: 'POST', mode: 'no-cors', credentials: 'include', headers: { 'content-type': 'text/plain' }, body: ${JSON.stringify(JSON.stringify({ sessionId }))} }),
+          fetch(api + '/api/eraseSession', { method: 'POST', mode: 'no-cors', credentials: 'include', headers: { 'content-type': 'text/plain' }, body: ${JSON.stringify(JSON.stringify({ sessionId }))} }),
           fetch(api + '/api/sendTestEvent', { method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json' }, body: '{}' }),
         ];
         Promise.allSettled(shots).then(() => { document.title = 'done'; });

@@ -108,9 +108,9 @@ describe('archive window API (headless mode)', () => {
     expect(md.content).toContain(`# Session ${ended.sessionId}`);
     const json = JSON.parse(((await call('exportSession', { sessionId: ended.sessionId, format: 'json' })).body as { content: string }).content) as { sessions: Array<{ transcript: unknown[] }> };
     expect(json.sessions[0]!.transcript).toEqual(ended.data.transcript);
-    expect((await call('deleteSession', { sessionId: ended.sessionId })).body).toEqual({ deleted: true });
+    expect((await call('eraseSession', { sessionId: ended.sessionId })).body).toEqual({ erased: true });
     expect(await engine.archive.counts({ staleBefore: 0 })).toMatchObject({ sessions: 0, events: 0, messages: 0 });
-    expect((await call('deleteSession', { sessionId: ended.sessionId })).body).toEqual({ deleted: false });
+    expect((await call('eraseSession', { sessionId: ended.sessionId })).body).toEqual({ erased: false });
   });
 
   it('shows the delivery log with the quarantined body, and re-verifies it with a new secret', async () => {

@@ -9,6 +9,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import type { JsonText } from '../json-text.js';
+import type { RetentionPeriod, RetentionView } from '../../../shared/retention.js';
 import type {
   ActivityProfile,
   CallerSettings,
@@ -34,6 +35,9 @@ import type {
   SessionPage,
 } from '../../../shared/api.js';
 import type {
+  EraseOptions,
+  ErasePage,
+  ErasureStart,
   AddNoteInput,
   BackupWritten,
   ArchiveCounts,
@@ -67,8 +71,20 @@ export interface StoreWrites {
   ingest(input: IngestInput): Promise<IngestResult>;
   /** Records a request that stored nothing (rejected, ignored), with its quarantined body if any. */
   logDelivery(delivery: DeliveryRecord, quarantined?: QuarantineRecord): Promise<void>;
-  /** Deletes a session with its events, messages, files and search entry. */
-  deleteSession(sessionId: string): Promise<boolean>;
+  /**
+   * Erases a session with its traces: events, messages, files, search entry, follow-up, notes,
+   * tags, quarantined bodies and its delivery-log rows' session id and headers. With `erasure`,
+   * records that an erasure happened (never which session). Index leftovers: scrubErased.
+   */
+  eraseSession(sessionId: string, erasure?: ErasureStart): Promise<boolean>;
+  /** One page of erasing a caller's sessions, or those past a retention cutoff (background work). */
+  eraseSessions(options: EraseOptions): Promise<ErasePage>;
+  /** One slice of rewriting the search index without erased entries; done when nothing is left. */
+  scrubErased(options: { budgetMs: number }): Promise<{ done: boolean }>;
+  /** Empties the write-ahead log and marks erasures finished; false when a reader held it (try later). */
+  finishErasures(options: { at: number }): Promise<{ finished: boolean }>;
+  /** The retention period, kept in the archive so every host applies the same. */
+  setRetention(period: RetentionPeriod): Promise<RetentionPeriod>;
   /** Removes quarantined bodies once they have been stored by other means (re-verification). */
   releaseFromQuarantine(ids: number[]): Promise<void>;
   /** Remembers a period the public URL was down (the newest 1,000 are kept). */
@@ -145,12 +161,18 @@ export interface StoreReads {
    * being acknowledged and the window keeps reading while it runs. Trust it only when check.ok.
    */
   backupTo(file: string): Promise<BackupWritten>;
+  /** The saved retention period, what it (or `period`) would erase now, and the erasure record. */
+  retention(options: { now: number; period?: RetentionPeriod | undefined; limit: number }): Promise<RetentionView>;
 }
 
 export const WRITE_OPERATIONS = [
   'ingest',
   'logDelivery',
-  'deleteSession',
+  'eraseSession',
+  'eraseSessions',
+  'scrubErased',
+  'finishErasures',
+  'setRetention',
   'releaseFromQuarantine',
   'recordOutage',
   'settled',
@@ -193,6 +215,7 @@ export const READ_OPERATIONS = [
   'periodSummary',
   'activityProfile',
   'backupTo',
+  'retention',
 ] as const satisfies ReadonlyArray<keyof StoreReads>;
 
 export interface StoreEvents {

@@ -1,4 +1,5 @@
 /** The archive's record types: what goes into an ArchiveStore and what comes out of it. */
+import type { ErasureKind } from '../../../shared/retention.js';
 import type { z } from 'zod';
 import type { SessionFilters } from '../../../shared/api.js';
 import type { FollowUpState, Priority, ruleInputSchema } from '../../../shared/follow-up.js';
@@ -123,7 +124,8 @@ export interface ExportOptions {
   /** Indented JSON (a single session saved from the window). */
   pretty?: boolean;
   /** Phone numbers and e-mail addresses masked in the exported text (`export --mask`). */
-  mask?: boolean | undefined;
+  mask?: boolean | undefined;  /** Only the sessions a retention run with this cutoff (epoch ms) would erase. */
+  before?: number | undefined;
 }
 
 /** Each session rendered in the export format, without separators. */
@@ -242,3 +244,31 @@ export interface BackupWritten {
   verifyMs: number;
   check: ArchiveCheck;
 }
+
+// ---- erasure ----
+
+/** An erasure's record: what kind, by whom, when it started (never which sessions). */
+export interface ErasureStart {
+  kind: ErasureKind;
+  actor: string;
+  at: number;
+}
+
+export type EraseScope = { callerKey: string } | { before: number };
+
+export interface EraseOptions {
+  scope: EraseScope;
+  /** The record this run adds to (from the previous page); absent on the first page. */
+  erasureId?: number | null | undefined;
+  erasure: ErasureStart;
+  /** Work per page on the writer (ms): acknowledgements queued meanwhile wait at most about this long. */
+  budgetMs: number;
+}
+
+export interface ErasePage {
+  erased: number;
+  /** The erasure record (null while nothing was erased). */
+  erasureId: number | null;
+  done: boolean;
+}
+

@@ -106,3 +106,20 @@ export function listBackups(folder: string): BackupRecord[] {
 }
 
 export { lastGood };
+
+/**
+ * Retention reaches the backups too: a backup taken before the cutoff holds only sessions past it.
+ * Deletes those files (recorded as made here) and marks them removed; returns how many.
+ */
+export function pruneBackupsBefore(folder: string, cutoff: number, now: number): number {
+  const records = readManifest(folder);
+  let pruned = 0;
+  for (const record of records) {
+    if (!record.ok || record.removedAt || record.at >= cutoff || !isBackupFileName(record.file)) continue;
+    rmSync(join(folder, record.file), { force: true });
+    record.removedAt = now;
+    pruned += 1;
+  }
+  if (pruned > 0) writeManifest(folder, records);
+  return pruned;
+}

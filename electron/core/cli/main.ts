@@ -1,6 +1,6 @@
 /**
  * The `callaider-archive` command line: serve, start, show-secret, export, import, reverify, demo, backup, verify, restore,
- * encrypt, rekey, decrypt, send-test.
+ * encrypt, rekey, decrypt, erase, retention, send-test.
  * Errors people can fix (a taken port, a locked archive, a bad option) print one line and exit 1.
  */
 import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
@@ -37,6 +37,7 @@ import type { sendTest as sendTestType } from '../send-test.js';
 import { TunnelError } from '../tunnel/tunnel.js';
 import type { headlessSettings as headlessSettingsType, savedWebhookSecret as savedWebhookSecretType } from './headless-settings.js';
 import type { serve as serveType } from './serve.js';
+import type { eraseCommand as eraseCommandType, retentionCommand as retentionCommandType } from './erasure-commands.js';
 import type { backupCommand as backupCommandType, restoreCommand as restoreCommandType, verifyCommand as verifyCommandType } from './backup-commands.js';
 import { parseBackupKeep, parseBackupSchedule } from '../backup/options.js';
 import type { KeepPolicy } from '../backup/rotation.js';
@@ -60,6 +61,9 @@ const restoreCommand = async (...args: Parameters<typeof restoreCommandType>) =>
 const encryptCommand: typeof encryptCommandType = async (...args) => (await import('./key-commands.js')).encryptCommand(...args);
 const rekeyCommand: typeof rekeyCommandType = async (...args) => (await import('./key-commands.js')).rekeyCommand(...args);
 const decryptCommand: typeof decryptCommandType = async (...args) => (await import('./key-commands.js')).decryptCommand(...args);
+const eraseCommand = async (...args: Parameters<typeof eraseCommandType>) => (await import('./erasure-commands.js')).eraseCommand(...args);
+const retentionCommand = async (...args: Parameters<typeof retentionCommandType>) => (await import('./erasure-commands.js')).retentionCommand(...args);
+const parsePeriod = async (value: string) => (await import('./erasure-commands.js')).parsePeriod(value);
 
 const SECRET_ENV = 'CALLAIDER_WEBHOOK_SECRET';
 
@@ -76,6 +80,13 @@ const positiveInt = (name: string) =>
     if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number of at least 1 (got "${value}")`);
     return n;
   });
+
+/** A cutoff for `export --before`: a day (UTC midnight) or an ISO date-time. */
+function parseBefore(value: string): number {
+  const ms = /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T00:00:00Z`) : /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : NaN;
+  if (!Number.isFinite(ms)) throw new Error(`--before must be a date like 2025-06-30 or an ISO time like 2025-06-30T12:00:00Z (got "${value}")`);
+  return ms;
+}
 
 function dataDirOption(): Option {
   return new Option('--data-dir <dir>', 'archive folder (default: the desktop app\'s data folder; env CALLAIDER_ARCHIVE_DATA_DIR)');
@@ -212,12 +223,14 @@ export function buildProgram(): Command {
     .option('--session <id>', 'only this session')
     .option('--out <file>', 'write to a file (default: standard output)')
     .option('--mask', 'mask phone numbers (last 2 digits kept) and e-mail addresses (first letter and domain kept) in the exported text')
-    .action(async (flags: { dataDir?: string; keyFile?: string; format: ExportFormat; session?: string; out?: string; mask?: boolean }) => {
+    .option('--before <date>', 'only the sessions a retention run with this cutoff would erase (started, and ended, before it): YYYY-MM-DD (UTC midnight) or an ISO time', wrap(parseBefore))
+    .action(async (flags: { dataDir?: string; keyFile?: string; format: ExportFormat; session?: string; out?: string; mask?: boolean; before?: number }) => {
+      if (flags.session && flags.before !== undefined) throw new ConfigError('give either --session or --before, not both');
       const dataDir = resolveDataDir(flags.dataDir);
       const store = await SqliteStore.open(existingArchivePath(dataDir), { readonly: true, key: archiveKey(flags) });
       try {
         if (!flags.out) {
-          const count = await writeExport(store, process.stdout, { format: flags.format, sessionId: flags.session, mask: flags.mask });
+          const count = await writeExport(store, process.stdout, { format: flags.format, sessionId: flags.session, mask: flags.mask, before: flags.before });
           process.stderr.write(`exported ${count} session${count === 1 ? '' : 's'}\n`);
           return;
         }
@@ -227,7 +240,7 @@ export function buildProgram(): Command {
         const partial = `${target}.partial-${process.pid}`;
         const out = createWriteStream(partial);
         try {
-          const count = await writeExport(store, out, { format: flags.format, sessionId: flags.session, mask: flags.mask });
+          const count = await writeExport(store, out, { format: flags.format, sessionId: flags.session, mask: flags.mask, before: flags.before });
           out.end();
           await finished(out);
           renameSync(partial, target);
@@ -367,6 +380,42 @@ export function buildProgram(): Command {
     .addOption(dataDirOption())
     .addOption(keyFileOption())
     .action(async (flags: { dataDir?: string; keyFile?: string }) => decryptCommand(resolveDataDir(flags.dataDir), flags.keyFile ? resolve(flags.keyFile) : undefined));
+
+  program
+    .command('erase')
+    .description('erase a session, or every session of a caller, with their traces (irreversible; asks, or needs --yes); works while an engine runs')
+    .addOption(dataDirOption())
+    .option('--session <id>', 'the session to erase')
+    .option('--caller <key>', "erase every session of this caller (the key shown on the caller's page, e.g. tel:+14155552671)")
+    .option('--yes', 'do not ask (needed when not run at a terminal)')
+    .action(async (flags: { dataDir?: string; session?: string; caller?: string; yes?: boolean }) => {
+      await eraseCommand(existingArchivePath(resolveDataDir(flags.dataDir)), { session: flags.session, caller: flags.caller, yes: Boolean(flags.yes) });
+    });
+
+  program
+    .command('retention')
+    .description('show the retention period and the record of erasures, or set it (PERIOD: 90d, 6m, 1y, 2y, 3y, 5y, 7y, or off); setting it erases what is past it at once, and the engine then does daily')
+    .argument('[action]', 'show | set | off', 'show')
+    .argument('[period]', 'with set: 90d, 6m, 1y, 2y, 3y, 5y or 7y')
+    .addOption(dataDirOption())
+    .option('--backups <dir>', 'backups folder whose older backups retention deletes (default: backups/ in the data folder)')
+    .option('--yes', 'do not ask before erasing (needed when not run at a terminal)')
+    .action(async (action: string, period: string | undefined, flags: { dataDir?: string; backups?: string; yes?: boolean }) => {
+      let set: Awaited<ReturnType<typeof parsePeriod>> | undefined;
+      if (action === 'show') {
+        if (period !== undefined) throw new ConfigError('`retention show` takes no period (to change it: `retention set PERIOD`)');
+      } else if (action === 'off') {
+        if (period !== undefined) throw new ConfigError('`retention off` takes no period');
+        set = 'off';
+      } else if (action === 'set') {
+        if (period === undefined) throw new ConfigError('`retention set` needs a period: 90d, 6m, 1y, 2y, 3y, 5y or 7y (or `retention off`)');
+        set = await parsePeriod(period);
+      } else {
+        throw new ConfigError(`unknown retention action "${action}": use show, set PERIOD, or off`);
+      }
+      const dataDir = resolveDataDir(flags.dataDir);
+      await retentionCommand(existingArchivePath(dataDir), dataDir, { set, yes: Boolean(flags.yes), backups: flags.backups ? resolve(flags.backups) : undefined });
+    });
 
   program
     .command('send-test')

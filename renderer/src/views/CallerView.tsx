@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { CallerPage, SessionSummary } from '../../../shared/api';
 import { getApi } from '../api/client';
-import { CopyButton, EmptyState, ErrorState, Loading } from '../components/common';
+import { ConfirmDialog, CopyButton, EmptyState, ErrorState, Loading } from '../components/common';
 import { PriorityMarker, ReturningBadge } from '../components/follow-up';
 import { callerHref, formatAge, formatCount, localDateTime, reasonSummary, utcTitle } from '../format';
 import { useArchiveChanges, useThrottled } from '../hooks';
@@ -16,11 +16,13 @@ import { useContactPrivacy } from '../contact-privacy';
 interface Props {
   callerKey: string;
   onShowInSessions: (callerKey: string, label: string) => void;
+  /** The caller's sessions were erased: there is no page to show any more. */
+  onErased: () => void;
 }
 
 const PAGE = 100;
 
-export function CallerView({ callerKey, onShowInSessions }: Props) {
+export function CallerView({ callerKey, onShowInSessions, onErased }: Props) {
   const api = getApi();
   const privacy = useContactPrivacy();
   const [page, setPage] = useState<CallerPage | null>(null);
@@ -30,6 +32,8 @@ export function CallerView({ callerKey, onShowInSessions }: Props) {
   const [error, setError] = useState<string | null>(null);
   const [openId, setOpenId] = useState<string | null>(null);
   const [activeIndex, setActiveIndex] = useState(0);
+  const [confirmErase, setConfirmErase] = useState(false);
+  const [erasing, setErasing] = useState(false);
   const listRef = useRef<HTMLDivElement>(null);
   const generation = useRef(0);
 
@@ -77,6 +81,7 @@ export function CallerView({ callerKey, onShowInSessions }: Props) {
       .finally(() => setLoadingMore(false));
   }, [api, callerKey, nextCursor, loadingMore]);
 
+  if (erasing) return <Loading label="Erasing this caller's sessions…" />;
   if (error && !page) return <ErrorState title="Could not open this caller" message={error} onRetry={() => load()} />;
   if (!page) return <Loading label="Opening the caller…" />;
 
@@ -95,7 +100,11 @@ export function CallerView({ callerKey, onShowInSessions }: Props) {
             <button type="button" className="button small" onClick={() => onShowInSessions(caller.key, page.caller.label)}>
               Show in Sessions
             </button>
+            <button type="button" className="button small danger" onClick={() => setConfirmErase(true)}>
+              Erase this caller…
+            </button>
           </header>
+          {error && <p className="notice error" role="alert">{error}</p>}
           <dl className="caller-counts">
             <div>
               <dt>Sessions</dt>
@@ -180,6 +189,34 @@ export function CallerView({ callerKey, onShowInSessions }: Props) {
           </EmptyState>
         )}
       </section>
+      <ConfirmDialog
+        open={confirmErase}
+        title={`Erase all ${formatCount(caller.sessions)} session${caller.sessions === 1 ? '' : 's'} of ${caller.label}?`}
+        body={
+          <>
+            <p>
+              Every call from {caller.label} is erased from the archive: transcripts, tool calls, file references, notes, tags and
+              follow-ups, with the raw events, their search entries and what the delivery log and quarantine held of them. This
+              cannot be undone.
+            </p>
+            <p className="muted">
+              Backups taken before now still hold them until they rotate out (or retention deletes them). The archive records that
+              {` ${caller.sessions === 1 ? 'a session was' : `${formatCount(caller.sessions)} sessions were`}`} erased and by whom, not whose.
+            </p>
+          </>
+        }
+        confirmLabel={`Erase ${formatCount(caller.sessions)} session${caller.sessions === 1 ? '' : 's'}`}
+        danger
+        onCancel={() => setConfirmErase(false)}
+        onConfirm={() => {
+          setConfirmErase(false);
+          setErasing(true);
+          api.eraseCaller({ key: caller.key }).then(onErased, (e: Error) => {
+            setErasing(false);
+            setError(`Erasing failed: ${e.message}`);
+          });
+        }}
+      />
     </div>
   );
 }

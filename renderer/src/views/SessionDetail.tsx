@@ -79,7 +79,7 @@ export function SessionDetailPane({ sessionId, query, onClose, onDeleted, focusN
               Export JSON
             </button>
             <button type="button" className="button small danger" onClick={() => setConfirmDelete(true)}>
-              Delete…
+              Erase…
             </button>
             <button type="button" className="button small" aria-label="Close session" onClick={onClose}>
               ✕
@@ -141,14 +141,25 @@ export function SessionDetailPane({ sessionId, query, onClose, onDeleted, focusN
       <Transcript messages={messages} startMs={startMs} query={query} />
       <ConfirmDialog
         open={confirmDelete}
-        title="Delete this session?"
-        body={<p>The transcript, its tool calls and file references are removed from the archive. This cannot be undone (exports you saved are not affected).</p>}
-        confirmLabel="Delete session"
+        title="Erase this session?"
+        body={
+          <>
+            <p>
+              The transcript, tool calls, file references, notes and tags are erased from the archive, with the raw events, their
+              search entries and what the delivery log and quarantine held of them. This cannot be undone.
+            </p>
+            <p className="muted">
+              Backups taken before now still hold it until they rotate out (or retention deletes them); exports you saved are not
+              affected. The archive records that a session was erased, not which.
+            </p>
+          </>
+        }
+        confirmLabel="Erase session"
         danger
         onCancel={() => setConfirmDelete(false)}
         onConfirm={() => {
           setConfirmDelete(false);
-          api.deleteSession({ sessionId }).then(onDeleted, (e: Error) => setNotice(`Delete failed: ${e.message}`));
+          api.eraseSession({ sessionId }).then(onDeleted, (e: Error) => setNotice(`Erasing failed: ${e.message}`));
         }}
       />
     </article>

@@ -8,6 +8,7 @@ import { RulesCard } from './rules/RulesCard';
 import { SettingsCard } from './SettingsCard';
 import { BackupsCard } from './BackupsCard';
 import { EncryptionCard } from './EncryptionCard';
+import { RetentionCard } from './RetentionCard';
 
 export function SetupView({ status, onChanged }: { status: ArchiveStatus; onChanged: () => void }) {
   const api = getApi();
@@ -136,6 +137,7 @@ export function SetupView({ status, onChanged }: { status: ArchiveStatus; onChan
       <BackupsCard onChanged={onChanged} />
 
       <EncryptionCard status={status} onChanged={onChanged} />
+      <RetentionCard onChanged={onChanged} />
 
       <RulesCard triage={status.triage} />
 

@@ -107,6 +107,9 @@ export function openDatabase(file: string, options: OpenOptions = {}): WritableD
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
+      // Deleted rows and freed pages are overwritten with zeros, so an erased transcript does not
+      // linger in free space (see writes/erasure.ts; its cost on ingest is in BENCHMARKS.md).
+      db.pragma('secure_delete = ON');
       db.pragma(`cache_size = -${WRITER_CACHE_KIB}`);
       db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
       if (options.checkpoints === 'thread') db.pragma('wal_autocheckpoint = 0');

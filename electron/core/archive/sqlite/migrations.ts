@@ -389,6 +389,22 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE events ADD COLUMN redactions INTEGER NOT NULL DEFAULT 0 CHECK (redactions >= 0);
     `,
   },
+  {
+    version: 11,
+    name: 'erasures: a record that sessions were erased (when, how, how many, by whom), never which',
+    sql: `
+      -- The count grows in the same transaction as each page of deletions, so it is never more or
+      -- less than what is gone; finished_at is set once the traces (search segments, WAL) are gone too.
+      CREATE TABLE erasures (
+        id           INTEGER PRIMARY KEY,
+        started_at   INTEGER NOT NULL,
+        kind         TEXT    NOT NULL CHECK (kind IN ('session', 'caller', 'retention')),
+        sessions     INTEGER NOT NULL DEFAULT 0 CHECK (sessions >= 0),
+        actor        TEXT    NOT NULL,
+        finished_at  INTEGER
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length === 0 ? 0 : MIGRATIONS[MIGRATIONS.length - 1]!.version;

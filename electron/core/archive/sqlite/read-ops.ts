@@ -11,6 +11,7 @@ import { previewRule } from './reads/rule-preview.js';
 import { getFacets, getMessages, getSession, listSessions } from './reads/sessions.js';
 import { backupTo } from './backup.js';
 import { counts, recentOutages, storedEvents } from './reads/status.js';
+import { retention } from './reads/retention.js';
 
 /** StoreReads, answering synchronously on the connection's own thread (a backup copies in steps: a promise). */
 export type SyncReads = { [K in Exclude<keyof StoreReads, 'backupTo'>]: (...args: Parameters<StoreReads[K]>) => Awaited<ReturnType<StoreReads[K]>> } & Pick<StoreReads, 'backupTo'>;
@@ -40,5 +41,6 @@ export function sqliteReads(db: ReadableDB): SyncReads {
     periodSummary: (options) => periodSummary(db, options),
     activityProfile: (options) => activityProfile(db, options),
     backupTo: (file) => backupTo(db, file),
+    retention: (options) => retention(db, options),
   };
 }

@@ -164,7 +164,11 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
   }
 
   readonly logDelivery: StoreWrites['logDelivery'] = (...args) => this.writes.logDelivery(...args);
-  readonly deleteSession: StoreWrites['deleteSession'] = (...args) => this.writes.deleteSession(...args);
+  readonly eraseSession: StoreWrites['eraseSession'] = (...args) => this.writes.eraseSession(...args);
+  readonly eraseSessions: StoreWrites['eraseSessions'] = (...args) => this.writes.eraseSessions(...args);
+  readonly scrubErased: StoreWrites['scrubErased'] = (...args) => this.writes.scrubErased(...args);
+  readonly finishErasures: StoreWrites['finishErasures'] = (...args) => this.writes.finishErasures(...args);
+  readonly setRetention: StoreWrites['setRetention'] = (...args) => this.writes.setRetention(...args);
   readonly releaseFromQuarantine: StoreWrites['releaseFromQuarantine'] = (...args) => this.writes.releaseFromQuarantine(...args);
   readonly recordOutage: StoreWrites['recordOutage'] = (...args) => this.writes.recordOutage(...args);
   readonly commitStats: StoreWrites['commitStats'] = () => (this.writer ? this.writes.commitStats() : Promise.resolve({ transactions: 0, jobs: 0, largestBatch: 0 }));
@@ -220,6 +224,7 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
       await spare.close();
     }
   };
+  readonly retention: StoreReads['retention'] = (...args) => this.reads.retention(...args);
 
   /** Checks an archive file (a backup, or one about to be restored): integrity, schema, counts. */
   static checkFile(file: string, options: { expectVersion?: number; key?: ArchiveKey | null | undefined } = {}): ArchiveCheck {

@@ -59,7 +59,7 @@ export function getDelivery(db: ReadableDB, id: number): DeliveryDetail | null {
     }
   } else if (row.outcome === 'stored' || row.outcome === 'duplicate') {
     body = archived?.body ?? null;
-    bodyNote = archived ? (row.outcome === 'duplicate' ? 'the archived copy of this event (the repeat was not stored again)' : 'as archived') : 'the session has been deleted';
+    bodyNote = archived ? (row.outcome === 'duplicate' ? 'the archived copy of this event (the repeat was not stored again)' : 'as archived') : 'its session has been erased';
   } else {
     bodyNote = row.outcome === 'ignored' ? 'not kept: unknown event types are acknowledged, not stored' : 'not kept: only bodies that look like CallAIder deliveries are quarantined';
   }

@@ -31,7 +31,17 @@ export function exportSessions(
   options: ExportOptions,
 ): ExportPage {
   const rows = (
-    options.sessionId === undefined
+    options.before !== undefined && options.sessionId === undefined
+      ? statement(
+          db,
+          // Exactly what a retention run with this cutoff erases (writes/erasure.ts).
+          `SELECT e.id, e.session_id, ${BODIES}
+           WHERE e.id > @after AND NOT EXISTS (SELECT 1 FROM events f WHERE f.session_id = e.session_id AND f.id < e.id)
+             AND (EXISTS (SELECT 1 FROM sessions s WHERE s.session_id = e.session_id AND s.sort_at_ms < @cutoff AND (s.ended_at_ms IS NULL OR s.ended_at_ms < @cutoff))
+                  OR (e.projected = -1 AND e.received_at < @cutoff AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.session_id = e.session_id)))
+           ORDER BY e.id LIMIT @limit`,
+        ).iterate({ after: options.afterId ?? 0, limit: options.limit, cutoff: options.before })
+      : options.sessionId === undefined
       ? statement(
           db,
           `SELECT e.id, e.session_id, ${BODIES}

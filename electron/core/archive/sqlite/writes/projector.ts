@@ -44,6 +44,8 @@ export class Projector {
   private stopped = false;
   private lastIngestAt = 0;
   private lastSliceAt = 0;
+  /** Indexing waits until then (an erasure's scrub is rewriting the search index). */
+  private heldUntil = 0;
   /** Webhooks stored in the current and the previous second: the stream's rate. */
   private ingests = { second: 0, current: 0, previous: 0 };
 
@@ -81,12 +83,29 @@ export class Projector {
     else setImmediate(() => this.turn());
   }
 
+  /**
+   * Holds indexing for `ms` (renewed by each call; 0 lets go). An erasure's scrub rewrites the
+   * search index by incremental merges: every slice indexed meanwhile adds a segment, and a new
+   * segment makes FTS5 start the rewrite over (on 100,000 sessions under a steady stream it never
+   * finished and the index grew sevenfold). Webhooks are still acknowledged; they are indexed
+   * once the rewrite is done, or when the hold runs out because no scrub step renewed it.
+   */
+  holdFor(ms: number): void {
+    this.heldUntil = Date.now() + ms;
+    if (ms <= 0 && this.waiting() > 0) this.wake();
+  }
+
   /** Resolves when nothing waits to be projected (or nothing more can be: the archive cannot write). */
   async drain(): Promise<void> {
     let before = Number.POSITIVE_INFINITY;
     while (!this.stopped) {
       if (this.running) {
         await this.running;
+        continue;
+      }
+      const held = this.heldUntil - Date.now();
+      if (held > 0) {
+        await new Promise((resolve) => setTimeout(resolve, held));
         continue;
       }
       const waiting = this.waiting();
@@ -129,6 +148,12 @@ export class Projector {
   private turn(): void {
     this.scheduled = false;
     if (this.stopped || this.running) return;
+    const held = this.heldUntil - Date.now();
+    if (held > 0) {
+      this.scheduled = true;
+      setTimeout(() => this.turn(), held);
+      return;
+    }
     if (this.mustWait()) {
       this.scheduled = true;
       setTimeout(() => this.turn(), QUIET_MS);

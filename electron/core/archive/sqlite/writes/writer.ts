@@ -9,6 +9,9 @@ import type { KnownPayload } from '../../../../../shared/payload.js';
 import type { StoreWrites } from '../../store.js';
 import type { CallerSettings, ExportedFollowUp, FollowUpView, Rule, Tag, TagColor } from '../../../../../shared/follow-up.js';
 import type {
+  EraseOptions,
+  ErasePage,
+  ErasureStart,
   AddNoteInput,
   ArchiveLimits,
   DeliveryRecord,
@@ -31,6 +34,8 @@ import * as edits from './owner-edits.js';
 import { Triage } from './triage.js';
 
 import { projectEvent } from './projection.js';
+import { eraseOne, erasePage, eraseTraces, recordErased, scrubStep } from './erasure.js';
+import type { RetentionPeriod } from '../../../../../shared/retention.js';
 import { Projector } from './projector.js';
 
 export class SqliteWriter implements StoreWrites {
@@ -198,12 +203,62 @@ export class SqliteWriter implements StoreWrites {
     });
   }
 
-  /** Events first (the source of truth), then the session; its messages, files and search entry follow it. */
-  deleteSession(sessionId: string): Promise<boolean> {
+  /**
+   * Erases one session with its traces (see erasure.ts); with `erasure`, records that it happened
+   * in the same transaction. Its search-index leftovers go with the next scrub (scrubErased).
+   */
+  eraseSession(sessionId: string, erasure?: ErasureStart): Promise<boolean> {
     return this.committer.submit((db) => {
-      // A session whose events are not indexed yet (or could not be) has events and no row: deleted too.
-      const events = statement(db, 'DELETE FROM events WHERE session_id = ?').run(sessionId).changes;
-      return statement(db, 'DELETE FROM sessions WHERE session_id = ?').run(sessionId).changes + events > 0;
+      const erased = eraseOne(db, sessionId);
+      eraseTraces(db, [sessionId], true);
+      if (erasure) recordErased(db, null, erasure, erased ? 1 : 0);
+      return erased;
+    });
+  }
+
+  /** Background work, one page at a time, like a re-run of the rules: webhooks go first. */
+  eraseSessions(options: EraseOptions): Promise<ErasePage> {
+    return this.committer.submit((db) => erasePage(db, options), { background: true });
+  }
+
+  /** Indexing waits while the scrub runs (see Projector.holdFor); a scrub that stops calling lets it go after 2 s. */
+  async scrubErased(options: { budgetMs: number }): Promise<{ done: boolean }> {
+    this.projector?.holdFor(2_000);
+    try {
+      const step = await this.committer.submit((db) => scrubStep(db, options.budgetMs), { background: true });
+      if (step.done) this.projector?.holdFor(0);
+      return step;
+    } catch (error) {
+      this.projector?.holdFor(0);
+      throw error;
+    }
+  }
+
+  /**
+   * The last trace of an erasure: old page images in the write-ahead log. A TRUNCATE checkpoint
+   * copies the log into the file and cuts it to nothing. It runs outside any transaction, between
+   * two group commits, and waits at most briefly for readers: when one holds an old snapshot it
+   * answers false and is tried again later, rather than holding up acknowledgements.
+   */
+  async finishErasures(options: { at: number }): Promise<{ finished: boolean }> {
+    await this.committer.drain();
+    const previous = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma('busy_timeout = 100');
+    let busy: number;
+    try {
+      busy = (this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>)[0]?.busy ?? 0;
+    } finally {
+      this.db.pragma(`busy_timeout = ${previous}`);
+    }
+    if (busy !== 0) return { finished: false };
+    await this.committer.submit((db) => statement(db, 'UPDATE erasures SET finished_at = ? WHERE finished_at IS NULL').run(options.at));
+    return { finished: true };
+  }
+
+  setRetention(period: RetentionPeriod): Promise<RetentionPeriod> {
+    return this.committer.submit((db) => {
+      statement(db, "INSERT INTO archive_settings (name, value) VALUES ('retention', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value").run(JSON.stringify(period));
+      return period;
     });
   }
 

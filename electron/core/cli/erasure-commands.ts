@@ -1,0 +1,115 @@
+/** `erase` and `retention`: loaded only when one of them runs. */
+import { createInterface } from 'node:readline/promises';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { RETENTION_LABELS, type ErasureRecord, type RetentionPeriod, type RetentionView } from '../../../shared/retention.js';
+import { SqliteStore } from '../archive/sqlite/sqlite-store.js';
+import { BACKUPS_FOLDER } from '../backup/backups.js';
+import { ConfigError } from '../config.js';
+import { Eraser } from '../erasure/eraser.js';
+import { RetentionScheduler } from '../erasure/retention-scheduler.js';
+import { silentLogger } from '../log.js';
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const BACKUPS_NOTE = 'Backups taken before now still hold them until they rotate out (or retention deletes them).';
+
+function actor(): string {
+  try {
+    return userInfo().username.trim() || 'owner';
+  } catch {
+    return 'owner';
+  }
+}
+
+/** --yes, or a typed "yes" at a terminal; anything else refuses and changes nothing. */
+async function confirmed(question: string, yes: boolean): Promise<void> {
+  if (yes) return;
+  if (!process.stdin.isTTY) throw new ConfigError(`${question} Refusing without --yes (no terminal to ask on); nothing was changed.`);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`${question} Type "yes" to go ahead: `);
+    if (answer.trim().toLowerCase() !== 'yes') throw new ConfigError('not confirmed; nothing was changed');
+  } finally {
+    rl.close();
+  }
+}
+
+/** Waits for the scrub and says where the traces stand. */
+async function scrubbed(eraser: Eraser): Promise<string> {
+  return (await eraser.scrubbed())
+    ? 'their traces are gone from the archive file and its write-ahead log'
+    : 'the write-ahead log could not be emptied yet (another program is reading the archive); it is at the next erasure or engine start';
+}
+
+export async function eraseCommand(file: string, target: { session?: string | undefined; caller?: string | undefined; yes: boolean }): Promise<void> {
+  if (Boolean(target.session) === Boolean(target.caller)) throw new ConfigError('give either --session ID or --caller KEY');
+  const store = await SqliteStore.open(file);
+  try {
+    const eraser = new Eraser({ store, log: silentLogger });
+    if (target.session) {
+      const events = await store.storedEvents(target.session);
+      if (events.length === 0) throw new ConfigError(`no session "${target.session}" in the archive; nothing was erased`);
+      await confirmed(`Erase session ${target.session} with its transcript, notes and traces? This cannot be undone. ${BACKUPS_NOTE}`, target.yes);
+      await eraser.eraseSession(target.session, actor());
+      process.stderr.write(`erased 1 session; ${await scrubbed(eraser)}. ${BACKUPS_NOTE}\n`);
+      return;
+    }
+    const page = await store.getCaller(target.caller!, { limit: 1, now: Date.now(), staleAfterMs: 0 });
+    if (!page) throw new ConfigError(`no caller "${target.caller}" in the archive (keys look like the caller page's, e.g. tel:+14155552671); nothing was erased`);
+    await confirmed(`Erase all ${plural(page.caller.sessions, 'session')} of ${page.caller.label}? This cannot be undone. ${BACKUPS_NOTE}`, target.yes);
+    const erased = await eraser.eraseCaller(target.caller!, actor());
+    process.stderr.write(`erased ${plural(erased, 'session')}; ${await scrubbed(eraser)}. ${BACKUPS_NOTE}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+export async function retentionCommand(file: string, dataDir: string, action: { set?: RetentionPeriod | undefined; yes: boolean; backups?: string | undefined }): Promise<void> {
+  const store = await SqliteStore.open(file);
+  try {
+    const now = Date.now();
+    if (action.set === undefined) {
+      process.stdout.write(describe(await store.retention({ now, limit: 10 })));
+      return;
+    }
+    const { preview } = await store.retention({ now, period: action.set, limit: 0 });
+    if (preview.sessions > 0) {
+      await confirmed(`With ${RETENTION_LABELS[action.set].toLowerCase()} kept, ${plural(preview.sessions, 'session')} that started before ${day(preview.cutoff!)} are erased now, and older ones every day from now on. ${BACKUPS_NOTE}`, action.yes);
+    }
+    await store.setRetention(action.set);
+    const eraser = new Eraser({ store, log: silentLogger });
+    // The same run the engine makes daily: the period read back from the archive, the cutoff computed now.
+    const run = await new RetentionScheduler({ store, eraser, backupsFolder: action.backups ?? join(dataDir, BACKUPS_FOLDER), log: silentLogger }).runNow();
+    const traces = run.erased > 0 ? `; ${await scrubbed(eraser)}` : '';
+    process.stderr.write(
+      action.set === 'off'
+        ? 'retention is off: every session is kept\n'
+        : `retention set to ${RETENTION_LABELS[action.set].toLowerCase()}: erased ${plural(run.erased, 'session')} that started before ${day(run.cutoff!)}${traces}, deleted ${plural(run.backupsPruned, 'older backup')}\n`,
+    );
+  } finally {
+    await store.close();
+  }
+}
+
+function describe(view: RetentionView): string {
+  const { preview } = view;
+  const lines = [
+    view.period === 'off'
+      ? 'retention: off (every session is kept)'
+      : `retention: ${RETENTION_LABELS[view.period].toLowerCase()} (sessions that started before ${day(preview.cutoff!)} are erased daily; ${plural(preview.sessions, 'session')} past it now)`,
+    `erasures: ${view.erasureCount}${view.erasureCount > 0 ? ' (newest first)' : ''}`,
+    ...view.erasures.map((record) => `  ${erasureLine(record)}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function erasureLine(record: ErasureRecord): string {
+  return `${new Date(record.startedAt).toISOString()}  ${record.kind}: ${plural(record.sessions, 'session')} erased by ${record.actor}${record.finishedAt === null ? ' (traces not yet scrubbed)' : ''}`;
+}
+
+export function parsePeriod(value: string): RetentionPeriod {
+  const known = Object.keys(RETENTION_LABELS);
+  if (!known.includes(value)) throw new ConfigError(`unknown retention period "${value}": use one of ${known.join(', ')}`);
+  return value as RetentionPeriod;
+}
