@@ -35,6 +35,7 @@ import {
   ROOT,
   ask,
   cleanUp,
+  mergeLoads,
   copyArchive,
   cpuSnapshot,
   createRunDir,
@@ -90,19 +91,6 @@ async function waitForTriage(baseUrl: string): Promise<number> {
   return performance.now() - started;
 }
 
-function mergeLoads(label: string, parts: LoadResult[]): LoadResult {
-  const merged: LoadResult = { ...parts[0]!, label, sent: 0, twoXx: 0, failures: {}, fromSendMs: [], fromScheduleMs: [], sendLagMs: [], durationMs: 0 };
-  for (const part of parts) {
-    merged.sent += part.sent;
-    merged.twoXx += part.twoXx;
-    for (const [kind, n] of Object.entries(part.failures)) merged.failures[kind] = (merged.failures[kind] ?? 0) + n;
-    merged.fromSendMs.push(...part.fromSendMs);
-    merged.fromScheduleMs.push(...part.fromScheduleMs);
-    merged.sendLagMs.push(...part.sendLagMs);
-    merged.durationMs += part.durationMs;
-  }
-  return merged;
-}
 
 interface DuringBackup {
   load: LoadResult;

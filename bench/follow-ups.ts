@@ -45,6 +45,7 @@ import {
   SEED,
   ask,
   cleanUp,
+  mergeLoads,
   copyArchive,
   cpuSnapshot,
   createRunDir,
@@ -147,29 +148,6 @@ async function waitForFirstPass(baseUrl: string, readyAtEpoch: number): Promise<
 
 // ---------------------------------------------------------------------------------------------
 // 2. Acknowledgements while the rules re-run
-
-/** One phase's deliveries as one result (2(b) is sent in chunks). */
-function mergeLoads(label: string, parts: LoadResult[]): LoadResult {
-  const failures: Record<string, number> = {};
-  for (const part of parts) for (const [kind, n] of Object.entries(part.failures)) failures[kind] = (failures[kind] ?? 0) + n;
-  const sent = parts.reduce((sum, part) => sum + part.sent, 0);
-  return {
-    type: 'result',
-    label,
-    sent,
-    twoXx: parts.reduce((sum, part) => sum + part.twoXx, 0),
-    failures,
-    fromSendMs: parts.flatMap((part) => part.fromSendMs),
-    fromScheduleMs: parts.flatMap((part) => part.fromScheduleMs),
-    sendLagMs: parts.flatMap((part) => part.sendLagMs),
-    durationMs: parts.reduce((sum, part) => sum + part.durationMs, 0),
-    bodyBytes: {
-      min: Math.min(...parts.map((part) => part.bodyBytes.min)),
-      max: Math.max(...parts.map((part) => part.bodyBytes.max)),
-      mean: parts.reduce((sum, part) => sum + part.bodyBytes.mean * part.sent, 0) / Math.max(sent, 1),
-    },
-  };
-}
 
 /** The changed rule: the built-in short-call rule, two seconds longer. */
 async function changedRule(baseUrl: string): Promise<{ input: RuleInput; from: number; to: number }> {

@@ -234,6 +234,29 @@ export async function sendSteadily(load: Watched, run: { url: string; label: str
   return result;
 }
 
+/** One phase's deliveries as one result (a phase sent in chunks, checking something between them). */
+export function mergeLoads(label: string, parts: LoadResult[]): LoadResult {
+  const failures: Record<string, number> = {};
+  for (const part of parts) for (const [kind, n] of Object.entries(part.failures)) failures[kind] = (failures[kind] ?? 0) + n;
+  const sent = parts.reduce((sum, part) => sum + part.sent, 0);
+  return {
+    type: 'result',
+    label,
+    sent,
+    twoXx: parts.reduce((sum, part) => sum + part.twoXx, 0),
+    failures,
+    fromSendMs: parts.flatMap((part) => part.fromSendMs),
+    fromScheduleMs: parts.flatMap((part) => part.fromScheduleMs),
+    sendLagMs: parts.flatMap((part) => part.sendLagMs),
+    durationMs: parts.reduce((sum, part) => sum + part.durationMs, 0),
+    bodyBytes: {
+      min: Math.min(...parts.map((part) => part.bodyBytes.min)),
+      max: Math.max(...parts.map((part) => part.bodyBytes.max)),
+      mean: parts.reduce((sum, part) => sum + part.bodyBytes.mean * part.sent, 0) / Math.max(sent, 1),
+    },
+  };
+}
+
 export interface ApiMeasure {
   label: string;
   method: string;
