@@ -4,6 +4,7 @@
  * old ones rotated away. A copy that fails verification is deleted and recorded as failed.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackupRecord } from '../../../shared/api.js';
 import type { ArchiveStore } from '../archive/store.js';
@@ -42,7 +43,8 @@ export async function takeBackup(options: BackupOptions): Promise<BackupRecord> 
   let record: BackupRecord;
   try {
     // The store copies and checks off this thread: the receiver answers webhooks meanwhile.
-    const written = await options.store.backupTo(partial);
+    const stopFlushing = flushWhileWriting(partial);
+    const written = await options.store.backupTo(partial).finally(stopFlushing);
     if (!written.check.ok) throw new Error(`the copy failed verification: ${written.check.problems.join('; ')}`);
     renameSync(partial, target);
     record = { at, file: name, ok: true, bytes: written.bytes, ms: written.ms, error: null, counts: written.check.counts };
@@ -55,6 +57,41 @@ export async function takeBackup(options: BackupOptions): Promise<BackupRecord> 
   rotate(options.folder, records, options.keep ?? DEFAULT_KEEP, now());
   writeManifest(options.folder, records);
   return record;
+}
+
+/** How often the copy being written is flushed to disk. */
+const FLUSH_EVERY_MS = 250;
+
+/**
+ * Flushes the copy being written every FLUSH_EVERY_MS (from the libuv pool: this thread only
+ * schedules it), so the disk takes a big copy in small steps. Left to the end, the flush of a
+ * 1.5 GB copy held the writer's own fsync, and so the acknowledgements, for most of a second
+ * (BENCHMARKS.md, Backups). Best effort: a platform that refuses (Windows: no flush through a
+ * read-only handle) just flushes at the end as before.
+ */
+function flushWhileWriting(file: string): () => Promise<void> {
+  let stopped = false;
+  let flushing: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    flushing = flushing.then(async () => {
+      if (stopped) return;
+      try {
+        const handle = await open(file, 'r');
+        try {
+          await handle.datasync();
+        } finally {
+          await handle.close();
+        }
+      } catch {
+        // Not created yet, already renamed, or not allowed here: nothing to flush this time.
+      }
+    });
+  }, FLUSH_EVERY_MS);
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+    return flushing;
+  };
 }
 
 /** Deletes the good backups rotation lets go (only files recorded as made here), marking them removed. */
