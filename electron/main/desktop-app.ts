@@ -9,12 +9,11 @@ import type * as ElectronModule from 'electron';
 import type { ArchiveStatus, SessionDetail } from '../../shared/api.js';
 import { settingsSchema, type SettingsUpdate, type SettingsView } from '../../shared/settings.js';
 import { ApiError, ArchiveService, type SettingsHost } from '../core/archive-service.js';
-import { checkBackupsFolder } from '../core/backup/backups.js';
+import { checkBackupsFolder, defaultBackupsFolder } from '../core/backup/backups.js';
 import { Engine } from '../core/engine.js';
 import { consoleLogger, type Logger } from '../core/log.js';
 import { archivePath, packageRoot, rendererDir } from '../core/paths.js';
 import { SettingsStore, type SecretCodec } from '../core/settings-store.js';
-import { defaultBackupsFolder } from '../core/backup/backups.js';
 import { ArchiveKeyLockedError } from './archive-key-store.js';
 import { DesktopEncryption } from './desktop-encryption.js';
 import { WEBHOOK_PATH } from '../core/webhook-paths.js';
@@ -128,16 +127,16 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
     quitting = true;
     if (!engine) return;
     event.preventDefault();
+    // Taken out of reach at once: nothing else (a settings save, a key change) may stop or
+    // restart it meanwhile. The backup first, while calls are still acknowledged; then the engine
+    // stops. A failed backup never keeps the app from quitting: it is recorded, and warned about at
+    // the next start.
     const stopping = engine;
-    // The backup first, while calls are still acknowledged; then the engine stops. A failed
-    // backup never keeps the app from quitting: it is recorded, and warned about at the next start.
+    engine = null;
     void stopping
       .backupBeforeQuit()
       .catch((error: unknown) => log.warn(`backup before quitting: ${error instanceof Error ? error.message : String(error)}`))
-      .then(() => {
-        engine = null;
-        return stopping.stop();
-      })
+      .then(() => stopping.stop())
       .finally(() => app.quit());
   });
 
