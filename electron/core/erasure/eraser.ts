@@ -5,6 +5,7 @@
  * log emptied. One erasure runs at a time; the scrub of several erasures in a row is shared.
  */
 import { EventEmitter } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ErasureKind } from '../../../shared/retention.js';
 import type { ArchiveStore, EraseScope } from '../archive/store.js';
 import type { Logger } from '../log.js';
@@ -108,7 +109,7 @@ export class Eraser extends EventEmitter<EraserEvents> {
       erasureId = page.erasureId;
       total += page.erased;
       if (page.done || this.stopping) break;
-      await pause(this.pauseMs);
+      await delay(this.pauseMs);
     }
     if (total > 0) this.afterErasure(kind, total);
     return total;
@@ -156,18 +157,14 @@ export class Eraser extends EventEmitter<EraserEvents> {
         this.options.log.warn('erasure: the search index rewrite did not finish in time (another process is writing to the archive?); it resumes at the next erasure or start');
         return false;
       }
-      await pause(this.pauseMs);
+      await delay(this.pauseMs);
     }
     for (let attempt = 0; attempt < (this.options.finishTries ?? 50); attempt += 1) {
       if (this.stopping) return false;
       if ((await store.finishErasures({ at: this.now() })).finished) return true;
-      await pause(200);
+      await delay(200);
     }
     this.options.log.warn('erasure: the write-ahead log could not be emptied yet (a long read held it); trying again at the next erasure or start');
     return false;
   }
-}
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

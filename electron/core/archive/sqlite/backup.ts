@@ -108,16 +108,6 @@ export function checkArchiveFile(file: string, options: { expectVersion?: number
   return { ok: problems.length === 0, problems, schemaVersion, counts };
 }
 
-/** The schema version of the archive at `file` (read-only). */
-export function schemaVersionOf(file: string, key?: ArchiveKey | null): number {
-  const db = openKeyed(file, { readonly: true, fileMustExist: true, key });
-  try {
-    return db.pragma('user_version', { simple: true }) as number;
-  } finally {
-    db.close();
-  }
-}
-
 /**
  * Puts `backup` in place of the archive at `target`: the current file and its -wal/-shm move
  * aside to `<target>.replaced-<stamp>` (never deleted), then the backup is copied in beside the

@@ -12,7 +12,7 @@ import { READ_OPERATIONS, WRITE_OPERATIONS, type ArchiveStore, type StoreEvents,
 import { DEFAULT_LIMITS, type ArchiveLimits, type IngestInput, type ProjectedEvent } from '../types.js';
 import { closeWritable, openDatabase, openReader, type WritableDB } from './database.js';
 import { sqliteReads } from './read-ops.js';
-import { checkArchiveFile, replaceArchiveFile, schemaVersionOf, type ArchiveCheck } from './backup.js';
+import { checkArchiveFile, replaceArchiveFile, type ArchiveCheck } from './backup.js';
 import { changeArchiveKey, resolveArchiveKey, type KeyChange, type KeyChanged } from './rekey.js';
 
 export type { ArchiveCheck, KeyChange, KeyChanged };
@@ -229,11 +229,6 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
   /** Checks an archive file (a backup, or one about to be restored): integrity, schema, counts. */
   static checkFile(file: string, options: { expectVersion?: number; key?: ArchiveKey | null | undefined } = {}): ArchiveCheck {
     return checkArchiveFile(file, options);
-  }
-
-  /** The schema version of the archive file at `file` (a backup's must equal its source's). */
-  static schemaVersionOf(file: string, key?: ArchiveKey | null): number {
-    return schemaVersionOf(file, key);
   }
 
   /** Replaces the archive file at `target` with a copy of `backup`, keeping the old one aside. */
