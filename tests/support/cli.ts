@@ -1,7 +1,6 @@
 /** Runs the real `bin/callaider-archive` (compiled by `npm run build`) as a child process. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { onCleanup } from './fixtures.js';
 
@@ -12,20 +11,11 @@ export function assertBuilt(): void {
   if (!existsSync(BUILT)) throw new Error('the CLI is not built: run `npm run build` before the tests');
 }
 
+export { freePort } from './ports.js';
+
 export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) {
   const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: options.timeoutMs ?? 30_000, env: { ...process.env, ...options.env } });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 export interface ServeProcess {
