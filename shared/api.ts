@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { settingsUpdateSchema, type SettingsView } from './settings.js';
 import { retentionPeriodSchema, type RetentionView } from './retention.js';
+import type { AuditPage, WhoAmI } from './accounts.js';
 import {
   callerSettingsSchema,
   FOLLOW_UP_STATES,
@@ -169,6 +170,12 @@ export const ARCHIVE_API = {
   revealArchiveKey: empty,
   /** Desktop: keep this key (a copy saved earlier) for an encrypted archive this computer has no key for. */
   useArchiveKey: z.object({ key: z.string().min(12).max(1000) }).strict(),
+
+  // ---- accounts (office network; shared/accounts.ts) ----
+  /** The signed-in person, or null in single-user mode. */
+  whoAmI: empty,
+  /** The audit log, newest first (owners). */
+  listAuditLog: z.object({ beforeId: z.number().int().positive().optional(), limit: z.number().int().min(1).max(500).default(100) }).strict(),
 } as const;
 
 export type ArchiveMethod = keyof typeof ARCHIVE_API;
@@ -384,6 +391,8 @@ export interface ArchiveResults {
   changeArchiveKey: EncryptionChange;
   revealArchiveKey: { key: string };
   useArchiveKey: EncryptionView;
+  whoAmI: WhoAmI;
+  listAuditLog: AuditPage;
 }
 
 /** Encryption at rest, as the Setup card shows it. */
@@ -455,5 +464,6 @@ export type ArchiveApi = {
 export interface ApiErrorBody {
   error: string;
   /** conflict: changed meanwhile elsewhere (HTTP 409); the message says what to do. */
-  code: 'bad-request' | 'not-found' | 'unauthorized' | 'conflict' | 'failed';
+  /** forbidden: this account's role may not do it (HTTP 403). */
+  code: 'bad-request' | 'not-found' | 'unauthorized' | 'forbidden' | 'conflict' | 'failed';
 }

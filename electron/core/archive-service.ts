@@ -31,6 +31,8 @@ import { loadDemoData } from './demo.js';
 import { listBackups } from './backup/backups.js';
 import { HEADLESS_ENCRYPTION, headlessEncryptionView } from './encryption-status.js';
 import type { RetentionPeriod } from '../../shared/retention.js';
+import { METHOD_ROLES, mayCall, type AuditAction, type SignedInUser } from '../../shared/accounts.js';
+import { describeCall } from './accounts/audited-calls.js';
 
 export class ApiError extends Error {
   constructor(
@@ -42,7 +44,23 @@ export class ApiError extends Error {
 }
 
 /** A handler may answer with JSON text made on the archive's reader thread (see JsonText). */
-type Handlers = { [M in ArchiveMethod]: (args: ArchiveParsedArgs<M>) => Promise<ArchiveResults[M] | JsonText<ArchiveResults[M]>> | ArchiveResults[M] };
+type Handlers = { [M in ArchiveMethod]: (args: ArchiveParsedArgs<M>, context: CallContext) => Promise<ArchiveResults[M] | JsonText<ArchiveResults[M]>> | ArchiveResults[M] };
+
+/**
+ * Who is calling. With accounts (the office network) the ui-server passes the signed-in person
+ * and their address; without (the desktop app, the loopback token) calls are made as the service's actor.
+ */
+export interface Caller {
+  user: SignedInUser;
+  address: string | null;
+}
+
+interface CallContext {
+  /** The name edits and the audit log are made under. */
+  actor: string;
+  user: SignedInUser | null;
+  address: string | null;
+}
 
 export interface ServiceOptions {
   host: ArchiveStatus['host'];
@@ -155,8 +173,8 @@ export class ArchiveService {
   }
 
   /** Validates `rawArgs` for `method` and runs it. Throws ApiError for anything the caller did wrong. */
-  async call(method: string, rawArgs: unknown): Promise<unknown> {
-    const answer = await this.answer(method, rawArgs);
+  async call(method: string, rawArgs: unknown, caller?: Caller): Promise<unknown> {
+    const answer = await this.answer(method, rawArgs, caller);
     return answer instanceof JsonText ? answer.parse() : answer;
   }
 
@@ -164,13 +182,22 @@ export class ArchiveService {
    * The same, for transports that pass the result on (HTTP, IPC): big reads arrive as JsonText,
    * serialized on the archive's reader thread, to be sent as they are.
    */
-  async answer(method: string, rawArgs: unknown): Promise<unknown> {
+  async answer(method: string, rawArgs: unknown, caller?: Caller): Promise<unknown> {
     if (!isArchiveMethod(method)) throw new ApiError('not-found', `unknown method "${method}"`);
+    const context: CallContext = { actor: caller?.user.name ?? this.actor, user: caller?.user ?? null, address: caller?.address ?? null };
+    // Roles are decided here, for every transport, before the arguments are even looked at.
+    if (caller && !mayCall(caller.user.role, method)) {
+      await this.audit(context, { action: 'forbidden', target: method, detail: `needs the ${METHOD_ROLES[method]} role` });
+      throw new ApiError('forbidden', `Only an owner can do this (${method}). Ask an owner of this archive.`);
+    }
     const parsed = ARCHIVE_API[method].safeParse(rawArgs ?? {});
     if (!parsed.success) throw new ApiError('bad-request', `${method}: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
-    const handler = this.handlers[method] as (args: unknown) => unknown;
+    const handler = this.handlers[method] as (args: unknown, context: CallContext) => unknown;
     try {
-      return await handler(parsed.data);
+      const answer = await handler(parsed.data, context);
+      const audited = describeCall(method, parsed.data as never, (answer instanceof JsonText ? answer.parse() : answer) as never);
+      if (audited) await this.audit(context, audited);
+      return answer;
     } catch (error) {
       if (error instanceof ApiError) throw error;
       if (error instanceof BadCursorError || error instanceof InvalidEditError) throw new ApiError('bad-request', error.message);
@@ -178,6 +205,10 @@ export class ArchiveService {
       if (error instanceof ConflictError) throw new ApiError('conflict', error.message);
       throw error;
     }
+  }
+
+  private async audit(context: CallContext, entry: { action: AuditAction; target: string | null; detail: string | null }): Promise<void> {
+    await this.engine.archive.recordAudit({ at: Date.now(), actor: context.actor, address: context.address, ...entry });
   }
 
   subscribe(listener: (change: ArchiveChange) => void): () => void {
@@ -361,10 +392,12 @@ export class ArchiveService {
       ...this.triageHandlers(),
       ...this.encryptionHandlers(),
       ...this.erasureHandlers(),
+      whoAmI: (_args, { user }) => ({ user }),
+      listAuditLog: (args) => store().json.auditLog(args),
     };
   }
 
-  /** A session's follow-up, notes and tags: the owner's edits, made as this.actor. */
+  /** A session's follow-up, notes and tags: edits made as the caller (the signed-in person, or this.actor). */
   private followUpHandlers(): Pick<Handlers, 'inbox' | 'getFollowUp' | 'setFollowUp' | 'addNote' | 'editNote' | 'deleteNote' | 'listTags' | 'saveTag' | 'deleteTag' | 'tagSession'> {
     const store = () => this.engine.archive;
     const edited = (view: FollowUpView): FollowUpView => {
@@ -383,10 +416,10 @@ export class ArchiveService {
         if (view.isNull) throw new ApiError('not-found', `no session "${sessionId}" in the archive`);
         return view as JsonText<FollowUpView>;
       },
-      setFollowUp: async (args) => edited(await store().setFollowUp({ ...args, actor: this.actor, at: Date.now() })),
-      addNote: async ({ sessionId, text }) => edited(await store().addNote({ sessionId, text, author: this.actor, at: Date.now() })),
-      editNote: async (args) => edited(await store().editNote({ ...args, author: this.actor, at: Date.now() })),
-      deleteNote: async ({ noteId }) => edited(await store().deleteNote({ noteId, author: this.actor })),
+      setFollowUp: async (args, { actor }) => edited(await store().setFollowUp({ ...args, actor, at: Date.now() })),
+      addNote: async ({ sessionId, text }, { actor }) => edited(await store().addNote({ sessionId, text, author: actor, at: Date.now() })),
+      editNote: async (args, { actor }) => edited(await store().editNote({ ...args, author: actor, at: Date.now() })),
+      deleteNote: async ({ noteId }, { actor }) => edited(await store().deleteNote({ noteId, author: actor })),
       listTags: async () => ({ tags: await store().listTags() }),
       saveTag: async (tag) => {
         const saved = await store().saveTag(tag);
@@ -398,7 +431,7 @@ export class ArchiveService {
         if (deleted) tagsChanged();
         return { deleted };
       },
-      tagSession: async (args) => edited(await store().tagSession({ ...args, actor: this.actor, at: Date.now() })),
+      tagSession: async (args, { actor }) => edited(await store().tagSession({ ...args, actor, at: Date.now() })),
     };
   }
 
@@ -464,13 +497,13 @@ export class ArchiveService {
     };
   }
 
-  /** Erasure and retention: permanent, recorded (what kind, how many, by this.actor), never which sessions. */
+  /** Erasure and retention: permanent, recorded (what kind, how many, by whom), never which sessions. */
   private erasureHandlers(): Pick<Handlers, 'eraseSession' | 'eraseCaller' | 'getRetention' | 'setRetention' | 'exportBefore'> {
     const store = () => this.engine.archive;
     const view = (period?: RetentionPeriod) => store().json.retention({ now: Date.now(), period, limit: 20 });
     return {
-      eraseSession: async ({ sessionId }) => ({ erased: await this.engine.eraser.eraseSession(sessionId, this.actor) }),
-      eraseCaller: async ({ key }) => ({ erased: await this.engine.eraser.eraseCaller(key, this.actor) }),
+      eraseSession: async ({ sessionId }, { actor }) => ({ erased: await this.engine.eraser.eraseSession(sessionId, actor) }),
+      eraseCaller: async ({ key }, { actor }) => ({ erased: await this.engine.eraser.eraseCaller(key, actor) }),
       getRetention: ({ period }) => view(period),
       setRetention: async ({ period }) => {
         await store().setRetention(period);

@@ -14,6 +14,7 @@ const METHODS = [
   'listBackups', 'backupNow',
   'encryptionStatus', 'encryptArchive', 'changeArchiveKey', 'revealArchiveKey', 'useArchiveKey',
   'eraseCaller', 'getRetention', 'setRetention', 'exportBefore',
+  'whoAmI', 'listAuditLog',
 ];
 
 const bridge = {

@@ -7,6 +7,7 @@ import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteStore, type SqliteStoreOptions } from '../../electron/core/archive/sqlite/sqlite-store.js';
 import { onCleanup, tempDir } from '../support/fixtures.js';
+import { describeAccountsConformance } from './accounts-conformance.js';
 import { describeFollowUpConformance } from './follow-up-conformance.js';
 import { describeStoreConformance, type StoreTarget } from './store-conformance.js';
 
@@ -57,3 +58,6 @@ describeStoreConformance('SqliteStore on threads, deferred projection (the engin
 
 describeFollowUpConformance('SqliteStore on this thread', sqliteTarget({ threads: false }));
 describeFollowUpConformance('SqliteStore on threads, deferred projection (the engine)', sqliteTarget({ threads: true, deferProjection: true }));
+
+describeAccountsConformance('SqliteStore on this thread', sqliteTarget({ threads: false }));
+describeAccountsConformance('SqliteStore on threads, deferred projection (the engine)', sqliteTarget({ threads: true, deferProjection: true }));

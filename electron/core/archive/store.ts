@@ -62,8 +62,20 @@ import type {
   QuarantineRecord,
   StoredQuarantine,
 } from './types.js';
+import type {
+  AddUserInput,
+  AuditInput,
+  RedeemLinkInput,
+  SignInLinkInput,
+  SignInSessionInput,
+  SignInSessionRecord,
+  UserCredentials,
+  UserRecord,
+} from './account-types.js';
+import type { AuditPage } from '../../../shared/accounts.js';
 
 export * from './types.js';
+export * from './account-types.js';
 
 /** Writes: each resolves once its rows are committed (or rejects with CommitError: retry). */
 export interface StoreWrites {
@@ -117,6 +129,24 @@ export interface StoreWrites {
   retriage(options: RetriageOptions): Promise<RetriagePage>;
   /** Marks sessions that started before staleBefore and never ended as dropped (the dropped-call rule). */
   triageStale(options: { staleBefore: number; now: number }): Promise<{ changed: number }>;
+
+  // ---- accounts: kept in the archive, so every receiver of a hub shares them ----
+  /** InvalidEditError: the name is taken (ignoring case) or not a valid name. */
+  addUser(input: AddUserInput): Promise<UserRecord>;
+  /** A new one-time link (only its hash); the person's earlier links stop working. NotFoundError / InvalidEditError (disabled). */
+  createSignInLink(input: SignInLinkInput): Promise<UserRecord>;
+  /** Uses a link once: sets the password and starts a sign-in session; null when the link is unknown, used, expired or the account disabled. */
+  redeemSignInLink(input: RedeemLinkInput): Promise<UserRecord | null>;
+  startSignInSession(input: SignInSessionInput): Promise<void>;
+  /** Moves a session's last-seen time on (the idle limit counts from it). */
+  touchSignInSession(input: { tokenHash: string; at: number }): Promise<void>;
+  /** Sign out: false when there was no such session. */
+  endSignInSession(tokenHash: string): Promise<boolean>;
+  /** Ends the account's sessions and links; InvalidEditError for the last enabled owner. */
+  disableUser(input: { name: string; at: number }): Promise<UserRecord>;
+  /** InvalidEditError for the last enabled owner. The audit log keeps the name. */
+  removeUser(name: string): Promise<UserRecord>;
+  recordAudit(input: AuditInput): Promise<void>;
 }
 
 /** Reads: never block the writer, never run on the caller's thread. */
@@ -163,6 +193,16 @@ export interface StoreReads {
   backupTo(file: string): Promise<BackupWritten>;
   /** The saved retention period, what it (or `period`) would erase now, and the erasure record. */
   retention(options: { now: number; period?: RetentionPeriod | undefined; limit: number }): Promise<RetentionView>;
+
+  listUsers(): Promise<UserRecord[]>;
+  /** The account by name (ignoring case) with its password hash, for checking a sign-in. */
+  userCredentials(name: string): Promise<UserCredentials | null>;
+  /** Whom a link would sign in (unused, unexpired, account enabled), without using it. */
+  signInLinkUser(options: { tokenHash: string; now: number }): Promise<UserRecord | null>;
+  /** A session within its idle and absolute limits, of an enabled account; else null. */
+  signInSession(options: { tokenHash: string; now: number; idleMs: number }): Promise<SignInSessionRecord | null>;
+  /** Newest first. */
+  auditLog(options: { beforeId?: number | undefined; limit: number }): Promise<AuditPage>;
 }
 
 export const WRITE_OPERATIONS = [
@@ -190,6 +230,15 @@ export const WRITE_OPERATIONS = [
   'saveCallerSettings',
   'retriage',
   'triageStale',
+  'addUser',
+  'createSignInLink',
+  'redeemSignInLink',
+  'startSignInSession',
+  'touchSignInSession',
+  'endSignInSession',
+  'disableUser',
+  'removeUser',
+  'recordAudit',
 ] as const satisfies ReadonlyArray<keyof StoreWrites>;
 export const READ_OPERATIONS = [
   'counts',
@@ -216,6 +265,11 @@ export const READ_OPERATIONS = [
   'activityProfile',
   'backupTo',
   'retention',
+  'listUsers',
+  'userCredentials',
+  'signInLinkUser',
+  'signInSession',
+  'auditLog',
 ] as const satisfies ReadonlyArray<keyof StoreReads>;
 
 export interface StoreEvents {

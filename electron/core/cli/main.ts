@@ -1,6 +1,6 @@
 /**
  * The `callaider-archive` command line: serve, start, show-secret, export, import, reverify, demo, backup, verify, restore,
- * encrypt, rekey, decrypt, erase, retention, send-test.
+ * encrypt, rekey, decrypt, erase, retention, users, send-test.
  * Errors people can fix (a taken port, a locked archive, a bad option) print one line and exit 1.
  */
 import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
@@ -42,6 +42,7 @@ import type { backupCommand as backupCommandType, restoreCommand as restoreComma
 import { parseBackupKeep, parseBackupSchedule } from '../backup/options.js';
 import type { KeepPolicy } from '../backup/rotation.js';
 import type { BackupSchedule } from '../backup/scheduler.js';
+import type { usersCommand as usersCommandType, UsersAction } from './users-commands.js';
 import type { decryptCommand as decryptCommandType, encryptCommand as encryptCommandType, rekeyCommand as rekeyCommandType } from './key-commands.js';
 
 // Each command loads what it needs when it runs: `serve` starts at login on a laptop, and every
@@ -64,6 +65,7 @@ const decryptCommand: typeof decryptCommandType = async (...args) => (await impo
 const eraseCommand = async (...args: Parameters<typeof eraseCommandType>) => (await import('./erasure-commands.js')).eraseCommand(...args);
 const retentionCommand = async (...args: Parameters<typeof retentionCommandType>) => (await import('./erasure-commands.js')).retentionCommand(...args);
 const parsePeriod = async (value: string) => (await import('./erasure-commands.js')).parsePeriod(value);
+const usersCommand = async (...args: Parameters<typeof usersCommandType>) => (await import('./users-commands.js')).usersCommand(...args);
 
 const SECRET_ENV = 'CALLAIDER_WEBHOOK_SECRET';
 
@@ -126,6 +128,9 @@ export function buildProgram(): Command {
       .option('--host <host>', 'webhook listener address (keep loopback: the tunnel reaches it there)', DEFAULTS.host)
       .option('--ui-port <port>', 'archive window port (loopback only)', wrap((v) => parsePort(v, '--ui-port')), DEFAULTS.uiPort)
       .option('--ui-token <token>', 'archive window access token (default: a new random one each start)')
+      .option('--ui-host <host>', 'serve the archive window on this address (e.g. 0.0.0.0 or a LAN address): HTTPS and accounts only (see `users add`)')
+      .option('--tls-cert <file>', "the archive window's certificate (PEM); default off loopback: a self-signed one kept in the data folder")
+      .option('--tls-key <file>', "the certificate's private key (PEM)")
       .option('--no-ui', 'do not serve the archive window')
       .addOption(new Option('--secret <secret>', 'webhook secret (CallAIder webhookSecret)').env(SECRET_ENV))
       .option('--previous-secret <secret>', 'also accept this secret, while rotating to a new one')
@@ -143,7 +148,7 @@ export function buildProgram(): Command {
       .option('--backup-keep <d,w,m>', 'daily, weekly and monthly backups kept by rotation (default 7,4,12)', wrap(parseBackupKeep));
 
   type ServeFlags = {
-    dataDir?: string; keyFile?: string; port: number; host: string; uiPort: number; ui: boolean; uiToken?: string; secret?: string; previousSecret?: string;
+    dataDir?: string; keyFile?: string; port: number; host: string; uiPort: number; ui: boolean; uiToken?: string; uiHost?: string; tlsCert?: string; tlsKey?: string; secret?: string; previousSecret?: string;
     requireHeader?: EngineConfig['requiredHeader']; bodyLimit: number; bodyBudget: number; tunnel: EngineConfig['tunnel']; ngrokDomain?: string; publicUrl?: string;
     dailySummary: string | null; quietAlerts: boolean; keepCardNumbers?: boolean;
     backups?: string; backupSchedule?: BackupSchedule; backupKeep?: KeepPolicy;
@@ -172,8 +177,15 @@ export function buildProgram(): Command {
     });
   };
 
+  const windowFlags = (flags: ServeFlags) => ({
+    uiToken: flags.uiToken,
+    uiHost: flags.uiHost,
+    tlsCert: flags.tlsCert ? resolve(flags.tlsCert) : undefined,
+    tlsKey: flags.tlsKey ? resolve(flags.tlsKey) : undefined,
+  });
+
   addServeOptions(program.command('serve').description('receive webhooks into the archive until stopped (headless mode)')).action(
-    async (flags: ServeFlags) => serve(configFrom(flags), { uiPort: flags.ui ? flags.uiPort : null, uiToken: flags.uiToken }),
+    async (flags: ServeFlags) => serve(configFrom(flags), { uiPort: flags.ui ? flags.uiPort : null, ...windowFlags(flags) }),
   );
 
   addServeOptions(
@@ -203,7 +215,7 @@ export function buildProgram(): Command {
     for (const warning of warnings) process.stderr.write(`callaider-archive: ${warning}\n`);
     if (flags.keepCardNumbers) config.redactCards = false;
     config.archiveKey = archiveKey(flags);
-    await serve(config, { uiPort: flags.ui ? flags.uiPort : null, uiToken: flags.uiToken, headlessNotice: true, secretNote });
+    await serve(config, { uiPort: flags.ui ? flags.uiPort : null, ...windowFlags(flags), headlessNotice: true, secretNote });
   });
 
   program
@@ -415,6 +427,22 @@ export function buildProgram(): Command {
       }
       const dataDir = resolveDataDir(flags.dataDir);
       await retentionCommand(existingArchivePath(dataDir), dataDir, { set, yes: Boolean(flags.yes), backups: flags.backups ? resolve(flags.backups) : undefined });
+    });
+
+  program
+    .command('users')
+    .description('people who may sign in to the archive window (office network): add NAME --role owner|staff, list, link NAME (a new one-time link), disable NAME, remove NAME')
+    .argument('<action>', 'add | list | link | disable | remove')
+    .argument('[name]', "the person's name (unique, ignoring case)")
+    .addOption(dataDirOption())
+    .addOption(keyFileOption())
+    .option('--role <role>', 'with add: owner (everything) or staff (read calls, work the follow-up list)')
+    .option('--url <url>', "the archive window's address for the link (default: where serve last served it with accounts)")
+    .action(async (action: string, name: string | undefined, flags: { dataDir?: string; keyFile?: string; role?: string; url?: string }) => {
+      if (!['add', 'list', 'link', 'disable', 'remove'].includes(action)) throw new ConfigError(`unknown users action "${action}": use add, list, link, disable or remove`);
+      const dataDir = resolveDataDir(flags.dataDir);
+      mkdirSync(dataDir, { recursive: true });
+      await usersCommand(archivePath(dataDir), dataDir, archiveKey(flags), action as UsersAction, name, { role: flags.role, url: flags.url });
     });
 
   program

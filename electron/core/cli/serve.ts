@@ -15,11 +15,22 @@ import { archivePath } from '../paths.js';
 import type { UiServer } from '../ui-server.js';
 import { mask } from './mask.js';
 import { describeBackups } from '../backup/options.js';
+import type { WindowAccess } from './window-access.js';
+
+function windowLine(ui: UiServer): string {
+  if (ui.mode === 'token') return `${ui.url}   (open in a browser on this machine)`;
+  return `${ui.url}   (sign in with your account; new people: \`callaider-archive users add NAME --role staff\`)`;
+}
 
 export interface ServeOptions {
   /** The archive window's port; null turns the window off. */
   uiPort: number | null;
   uiToken?: string | undefined;
+  /** Where the window listens (default loopback); elsewhere only over HTTPS and with accounts. */
+  uiHost?: string | undefined;
+  /** The owner's own certificate and key for the window (else self-signed, off loopback). */
+  tlsCert?: string | undefined;
+  tlsKey?: string | undefined;
   headlessNotice?: boolean;
   /** The banner's webhookSecret line, when the secret came from the saved settings (`start`). */
   secretNote?: string | null;
@@ -31,14 +42,25 @@ export async function serve(config: EngineConfig, options: ServeOptions): Promis
     log.info(`running the engine headless (as \`callaider-archive serve\`) with the desktop app's settings from ${config.dataDir}; the archive window is the link below`);
   }
   // The window's server loads while the engine opens the archive (start-up is mostly loading code).
-  const window = options.uiPort === null ? null : Promise.all([import('../ui-server.js'), import('../archive-service.js')]);
+  const window = options.uiPort === null ? null : Promise.all([import('../ui-server.js'), import('../archive-service.js'), import('./window-access.js')]);
   window?.catch(() => undefined);
   const engine = await Engine.start(config, { log });
   let ui: UiServer | null = null;
+  let access: WindowAccess | null = null;
   if (window && options.uiPort !== null) {
     try {
-      const [{ startUiServer }, { ArchiveService }] = await window;
-      ui = await startUiServer({ service: new ArchiveService(engine, { host: 'serve' }), port: options.uiPort, token: options.uiToken, log });
+      const [{ startUiServer }, { ArchiveService }, { windowAccess }] = await window;
+      access = await windowAccess(engine, config.dataDir, options);
+      ui = await startUiServer({
+        service: new ArchiveService(engine, { host: 'serve' }),
+        port: options.uiPort,
+        token: options.uiToken,
+        log,
+        host: access.host,
+        accounts: access.accounts,
+        tls: access.tls,
+      });
+      access.remember(ui);
     } catch (error) {
       await engine.stop();
       throw error;
@@ -46,7 +68,7 @@ export async function serve(config: EngineConfig, options: ServeOptions): Promis
   }
   engine.on('ingested', (event) => log.info(describeIngested(event)));
   engine.on('alert', (alert) => logAlert(log, alert));
-  process.stdout.write(banner(engine, ui, await engine.archive.counts({ staleBefore: 0 }), options.secretNote ?? null));
+  process.stdout.write(banner(engine, ui, access, await engine.archive.counts({ staleBefore: 0 }), options.secretNote ?? null));
 
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -70,7 +92,7 @@ export async function serve(config: EngineConfig, options: ServeOptions): Promis
   });
 }
 
-function banner(engine: Engine, ui: UiServer | null, counts: ArchiveCounts, secretNote: string | null): string {
+function banner(engine: Engine, ui: UiServer | null, access: WindowAccess | null, counts: ArchiveCounts, secretNote: string | null): string {
   const { config } = engine;
   const publicUrl = engine.publicWebhookUrl;
   const lines = [
@@ -80,7 +102,8 @@ function banner(engine: Engine, ui: UiServer | null, counts: ArchiveCounts, secr
     `  Public URL      ${publicUrl ?? '(none: CallAIder cannot reach this machine yet; use --tunnel ngrok, or --public-url for your own proxy)'}`,
     `  Archive         ${archivePath(config.dataDir)} (${counts.sessions} sessions; ${config.archiveKey ? `encrypted, key from ${config.archiveKey.source}` : 'not encrypted: see `callaider-archive encrypt`'})`,
   ];
-  lines.push(`  Archive window  ${ui ? `${ui.url}   (open in a browser on this machine)` : 'off (--no-ui)'}`);
+  lines.push(`  Archive window  ${ui ? windowLine(ui) : 'off (--no-ui)'}`);
+  if (ui && access?.tls) lines.push(`  Certificate     SHA-256 ${access.tls.fingerprint}${access.selfSigned ? ' (self-signed: check that your browser shows this fingerprint before you trust it)' : ''}`);
   lines.push(`  Alerts          ${describeAlertSettings(config.alerts ?? DEFAULT_ALERTS)}`);
   lines.push(`  Backups         ${describeBackups(engine.backupsFolder, config.schedule, config.backupKeep)}`);
   if (config.redactCards === false) {

@@ -145,12 +145,16 @@ export function userVersion(db: WritableDB): number {
  * opening a new archive at once cannot both apply the same step.
  */
 export function migrate(db: WritableDB, target: number = LATEST_VERSION, migrations: readonly Migration[] = MIGRATIONS): void {
+  let previous = 0;
   for (const migration of migrations) {
     if (migration.version > target) break;
+    // The step before is the one listed before (a branch may reserve numbers it does not carry).
+    const expected = previous;
+    previous = migration.version;
     const step = db.transaction(() => {
       const current = userVersion(db);
       if (current >= migration.version) return;
-      if (current !== migration.version - 1) {
+      if (current !== expected) {
         throw new Error(`archive schema is at version ${current}, cannot apply migration ${migration.version}`);
       }
       db.exec(migration.sql);

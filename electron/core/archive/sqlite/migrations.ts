@@ -405,6 +405,53 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  // 12 and 13 are taken by work merged beside this one (the overview, forwarding).
+  {
+    version: 14,
+    name: 'accounts: people, one-time sign-in links, sign-in sessions, and the audit log',
+    sql: `
+      -- name_key is the name folded for comparison (Unicode lower case), so "Ana" and "ANA" are one person.
+      CREATE TABLE users (
+        id             INTEGER PRIMARY KEY,
+        name           TEXT    NOT NULL,
+        name_key       TEXT    NOT NULL UNIQUE,
+        role           TEXT    NOT NULL CHECK (role IN ('owner', 'staff')),
+        password_hash  TEXT,
+        created_at     INTEGER NOT NULL,
+        disabled_at    INTEGER
+      ) STRICT;
+
+      -- Tokens are kept as their SHA-256 only: a copy of the archive (a backup) signs no one in.
+      CREATE TABLE sign_in_links (
+        token_hash  TEXT    PRIMARY KEY,
+        user_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at  INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX sign_in_links_by_user ON sign_in_links (user_id);
+
+      CREATE TABLE sign_in_sessions (
+        token_hash    TEXT    PRIMARY KEY,
+        user_id       INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at    INTEGER NOT NULL,
+        last_seen_at  INTEGER NOT NULL,
+        expires_at    INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX sign_in_sessions_by_user ON sign_in_sessions (user_id);
+
+      -- Who did what, when, to what, from where. Never message contents; actor is a name, not a
+      -- reference, so the record outlives a removed account.
+      CREATE TABLE audit_log (
+        id       INTEGER PRIMARY KEY,
+        at       INTEGER NOT NULL,
+        actor    TEXT    NOT NULL,
+        action   TEXT    NOT NULL,
+        target   TEXT,
+        address  TEXT,
+        detail   TEXT
+      ) STRICT;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length === 0 ? 0 : MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -186,6 +186,15 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
   readonly saveCallerSettings: StoreWrites['saveCallerSettings'] = (...args) => this.writes.saveCallerSettings(...args);
   readonly retriage: StoreWrites['retriage'] = (...args) => this.writes.retriage(...args);
   readonly triageStale: StoreWrites['triageStale'] = (...args) => this.writes.triageStale(...args);
+  readonly addUser: StoreWrites['addUser'] = (...args) => this.writes.addUser(...args);
+  readonly createSignInLink: StoreWrites['createSignInLink'] = (...args) => this.writes.createSignInLink(...args);
+  readonly redeemSignInLink: StoreWrites['redeemSignInLink'] = (...args) => this.writes.redeemSignInLink(...args);
+  readonly startSignInSession: StoreWrites['startSignInSession'] = (...args) => this.writes.startSignInSession(...args);
+  readonly touchSignInSession: StoreWrites['touchSignInSession'] = (...args) => this.writes.touchSignInSession(...args);
+  readonly endSignInSession: StoreWrites['endSignInSession'] = (...args) => this.writes.endSignInSession(...args);
+  readonly disableUser: StoreWrites['disableUser'] = (...args) => this.writes.disableUser(...args);
+  readonly removeUser: StoreWrites['removeUser'] = (...args) => this.writes.removeUser(...args);
+  readonly recordAudit: StoreWrites['recordAudit'] = (...args) => this.writes.recordAudit(...args);
 
   readonly counts: StoreReads['counts'] = (...args) => this.reads.counts(...args);
   readonly recentOutages: StoreReads['recentOutages'] = (...args) => this.reads.recentOutages(...args);
@@ -225,6 +234,11 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
     }
   };
   readonly retention: StoreReads['retention'] = (...args) => this.reads.retention(...args);
+  readonly listUsers: StoreReads['listUsers'] = () => this.reads.listUsers();
+  readonly userCredentials: StoreReads['userCredentials'] = (...args) => this.reads.userCredentials(...args);
+  readonly signInLinkUser: StoreReads['signInLinkUser'] = (...args) => this.reads.signInLinkUser(...args);
+  readonly signInSession: StoreReads['signInSession'] = (...args) => this.reads.signInSession(...args);
+  readonly auditLog: StoreReads['auditLog'] = (...args) => this.reads.auditLog(...args);
 
   /** Checks an archive file (a backup, or one about to be restored): integrity, schema, counts. */
   static checkFile(file: string, options: { expectVersion?: number; key?: ArchiveKey | null | undefined } = {}): ArchiveCheck {

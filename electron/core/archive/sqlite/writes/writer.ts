@@ -31,6 +31,8 @@ import type {
 import { statement, type WritableDB } from '../database.js';
 import { GroupCommitter } from './group-commit.js';
 import * as edits from './owner-edits.js';
+import * as accounts from './accounts.js';
+import type { AddUserInput, AuditInput, RedeemLinkInput, SignInLinkInput, SignInSessionInput, UserRecord } from '../../account-types.js';
 import { Triage } from './triage.js';
 
 import { projectEvent } from './projection.js';
@@ -136,6 +138,42 @@ export class SqliteWriter implements StoreWrites {
 
   triageStale(options: { staleBefore: number; now: number }): Promise<{ changed: number }> {
     return this.committer.submit((db) => this.triage.stale(db, options), { background: true });
+  }
+
+  addUser(input: AddUserInput): Promise<UserRecord> {
+    return this.committer.submit((db) => accounts.addUser(db, input));
+  }
+
+  createSignInLink(input: SignInLinkInput): Promise<UserRecord> {
+    return this.committer.submit((db) => accounts.createSignInLink(db, input));
+  }
+
+  redeemSignInLink(input: RedeemLinkInput): Promise<UserRecord | null> {
+    return this.committer.submit((db) => accounts.redeemSignInLink(db, input));
+  }
+
+  startSignInSession(input: SignInSessionInput): Promise<void> {
+    return this.committer.submit((db) => accounts.startSignInSession(db, input));
+  }
+
+  touchSignInSession(input: { tokenHash: string; at: number }): Promise<void> {
+    return this.committer.submit((db) => accounts.touchSignInSession(db, input));
+  }
+
+  endSignInSession(tokenHash: string): Promise<boolean> {
+    return this.committer.submit((db) => accounts.endSignInSession(db, tokenHash));
+  }
+
+  disableUser(input: { name: string; at: number }): Promise<UserRecord> {
+    return this.committer.submit((db) => accounts.disableUser(db, input));
+  }
+
+  removeUser(name: string): Promise<UserRecord> {
+    return this.committer.submit((db) => accounts.removeUser(db, name));
+  }
+
+  recordAudit(input: AuditInput): Promise<void> {
+    return this.committer.submit((db) => accounts.recordAudit(db, input));
   }
 
   async commitStats(): Promise<GroupCommitStats> {
