@@ -10,6 +10,10 @@ import { InboxView } from './views/InboxView';
 import { SessionsView } from './views/SessionsView';
 import { SetupView } from './views/SetupView';
 import { HideContactsToggle } from './contact-privacy';
+import type { SignedInUser } from '../../shared/accounts';
+import { authState, signOut, SIGNED_OUT_EVENT, type AuthState } from './api/auth';
+import { SignedInProvider } from './signed-in';
+import { SetPasswordView, SignInView } from './views/SignInView';
 
 const TABS: Array<{ view: View; label: string }> = [
   { view: 'inbox', label: 'Inbox' },
@@ -18,8 +22,54 @@ const TABS: Array<{ view: View; label: string }> = [
   { view: 'setup', label: 'Setup' },
 ];
 
+/** A one-time sign-in link opens #/welcome/<token>: the token stays in the fragment, never sent in a request line. */
+function welcomeLink(): string | null {
+  const match = /^#\/welcome\/([A-Za-z0-9_-]{10,200})$/.exec(window.location.hash);
+  return match ? match[1]! : null;
+}
+
+/** With accounts, nothing of the archive shows until someone has signed in. */
 export function App() {
+  const [auth, setAuth] = useState<AuthState | null>(null);
+  const [link, setLink] = useState<string | null>(welcomeLink);
+  const [notice, setNotice] = useState<string | null>(null);
+  const recheck = useCallback(() => {
+    authState().then(setAuth, () => setAuth({ mode: 'token', user: null }));
+  }, []);
+  useEffect(recheck, [recheck]);
+  useEffect(() => {
+    const ended = () => {
+      setNotice('Your session ended. Sign in again to go on.');
+      recheck();
+    };
+    window.addEventListener(SIGNED_OUT_EVENT, ended);
+    return () => window.removeEventListener(SIGNED_OUT_EVENT, ended);
+  }, [recheck]);
+  if (!auth) return <Loading label="Opening the archive…" />;
+  const signedIn = (user: SignedInUser) => {
+    setNotice(null);
+    setLink(null);
+    if (welcomeLink()) window.history.replaceState(null, '', '#/sessions');
+    setAuth({ mode: 'accounts', user });
+  };
+  if (auth.mode === 'accounts' && link) return <SetPasswordView link={link} onSignedIn={signedIn} />;
+  if (auth.mode === 'accounts' && !auth.user) return <SignInView onSignedIn={signedIn} notice={notice} />;
+  const leave = () => {
+    signOut().then(
+      () => setAuth({ mode: 'accounts', user: null }),
+      () => recheck(),
+    );
+  };
+  return (
+    <SignedInProvider value={auth.user}>
+      <ArchiveWindow user={auth.user} onSignOut={leave} />
+    </SignedInProvider>
+  );
+}
+
+function ArchiveWindow({ user, onSignOut }: { user: SignedInUser | null; onSignOut: () => void }) {
   const api = getApi();
+  const isStaff = user?.role === 'staff';
   const [route, navigate] = useRoute();
   const [status, setStatus] = useState<ArchiveStatus | null>(null);
   const [error, setError] = useState<ApiCallError | Error | null>(null);
@@ -80,7 +130,7 @@ export function App() {
           <span className="logo" aria-hidden="true">◉</span> CallAIder Archive
         </h1>
         <nav aria-label="Views">
-          {TABS.map((tab) => (
+          {TABS.filter((tab) => !(isStaff && tab.view === 'setup')).map((tab) => (
             <a
               key={tab.view}
               href={`#/${tab.view}`}
@@ -102,11 +152,21 @@ export function App() {
         <span className={`receiving${notRunning || tunnelDown ? ' down' : ''}`} title={status.localWebhookUrl}>
           {notRunning ? 'Not receiving' : tunnelDown ? 'Tunnel down' : 'Receiving'}
         </span>
+        {user && (
+          <span className="signed-in">
+            <span data-testid="signed-in-name" title={user.role === 'owner' ? 'Owner: can change settings, export and erase' : 'Staff: reads calls and works the follow-up list'}>
+              {user.name}
+            </span>
+            <button type="button" className="button small" onClick={onSignOut}>
+              Sign out
+            </button>
+          </span>
+        )}
       </header>
       {topWarning && (route.view !== 'setup' || topWarning.code === 'not-running') && (
         <div className={`banner banner-${topWarning.code}`} role="alert">
           <span>{topWarning.message}</span>
-          {route.view !== 'setup' && (
+          {route.view !== 'setup' && !isStaff && (
             <a href="#/setup" className="button small">
               Fix in Setup
             </a>
@@ -139,7 +199,12 @@ export function App() {
           />
         )}
         {route.view === 'deliveries' && <DeliveriesView openId={route.id} onOpen={(id) => navigate('deliveries', id)} onOpenSession={(id) => navigate('sessions', id)} />}
-        {route.view === 'setup' && <SetupView status={status} onChanged={loadStatus} />}
+        {route.view === 'setup' && !isStaff && <SetupView status={status} onChanged={loadStatus} />}
+        {route.view === 'setup' && isStaff && (
+          <EmptyState title="Setup is for owners">
+            <p>Settings, backups, retention and the audit log are kept for the owners of this archive.</p>
+          </EmptyState>
+        )}
         {route.view === 'callers' && !route.id && (
           <EmptyState title="Pick a caller">
             <p>Open a call and follow “All calls from this caller” to see everything about one caller.</p>

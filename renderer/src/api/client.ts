@@ -45,6 +45,8 @@ export function createHttpApi(base = ''): ArchiveApi {
     }
     const body = (await response.json().catch(() => null)) as unknown;
     if (!response.ok) {
+      // The sign-in session ended (idle too long, signed out in another tab, account disabled).
+      if (response.status === 401) window.dispatchEvent(new Event('archive:unauthorized'));
       const error = body as Partial<ApiErrorBody> | null;
       throw new ApiCallError(error?.error ?? `HTTP ${response.status}`, error?.code ?? 'failed', response.status);
     }

@@ -12,6 +12,7 @@ import { useArchiveChanges, useThrottled } from '../hooks';
 import { SessionDetailPane } from './SessionDetail';
 import { SessionList } from './SessionList';
 import { useContactPrivacy } from '../contact-privacy';
+import { useMayCall } from '../signed-in';
 
 interface Props {
   callerKey: string;
@@ -24,6 +25,7 @@ const PAGE = 100;
 
 export function CallerView({ callerKey, onShowInSessions, onErased }: Props) {
   const api = getApi();
+  const mayErase = useMayCall('eraseCaller');
   const privacy = useContactPrivacy();
   const [page, setPage] = useState<CallerPage | null>(null);
   const [sessions, setSessions] = useState<SessionSummary[]>([]);
@@ -100,9 +102,11 @@ export function CallerView({ callerKey, onShowInSessions, onErased }: Props) {
             <button type="button" className="button small" onClick={() => onShowInSessions(caller.key, page.caller.label)}>
               Show in Sessions
             </button>
-            <button type="button" className="button small danger" onClick={() => setConfirmErase(true)}>
-              Erase this caller…
-            </button>
+            {mayErase && (
+              <button type="button" className="button small danger" onClick={() => setConfirmErase(true)}>
+                Erase this caller…
+              </button>
+            )}
           </header>
           {error && <p className="notice error" role="alert">{error}</p>}
           <dl className="caller-counts">

@@ -5,6 +5,7 @@ import { Badge, EmptyState, ErrorState, Loading } from '../components/common';
 import { formatBytes, localDateTime, utcTitle } from '../format';
 import { useArchiveChanges, useThrottled } from '../hooks';
 import { useContactPrivacy } from '../contact-privacy';
+import { useMayCall } from '../signed-in';
 
 const OUTCOME_TONE: Record<DeliverySummary['outcome'], 'ok' | 'muted' | 'info' | 'error' | 'warn'> = {
   stored: 'ok',
@@ -129,6 +130,7 @@ export function DeliveriesView({ openId, onOpen, onOpenSession }: Props) {
 function DeliveryDetailPane({ id, onOpenSession, onChanged }: { id: number; onOpenSession: (sessionId: string) => void; onChanged: () => void }) {
   const privacy = useContactPrivacy();
   const api = getApi();
+  const mayReverify = useMayCall('reverifyQuarantine');
   const [detail, setDetail] = useState<DeliveryDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [secret, setSecret] = useState('');
@@ -175,7 +177,7 @@ function DeliveryDetailPane({ id, onOpenSession, onChanged }: { id: number; onOp
           </div>
         )}
       </dl>
-      {detail.reverifiable && (
+      {detail.reverifiable && mayReverify && (
         <form
           className="reverify"
           onSubmit={(e) => {

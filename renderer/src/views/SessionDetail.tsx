@@ -10,6 +10,7 @@ import { formatDuration, formatOffset, humanReason, localDateTime, prettyJson, u
 import { useArchiveChanges } from '../hooks';
 import { FollowUpPanel } from './FollowUpPanel';
 import { useContactPrivacy } from '../contact-privacy';
+import { useMayCall } from '../signed-in';
 
 interface Props {
   sessionId: string;
@@ -22,6 +23,8 @@ interface Props {
 
 export function SessionDetailPane({ sessionId, query, onClose, onDeleted, focusNoteSignal }: Props) {
   const api = getApi();
+  const mayExport = useMayCall('exportSession');
+  const mayErase = useMayCall('eraseSession');
   const privacy = useContactPrivacy();
   const [session, setSession] = useState<SessionDetail | null>(null);
   const [messages, setMessages] = useState<MessageView[] | null>(null);
@@ -72,15 +75,21 @@ export function SessionDetailPane({ sessionId, query, onClose, onDeleted, focusN
             {session.mode === 'voice' ? 'Voice call' : session.mode === 'text' ? 'Text chat' : 'Session'} · {localDateTime(session.startedAt ?? session.sortAt)}
           </h2>
           <div className="detail-actions">
-            <button type="button" className="button small" onClick={() => void exportAs('md')}>
-              Export Markdown
-            </button>
-            <button type="button" className="button small" onClick={() => void exportAs('json')}>
-              Export JSON
-            </button>
-            <button type="button" className="button small danger" onClick={() => setConfirmDelete(true)}>
-              Erase…
-            </button>
+            {mayExport && (
+              <>
+                <button type="button" className="button small" onClick={() => void exportAs('md')}>
+                  Export Markdown
+                </button>
+                <button type="button" className="button small" onClick={() => void exportAs('json')}>
+                  Export JSON
+                </button>
+              </>
+            )}
+            {mayErase && (
+              <button type="button" className="button small danger" onClick={() => setConfirmDelete(true)}>
+                Erase…
+              </button>
+            )}
             <button type="button" className="button small" aria-label="Close session" onClick={onClose}>
               ✕
             </button>

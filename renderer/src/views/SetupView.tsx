@@ -9,6 +9,7 @@ import { SettingsCard } from './SettingsCard';
 import { BackupsCard } from './BackupsCard';
 import { EncryptionCard } from './EncryptionCard';
 import { RetentionCard } from './RetentionCard';
+import { AuditLogCard } from './AuditLogCard';
 
 export function SetupView({ status, onChanged }: { status: ArchiveStatus; onChanged: () => void }) {
   const api = getApi();
@@ -138,6 +139,7 @@ export function SetupView({ status, onChanged }: { status: ArchiveStatus; onChan
 
       <EncryptionCard status={status} onChanged={onChanged} />
       <RetentionCard onChanged={onChanged} />
+      <AuditLogCard />
 
       <RulesCard triage={status.triage} />
 
