@@ -37,6 +37,12 @@ export function App() {
     authState().then(setAuth, () => setAuth({ mode: 'token', user: null }));
   }, []);
   useEffect(recheck, [recheck]);
+  // A link opened in a tab that already shows the archive changes only the hash.
+  useEffect(() => {
+    const opened = () => setLink(welcomeLink());
+    window.addEventListener('hashchange', opened);
+    return () => window.removeEventListener('hashchange', opened);
+  }, []);
   useEffect(() => {
     const ended = () => {
       setNotice('Your session ended. Sign in again to go on.');

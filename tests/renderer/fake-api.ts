@@ -140,6 +140,8 @@ export function fakeApi(overrides: Partial<ArchiveApi> = {}): ArchiveApi & { emi
     changeArchiveKey: notImplemented('changeArchiveKey'),
     revealArchiveKey: notImplemented('revealArchiveKey'),
     useArchiveKey: notImplemented('useArchiveKey'),
+    whoAmI: () => Promise.resolve({ user: null }),
+    listAuditLog: () => Promise.resolve({ items: [], nextBeforeId: null }),
     subscribe: (listener: (change: ArchiveChange) => void) => {
       listeners.add(listener);
       return () => listeners.delete(listener);

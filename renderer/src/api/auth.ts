@@ -1,11 +1,11 @@
 /**
  * Signing in and out of the archive window on the office network (`serve` with accounts). These
  * are not ArchiveApi methods: they come before there is anyone to call the API as. In the desktop
- * app (IPC) there are no accounts.
+ * app (IPC), and with any other transport, there are no accounts.
  */
 import type { SignedInUser } from '../../../shared/accounts';
 import type { ApiErrorBody } from '../../../shared/api';
-import { ApiCallError } from './client';
+import { ApiCallError, getApi, isHttpApi } from './client';
 
 export interface AuthState {
   /** token: the single-user window (desktop, or `serve` without accounts). */
@@ -29,7 +29,7 @@ async function post<T>(path: string, body: unknown): Promise<T> {
 }
 
 export async function authState(): Promise<AuthState> {
-  if (window.archiveBridge) return { mode: 'token', user: null };
+  if (!isHttpApi(getApi())) return { mode: 'token', user: null };
   const response = await fetch('/auth/state', { credentials: 'same-origin' });
   if (!response.ok) return { mode: 'token', user: null };
   return (await response.json()) as AuthState;

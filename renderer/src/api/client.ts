@@ -30,6 +30,13 @@ export class ApiCallError extends Error {
   }
 }
 
+/** APIs that talk HTTP to `serve`: only there can accounts (and their sign-in pages) exist. */
+const httpApis = new WeakSet<ArchiveApi>();
+
+export function isHttpApi(api: ArchiveApi): boolean {
+  return httpApis.has(api);
+}
+
 export function createHttpApi(base = ''): ArchiveApi {
   const call = async <M extends ArchiveMethod>(method: M, args: unknown): Promise<ArchiveResults[M]> => {
     let response: Response;
@@ -66,6 +73,7 @@ export function createHttpApi(base = ''): ArchiveApi {
     source.onopen = () => listener({ type: 'sessions-changed' });
     return () => source.close();
   };
+  httpApis.add(api);
   return api;
 }
 

@@ -69,7 +69,7 @@ export function AuditLogCard() {
                 <td>{entry.actor}</td>
                 <td>
                   {ACTION_LABELS[entry.action]}
-                  {entry.target && <> · <code>{entry.target}</code></>}
+                  {entry.target && entry.target !== entry.actor && <> · <code>{entry.target}</code></>}
                   {entry.detail && <span className="muted"> · {entry.detail}</span>}
                 </td>
                 <td className="muted">{entry.address ?? 'this computer'}</td>
