@@ -200,7 +200,16 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     res.write('retry: 2000\n\n');
     const send = (change: ArchiveChange) => res.write(`data: ${JSON.stringify(change)}\n\n`);
     const unsubscribe = options.service.subscribe(send);
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    // With accounts, a stream lasts only as long as its sign-in session: checked at each heartbeat,
+    // so a signed-out, expired or disabled person stops hearing of new calls within 15 seconds.
+    const session = accounts ? request.cookies[cookieName] : undefined;
+    const heartbeat = setInterval(() => {
+      if (session === undefined || !accounts) return void res.write(': keep-alive\n\n');
+      accounts.session(session, { touch: false }).then(
+        (user) => (user ? res.write(': keep-alive\n\n') : res.end()),
+        () => res.end(),
+      );
+    }, 15_000);
     request.raw.on('close', () => {
       streams.delete(res);
       clearInterval(heartbeat);

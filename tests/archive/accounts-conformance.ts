@@ -132,6 +132,20 @@ export function describeAccountsConformance(name: string, target: StoreTarget): 
       expect(second.nextBeforeId).toBeNull();
     });
 
+    it('erasing a session takes its id out of the audit log, keeping that something was done', async () => {
+      const store = await open();
+      const sessionId = `audit-${token()}`;
+      const payload = { event: 'session.started', timestamp: new Date(NOW).toISOString(), assistantId: 'a', sessionId, data: { metadata: { sessionMode: 'voice' } } } as const;
+      await store.ingest({ payload, body: Buffer.from(JSON.stringify(payload)), receivedAt: NOW, source: 'import' });
+      await store.settled();
+      await store.recordAudit({ at: NOW, actor: 'Ana', action: 'export', target: sessionId, detail: 'json' });
+      await store.recordAudit({ at: NOW, actor: 'Ana', action: 'export', target: 'another-session', detail: 'md' });
+      expect(await store.eraseSession(sessionId, { at: NOW, kind: 'session', actor: 'Ana' })).toBe(true);
+      const { items } = await store.auditLog({ limit: 10 });
+      expect(items.map((e) => e.target)).toEqual(['another-session', '(an erased session)']);
+      expect(JSON.stringify(items)).not.toContain(sessionId);
+    });
+
     it('accounts and sessions survive a reopen (several receivers share them through the archive)', async () => {
       const handle = await target.open();
       await handle.store.addUser({ name: 'Ana', role: 'owner', at: NOW });

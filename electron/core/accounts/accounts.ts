@@ -153,13 +153,17 @@ export class Accounts {
     return { token, user: { name: user.name, role: user.role }, expiresAt };
   }
 
-  /** The person a cookie's token signs in, or null (unknown, idle too long, past its end, account disabled). */
-  async session(token: string): Promise<SignedInUser | null> {
+  /**
+   * The person a cookie's token signs in, or null (unknown, idle too long, past its end, account
+   * disabled). A request is use and moves the idle limit on; a check for a live stream (touch:
+   * false) is not, or a window left open would never be idle.
+   */
+  async session(token: string, options: { touch?: boolean } = {}): Promise<SignedInUser | null> {
     const hash = tokenHash(token);
     const now = this.now();
     const session = await this.store().signInSession({ tokenHash: hash, now, idleMs: SESSION_IDLE_MS });
     if (!session) return null;
-    if (now - session.lastSeenAt >= TOUCH_EVERY_MS) await this.store().touchSignInSession({ tokenHash: hash, at: now });
+    if (options.touch !== false && now - session.lastSeenAt >= TOUCH_EVERY_MS) await this.store().touchSignInSession({ tokenHash: hash, at: now });
     return { name: session.user.name, role: session.user.role };
   }
 

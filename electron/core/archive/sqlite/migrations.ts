@@ -450,6 +450,8 @@ export const MIGRATIONS: readonly Migration[] = [
         address  TEXT,
         detail   TEXT
       ) STRICT;
+      -- Erasing a session replaces its id where the log names it (an export of it, say).
+      CREATE INDEX audit_log_by_target ON audit_log (target) WHERE target IS NOT NULL;
     `,
   },
 ];

@@ -36,6 +36,8 @@ export function eraseTraces(db: WritableDB, sessionIds: readonly string[], searc
   const ids = JSON.stringify(sessionIds);
   statement(db, 'UPDATE deliveries SET session_id = NULL, headers = NULL WHERE session_id IN (SELECT value FROM json_each(?))').run(ids);
   statement(db, 'DELETE FROM quarantine WHERE session_id IN (SELECT value FROM json_each(?))').run(ids);
+  // The audit log keeps that an export happened, not which session it was.
+  statement(db, "UPDATE audit_log SET target = '(an erased session)' WHERE target IN (SELECT value FROM json_each(?))").run(ids);
   if (!searchBodies) return;
   const named = statement(db, 'DELETE FROM quarantine WHERE session_id IS NULL AND instr(body, CAST(? AS BLOB)) > 0');
   for (const id of sessionIds) named.run(id);
