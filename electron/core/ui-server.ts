@@ -49,6 +49,8 @@ export interface UiServerOptions {
   accounts?: Accounts | null;
   /** Serve HTTPS with this certificate. */
   tls?: { cert: string; key: string } | null;
+  /** How often live streams send a keep-alive (and, with accounts, check their session). */
+  heartbeatMs?: number;
 }
 
 export interface UiServer {
@@ -209,7 +211,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
         (user) => (user ? res.write(': keep-alive\n\n') : res.end()),
         () => res.end(),
       );
-    }, 15_000);
+    }, options.heartbeatMs ?? 15_000);
     request.raw.on('close', () => {
       streams.delete(res);
       clearInterval(heartbeat);

@@ -31,7 +31,7 @@ async function setup(options: { limits?: AccountLimits } = {}) {
   let clock = Date.now();
   const accounts = new Accounts(() => engine.archive, { now: () => clock, ...(options.limits ? { limits: options.limits } : {}) });
   const tls = await selfSignedCertificate(dataDir, '127.0.0.1');
-  const ui = await startUiServer({ service: new ArchiveService(engine, { host: 'serve' }), port: 0, staticDir: tempDir(), host: '127.0.0.1', accounts, tls });
+  const ui = await startUiServer({ service: new ArchiveService(engine, { host: 'serve' }), port: 0, staticDir: tempDir(), host: '127.0.0.1', accounts, tls, heartbeatMs: 100 });
   onCleanup(() => ui.close());
   const port = Number(new URL(ui.baseUrl).port);
 
@@ -60,7 +60,27 @@ async function setup(options: { limits?: AccountLimits } = {}) {
     return cookieOf(set);
   };
   const audit = async (cookie: string) => ((await api('listAuditLog', {}, cookie)).body.items as AuditEntry[]);
-  return { engine, ui, accounts, send, api, signIn, person, audit, cookieOf, port, advance: (ms: number) => (clock += ms) };
+  /** Opens the live stream; resolves with how it ended (or 'open' after `ms`). */
+  const stream = (cookie: string, ms: number) =>
+    new Promise<{ status: number; ended: 'ended' | 'open' }>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port, path: '/api/events', method: 'GET', ca: tls.cert, checkServerIdentity: (_name, cert) => checkServerIdentity('127.0.0.1', cert), headers: { host: `127.0.0.1:${port}`, cookie } },
+        (res) => {
+          const timer = setTimeout(() => {
+            req.destroy();
+            resolve({ status: res.statusCode ?? 0, ended: 'open' });
+          }, ms);
+          res.resume();
+          res.on('end', () => {
+            clearTimeout(timer);
+            resolve({ status: res.statusCode ?? 0, ended: 'ended' });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  return { engine, ui, accounts, send, api, signIn, person, audit, cookieOf, port, stream, advance: (ms: number) => (clock += ms) };
 }
 
 describe('archive window with accounts (HTTPS)', () => {
@@ -147,6 +167,17 @@ describe('archive window with accounts (HTTPS)', () => {
     expect((await api('status', {}, again)).status).toBe(401);
     const owner = cookieOf(await signIn('Ana', PASSWORD));
     expect((await audit(owner)).map((e) => e.action).slice(0, 3)).toEqual(['sign-in', 'sign-out', 'sign-in']);
+  });
+
+  it('a live stream lasts as long as its sign-in session', async () => {
+    const { person, send, stream } = await setup();
+    const cookie = await person('Ana', 'owner');
+    expect(await stream('', 300)).toEqual({ status: 401, ended: 'ended' });
+    expect(await stream(cookie, 600)).toEqual({ status: 200, ended: 'open' });
+    const live = stream(cookie, 5_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await send('POST', '/auth/sign-out', {}, { cookie })).status).toBe(200);
+    expect(await live).toEqual({ status: 200, ended: 'ended' });
   });
 
   it('staff read and work the follow-up list as themselves; owner-only calls are refused with forbidden and audited', async () => {
