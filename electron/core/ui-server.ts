@@ -294,6 +294,7 @@ function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDeps): void {
   const refused = (reply: FastifyReply, error: unknown) => {
     if (error instanceof SignInError) {
       if (error.retryAfterMs !== null) reply.header('retry-after', String(Math.ceil(error.retryAfterMs / 1000)));
+      if (error.badPassword) return reply.code(400).send({ error: error.message, code: 'bad-request' });
       return reply.code(error.retryAfterMs !== null ? 429 : 401).send({ error: error.message, code: 'unauthorized' });
     }
     throw error;

@@ -92,7 +92,7 @@ describe('archive window with accounts (HTTPS)', () => {
     const { link } = await accounts.addUser('Ana', 'owner', { actor: 'test', address: null });
     expect((await send('POST', '/auth/link', { link })).body).toEqual({ user: { name: 'Ana', role: 'owner' } });
     const short = await send('POST', '/auth/set-password', { link, password: 'too short' });
-    expect(short.status).toBe(401);
+    expect(short.status).toBe(400);
     expect(short.body.error).toMatch(/at least 10 characters/);
     const set = await send('POST', '/auth/set-password', { link, password: PASSWORD });
     expect(set.status).toBe(200);

@@ -38,6 +38,8 @@ export class SignInError extends Error {
   constructor(
     message: string,
     readonly retryAfterMs: number | null = null,
+    /** The password itself is refused (too short): the request was wrong, not the person. */
+    readonly badPassword = false,
   ) {
     super(message);
   }
@@ -118,7 +120,7 @@ export class Accounts {
   async setPassword(link: string, password: string, address: string): Promise<SignedIn> {
     await this.refuseIfLimited(address, null);
     const problem = passwordProblem(password);
-    if (problem) throw new SignInError(problem);
+    if (problem) throw new SignInError(problem, null, true);
     const passwordHash = await hashPassword(password);
     const token = newToken();
     const now = this.now();

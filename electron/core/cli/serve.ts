@@ -61,6 +61,7 @@ export async function serve(config: EngineConfig, options: ServeOptions): Promis
         tls: access.tls,
       });
       access.remember(ui);
+      if (ui.mode === 'accounts' && options.uiToken) log.warn('--ui-token is not used: this archive has accounts, and people sign in with them');
     } catch (error) {
       await engine.stop();
       throw error;
