@@ -28,6 +28,8 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
   /** Connections for reads and write batches together. */
   poolSize?: number;
+  /** The oldest server accepted (server_version_num); MIN_SERVER_VERSION unless a deployment asks for more. */
+  minServerVersion?: number;
 }
 
 /** The URL's parts a message may show: never the password. */
@@ -48,10 +50,10 @@ export function checkUrl(url: string): void {
     throw new PostgresConnectError('bad-url', 'The database address is not a valid URL. It looks like postgres://user:password@host:5432/database.');
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new PostgresConnectError('bad-url', `The database address must start with postgres:// (it starts with ${parsed.protocol}//).`);
+    throw new PostgresConnectError('bad-url', `The database address must start with postgres:// (it starts with ${parsed.protocol}//): postgres://user:password@host:5432/database.`);
   }
   if (parsed.hostname === '') throw new PostgresConnectError('bad-url', 'The database address names no host: postgres://user:password@host:5432/database.');
-  if (parsed.pathname.length <= 1) throw new PostgresConnectError('bad-url', 'The database address names no database: add /database after the host.');
+  if (parsed.pathname.length <= 1) throw new PostgresConnectError('bad-url', 'The database address names no database: postgres://user:password@host:5432/database.');
 }
 
 export function clientConfig(url: string, options: ConnectOptions): pg.ClientConfig {
@@ -92,10 +94,11 @@ export async function openPool(url: string, options: ConnectOptions): Promise<pg
   pool.on('error', () => undefined);
   try {
     const version = Number((await pool.query<{ server_version_num: string }>('SHOW server_version_num')).rows[0]?.server_version_num);
-    if (!(version >= MIN_SERVER_VERSION)) {
+    const minimum = Math.max(MIN_SERVER_VERSION, options.minServerVersion ?? 0);
+    if (!(version >= minimum)) {
       throw new PostgresConnectError(
         'server-too-old',
-        `The database server at ${describeUrl(url)} runs PostgreSQL ${Math.floor(version / 10000)}; the archive needs ${MIN_SERVER_VERSION / 10000} or later.`,
+        `The database server at ${describeUrl(url)} runs PostgreSQL ${Math.floor(version / 10000)}; the archive needs ${Math.floor(minimum / 10000)} or later.`,
       );
     }
     return pool;
