@@ -203,6 +203,21 @@ describePostgres('PostgresStore specifics', () => {
     expect(await store.storedEvents(started.sessionId)).toEqual(['session.started']);
   });
 
+  it('indexes a transcript too long for one tsvector: stored, and every word found', async () => {
+    const store = await openStore(await cluster().createDatabase());
+    const { started, ended } = sessionPair({ messages: 0 });
+    // 60,000 distinct words of 14 letters: several megabytes of text, past a tsvector's 1 MB.
+    const word = (i: number) => `w${i.toString(36).padStart(6, 'q')}zyxwvut`;
+    const lines = Array.from({ length: 600 }, (_, line) => Array.from({ length: 100 }, (_, k) => word(line * 100 + k)).join(' '));
+    ended.data.transcript = lines.map((content) => ({ role: 'user' as const, content, timestamp: 1_780_000_000_000 }));
+    expect(await ingest(store, started)).toEqual({ duplicate: false });
+    expect(await ingest(store, ended)).toEqual({ duplicate: false });
+    for (const query of [word(0), word(59_999), `${word(30_000)} ${word(12)}`]) {
+      const page = await store.listSessions({ query, filters: {}, limit: 5, staleAfterMs: STALE });
+      expect(page.items.map((s) => s.sessionId), query).toEqual([started.sessionId]);
+    }
+  });
+
   it('writes a backup in the export format from one snapshot, and checks it', async () => {
     const url = await cluster().createDatabase();
     const store = await openStore(url);

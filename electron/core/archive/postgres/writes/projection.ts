@@ -10,6 +10,8 @@ import { one, run, type Db } from '../db.js';
 import { searchDocument } from '../search.js';
 
 const FIRST_LINE_MAX = 240;
+/** Documents up to this many characters keep word positions (a tsvector may not pass 1 MB). */
+const POSITIONED_MAX = 256 * 1024;
 
 export async function projectEvent(db: Db, payload: KnownPayload, receivedAt: number): Promise<void> {
   if (payload.event === 'session.started') await projectStarted(db, payload, receivedAt);
@@ -30,7 +32,14 @@ export async function reindexSession(db: Db, sessionId: string): Promise<void> {
   );
   if (!row) return;
   const document = searchDocument([sessionId, row.metadata, row.reason, row.messages]);
-  await run(db, "UPDATE sessions SET search = to_tsvector('archive_search', ?) WHERE session_id = ?", [document, sessionId]);
+  if (document.length <= POSITIONED_MAX) {
+    await run(db, "UPDATE sessions SET search = to_tsvector('archive_search', ?) WHERE session_id = ?", [document, sessionId]);
+    return;
+  }
+  // A tsvector holds at most 1 MB: a transcript that long keeps each distinct word once, without
+  // positions (every word is still found; a phrase in it matches its words anywhere in the session).
+  const words = [...new Set(document.split(' '))];
+  await run(db, 'UPDATE sessions SET search = array_to_tsvector(?::text[]) WHERE session_id = ?', [words, sessionId]);
 }
 
 async function projectStarted(db: Db, payload: SessionStartedPayload, receivedAt: number): Promise<void> {
