@@ -37,16 +37,24 @@ export async function callerCounts(db: Db, key: string, now: number): Promise<Ca
   return { calls7d: row.d7, calls30d: row.d30 };
 }
 
+/** Counts for each distinct caller of a page, in one query (a round trip per caller would cost more than the counting). */
 export async function callerRefs(db: Db, rows: readonly CallerColumns[], now: number): Promise<Map<string, CallerRef>> {
-  const counts = new Map<string, CallerCounts>();
+  const keys = [...new Set(rows.map((row) => row.caller_key).filter((key): key is string => key !== null))];
   const out = new Map<string, CallerRef>();
+  if (keys.length === 0) return out;
+  const counts = new Map(
+    (
+      await all<{ caller_key: string; d30: number; d7: number }>(
+        db,
+        `SELECT caller_key, count(*) AS d30, count(*) FILTER (WHERE sort_at_ms >= ?) AS d7
+         FROM sessions WHERE caller_key = ANY(?::text[]) AND sort_at_ms >= ? GROUP BY caller_key`,
+        [now - 7 * DAY, keys, now - 30 * DAY],
+      )
+    ).map((row) => [row.caller_key, { calls7d: row.d7, calls30d: row.d30 }]),
+  );
   for (const row of rows) {
     if (row.caller_key === null) continue;
-    let count = counts.get(row.caller_key);
-    if (!count) {
-      count = await callerCounts(db, row.caller_key, now);
-      counts.set(row.caller_key, count);
-    }
+    const count = counts.get(row.caller_key) ?? { calls7d: 0, calls30d: 0 };
     out.set(row.session_id, { key: row.caller_key, label: row.caller_label ?? row.caller_key, kind: row.caller_kind ?? 'other', ...count });
   }
   return out;

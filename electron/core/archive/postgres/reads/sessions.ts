@@ -169,8 +169,10 @@ export async function listSessions(db: Db, options: ListOptions): Promise<Sessio
   const owner = await ownerFields(db, page, now);
   const items = page.map((row) => toSummary(row, now, options.staleAfterMs, owner.get(row.session_id)!));
   if (searching) {
-    const terms = searchTerms(options.query ?? '');
-    for (const [i, row] of page.entries()) items[i]!.snippet = await snippetFor(db, row, terms);
+    const snippets = await snippetsFor(db, page, searchTerms(options.query ?? ''));
+    page.forEach((row, i) => {
+      items[i]!.snippet = snippets.get(row.session_id) ?? null;
+    });
   }
   return {
     items,
@@ -195,22 +197,36 @@ async function countMatches(db: Db, tsQuery: string): Promise<number | null> {
   return n > SEARCH_COUNT_CAP ? null : n;
 }
 
-async function snippetFor(db: Db, row: SessionRow, terms: SearchTerm[]): Promise<string | null> {
-  if (terms.length === 0) return null;
-  const texts = (
-    await all<{ content: string; tool: string }>(
-      db,
-      `SELECT content, coalesce(tool_name, '') || ' ' || coalesce(tool_error, '') || ' ' || coalesce(tool_arguments, '') || ' ' || coalesce(tool_result, '') AS tool
-       FROM messages WHERE session_id = ? ORDER BY seq LIMIT ?`,
-      [row.session_id, SNIPPET_SCAN],
-    )
-  ).flatMap((m) => [m.content, m.tool]);
-  if (row.metadata) texts.push(row.metadata);
-  for (const text of texts) {
-    const snippet = highlight(text, terms);
-    if (snippet) return snippet;
+/**
+ * Each session's first message (or its metadata) where a searched word appears, cut around it with
+ * the words marked (search-text.ts, as the SQLite store): the page's messages in one query.
+ */
+async function snippetsFor(db: Db, rows: SessionRow[], terms: SearchTerm[]): Promise<Map<string, string | null>> {
+  const out = new Map<string, string | null>();
+  if (terms.length === 0 || rows.length === 0) return out;
+  const messages = await all<{ session_id: string; content: string; tool: string }>(
+    db,
+    `SELECT session_id, content,
+            coalesce(tool_name, '') || ' ' || coalesce(tool_error, '') || ' ' || coalesce(tool_arguments, '') || ' ' || coalesce(tool_result, '') AS tool
+     FROM messages WHERE session_id = ANY(?::text[]) AND seq < ? ORDER BY session_id, seq`,
+    [rows.map((row) => row.session_id), SNIPPET_SCAN],
+  );
+  const texts = new Map<string, string[]>();
+  for (const m of messages) {
+    const list = texts.get(m.session_id) ?? [];
+    list.push(m.content, m.tool);
+    texts.set(m.session_id, list);
   }
-  return null;
+  for (const row of rows) {
+    const candidates = [...(texts.get(row.session_id) ?? []), ...(row.metadata ? [row.metadata] : [])];
+    let snippet: string | null = null;
+    for (const text of candidates) {
+      snippet = highlight(text, terms);
+      if (snippet) break;
+    }
+    out.set(row.session_id, snippet);
+  }
+  return out;
 }
 
 function toSummary(row: SessionRow, now: number, staleAfterMs: number, owner: OwnerFields): SessionSummary {
