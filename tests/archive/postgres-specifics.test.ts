@@ -218,6 +218,36 @@ describePostgres('PostgresStore specifics', () => {
     }
   });
 
+  it('erases by retention in pages, records it, and finishes with a VACUUM (nothing to scrub)', async () => {
+    const url = await cluster().createDatabase();
+    const store = await openStore(url);
+    const old = Array.from({ length: 5 }, () => sessionPair({ messages: 2 }));
+    const recent = sessionPair({ messages: 2 });
+    for (const p of old) {
+      p.started.timestamp = '2020-01-01T10:00:00.000Z';
+      p.ended.timestamp = '2020-01-01T10:05:00.000Z';
+    }
+    await Promise.all([...old, recent].flatMap((p) => [ingest(store, p.started), ingest(store, p.ended)]));
+    const erasure = { kind: 'retention' as const, actor: 'owner', at: Date.now() };
+    let page = await store.eraseSessions({ scope: { before: Date.parse('2021-01-01T00:00:00Z') }, erasure, budgetMs: 1_000 });
+    let erased = page.erased;
+    while (!page.done) {
+      page = await store.eraseSessions({ scope: { before: Date.parse('2021-01-01T00:00:00Z') }, erasureId: page.erasureId, erasure, budgetMs: 1_000 });
+      erased += page.erased;
+    }
+    expect(erased).toBe(5);
+    expect(await store.scrubErased({ budgetMs: 10 })).toEqual({ done: true });
+    expect(await store.finishErasures({ at: erasure.at + 1 })).toEqual({ finished: true });
+    const view = await store.retention({ now: Date.now(), limit: 5 });
+    expect(view.erasures).toEqual([{ id: page.erasureId, startedAt: erasure.at, kind: 'retention', sessions: 5, actor: 'owner', finishedAt: erasure.at + 1 }]);
+    expect(await store.counts({ staleBefore: 0 })).toMatchObject({ sessions: 1, events: 2, messages: 2 });
+    // Statistics reach pg_stat_user_tables shortly after, not at once.
+    const vacuumed = async () =>
+      (await sql<{ n: number }>(url, "SELECT count(*)::int AS n FROM pg_stat_user_tables WHERE relname IN ('events', 'sessions') AND last_vacuum IS NOT NULL"))[0]!.n;
+    await until(async () => (await vacuumed()) === 2);
+    for (const p of old) expect(await store.storedEvents(p.started.sessionId)).toEqual([]);
+  });
+
   it('writes a backup in the export format from one snapshot, and checks it', async () => {
     const url = await cluster().createDatabase();
     const store = await openStore(url);
