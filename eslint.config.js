@@ -14,9 +14,12 @@ const noNodeBuiltins = {
 const noElectron = { name: 'electron', message: 'The engine (electron/core) never imports electron: it must run headless under Node.' };
 const noShell = { group: ['electron/*', '**/electron/main/**', '**/electron/preload/**'], message: 'The engine never depends on the Electron shell.' };
 const noSqliteDriver = { name: 'better-sqlite3', message: 'Only the archive store (electron/core/archive/) opens the database; use its ArchiveStore.' };
+const noPostgresDriver = { name: 'pg', message: 'Only the PostgreSQL store (electron/core/archive/postgres/) talks to PostgreSQL; use its ArchiveStore.' };
 const noStoreInternals = [
   { group: ['**/archive/sqlite/*', '!**/archive/sqlite/sqlite-store.js'], message: 'Go through the ArchiveStore (archive/store.ts); of the SQLite store only SqliteStore itself is public.' },
   { group: ['**/archive/sqlite/*/**'], message: 'Go through the ArchiveStore (archive/store.ts): SQLite internals stay inside the store.' },
+  { group: ['**/archive/postgres/*', '!**/archive/postgres/postgres-store.js'], message: 'Go through the ArchiveStore (archive/store.ts); of the PostgreSQL store only PostgresStore itself is public.' },
+  { group: ['**/archive/postgres/*/**'], message: 'Go through the ArchiveStore (archive/store.ts): PostgreSQL internals stay inside the store.' },
 ];
 const SQL_START = '/^\\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|PRAGMA|WITH)\\s/';
 const noSql = [
@@ -52,11 +55,38 @@ export default tseslint.config(
   {
     files: ['electron/core/**/*.ts'],
     ignores: ['electron/core/archive/**'],
-    rules: { 'no-restricted-imports': ['error', { paths: [noElectron, noSqliteDriver], patterns: [noShell, ...noStoreInternals] }] },
+    rules: { 'no-restricted-imports': ['error', { paths: [noElectron, noSqliteDriver, noPostgresDriver], patterns: [noShell, ...noStoreInternals] }] },
+  },
+  {
+    // Inside the archive, pg stays in the PostgreSQL store, and neither store reaches into the other.
+    files: ['electron/core/archive/**/*.ts'],
+    ignores: ['electron/core/archive/postgres/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [noElectron, noPostgresDriver],
+          patterns: [
+            noShell,
+            { group: ['**/postgres/*', '!**/postgres/postgres-store.js'], message: 'Of the PostgreSQL store only PostgresStore is public.' },
+            { group: ['**/postgres/*/**'], message: 'PostgreSQL internals stay inside the PostgreSQL store.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['electron/core/archive/postgres/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [noElectron, noSqliteDriver], patterns: [noShell, { group: ['**/sqlite/**'], message: 'The PostgreSQL store shares no code with SQLite internals (shared helpers live in archive/).' }] },
+      ],
+    },
   },
   {
     files: ['electron/main/**/*.ts', 'electron/preload/**/*.cts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [noSqliteDriver], patterns: noStoreInternals }] },
+    rules: { 'no-restricted-imports': ['error', { paths: [noSqliteDriver, noPostgresDriver], patterns: noStoreInternals }] },
   },
   {
     files: ['renderer/**/*.{ts,tsx}'],

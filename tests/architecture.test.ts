@@ -44,6 +44,14 @@ describe('architecture boundaries', () => {
     // The store itself may, and the public SQLite store may be imported to open one.
     expect(await ruleHits('electron/core/archive/sqlite/probe.ts', "export const q = 'SELECT 1 AS one';\n")).not.toContain('no-restricted-syntax');
     expect(await ruleHits('electron/core/probe.ts', "import { SqliteStore } from './archive/sqlite/sqlite-store.js';\nexport const s = SqliteStore;\n")).not.toContain('no-restricted-imports');
+    // pg only inside the PostgreSQL store, and of that store only PostgresStore from outside it.
+    expect(await ruleHits('electron/core/probe.ts', "import pg from 'pg';\nexport const p = pg;\n")).toContain('no-restricted-imports');
+    expect(await ruleHits('electron/core/archive/probe.ts', "import pg from 'pg';\nexport const p = pg;\n")).toContain('no-restricted-imports');
+    expect(await ruleHits('electron/core/archive/postgres/probe.ts', "import pg from 'pg';\nexport const p = pg;\n")).not.toContain('no-restricted-imports');
+    expect(await ruleHits('electron/core/probe.ts', "import { run } from './archive/postgres/db.js';\nexport const r = run;\n")).toContain('no-restricted-imports');
+    expect(await ruleHits('electron/main/probe.ts', "import { listSessions } from '../core/archive/postgres/reads/sessions.js';\nexport const l = listSessions;\n")).toContain('no-restricted-imports');
+    expect(await ruleHits('electron/core/archive/sqlite/probe.ts', "import { run } from '../postgres/db.js';\nexport const r = run;\n")).toContain('no-restricted-imports');
+    expect(await ruleHits('electron/core/probe.ts', "import { PostgresStore } from './archive/postgres/postgres-store.js';\nexport const s = PostgresStore;\n")).not.toContain('no-restricted-imports');
     // Ordinary words are not SQL.
     expect(await ruleHits('electron/main/probe.ts', "export const label = 'Select a session';\n")).not.toContain('no-restricted-syntax');
   });

@@ -50,7 +50,8 @@ function asServerUser(): { uid: number; gid: number } | null {
   return { uid, gid };
 }
 
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+/** durable: fsync on (benchmarks measure commits that reach the disk); tests run without it. */
+export async function startPostgresCluster(settings: { durable?: boolean } = {}): Promise<PostgresCluster> {
   const bin = postgresBinDir();
   if (!bin) throw new Error(POSTGRES_MISSING);
   const owner = asServerUser();
@@ -73,8 +74,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     `-p ${port}`,
     "-c listen_addresses='127.0.0.1'",
     `-c unix_socket_directories='${root}'`,
-    '-c fsync=off',
-    '-c full_page_writes=off',
+    ...(settings.durable ? [] : ['-c fsync=off', '-c full_page_writes=off']),
     '-c max_connections=200',
     '-c shared_buffers=128MB',
   ].join(' ');

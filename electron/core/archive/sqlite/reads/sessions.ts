@@ -11,12 +11,14 @@ import type {
   SessionPage,
   SessionSummary,
 } from '../../../../../shared/api.js';
-import { HIGHLIGHT_END, HIGHLIGHT_START } from '../../../../../shared/highlight.js';
 import { BadCursorError } from '../../errors.js';
 import type { ListOptions } from '../../types.js';
 import { statement, type ReadableDB } from '../database.js';
 import { doneCount, followUpCounts } from './follow-ups.js';
 import { ownerFields, type OwnerFields } from './session-owner-fields.js';
+import { highlight, isPrefix, lastWordTooShort, PREFIX_HINT, PREFIX_MIN, searchTerms, type SearchTerm } from '../../search-text.js';
+
+export { highlight, PREFIX_HINT, PREFIX_MIN };
 
 interface SessionRow {
   rowid: number;
@@ -51,17 +53,13 @@ const SESSION_COLUMNS = `s.rowid, s.session_id, s.assistant_id, s.status, s.star
 const SEARCH_STEP = 400;
 /** Beyond this many matching sessions the count says "10,000+" instead of counting on. */
 const SEARCH_COUNT_CAP = 10_000;
+/** Messages a snippet looks through for a match. */
+const SNIPPET_SCAN = 400;
 
 /**
- * Turns what a person types into a safe FTS5 query: every word quoted (so punctuation, UUIDs and
- * FTS5 operators are just text), all words required, the last one as a prefix (search as you type)
- * once it has PREFIX_MIN characters. A shorter prefix would make FTS5 merge the lists of every word
- * starting with it (293 ms for "a" on 100,000 sessions); as a whole word it costs a page, like any
- * common word. The list says so (PREFIX_HINT) while it applies.
+ * Turns what a person types into a safe FTS5 query (see search-text.ts): every word quoted, so
+ * punctuation, UUIDs and FTS5 operators are just text.
  */
-export const PREFIX_MIN = 3;
-export const PREFIX_HINT = `Words shorter than ${PREFIX_MIN} letters match whole words; type one more letter to find words that start with it.`;
-
 export function toFtsQuery(input: string): string | null {
   const words = input
     .split(/\s+/)
@@ -71,16 +69,6 @@ export function toFtsQuery(input: string): string | null {
     .slice(0, 16);
   if (words.length === 0) return null;
   return words.map((word, i) => `"${word}"${i === words.length - 1 && isPrefix(word) ? ' *' : ''}`).join(' ');
-}
-
-function isPrefix(word: string): boolean {
-  return [...word].length >= PREFIX_MIN;
-}
-
-function lastWordTooShort(query: string): boolean {
-  const words = query.trim().split(/\s+/);
-  const last = words[words.length - 1] ?? '';
-  return last !== '' && !isPrefix(last);
 }
 
 interface FilterClause {
@@ -285,34 +273,6 @@ function countMatches(db: ReadableDB, fts: string): number | null {
   return n > SEARCH_COUNT_CAP ? null : n;
 }
 
-/** Lower case, accents removed: how the index compares words, so snippets find what it found. */
-function fold(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
-}
-
-/** A searched word as the index compares it; `prefix` where the search matched words starting with it. */
-export interface SearchTerm {
-  text: string;
-  prefix: boolean;
-}
-
-/** The words to highlight, read the way toFtsQuery reads them: only a long enough last word is a prefix. */
-function searchTerms(query: string): SearchTerm[] {
-  const words = query.split(/\s+/).filter((word) => word.length > 0).slice(0, 16);
-  return words.flatMap((word, i) => {
-    const parts = fold(word).split(/[^\p{L}\p{N}_]+/u).filter((part) => part.length > 0);
-    return parts.map((text, j) => ({ text, prefix: i === words.length - 1 && j === parts.length - 1 && isPrefix(word) }));
-  });
-}
-
-/**
- * Words kept before the first match, and the length of the snippet: the list shows one line, so
- * the match must come early in it or the line's ellipsis hides it.
- */
-const SNIPPET_BEFORE = 24;
-const SNIPPET_LENGTH = 180;
-const SNIPPET_SCAN = 400;
-
 /**
  * The first message (or metadata) where a searched word appears, cut around it, with every
  * searched word between HIGHLIGHT_START and HIGHLIGHT_END.
@@ -332,50 +292,6 @@ function snippetFor(db: ReadableDB, row: SessionRow, terms: SearchTerm[]): strin
     if (snippet) return snippet;
   }
   return null;
-}
-
-/** Marks every searched word in `text` (a plain string is a prefix: it matches words that start with it). */
-export function highlight(text: string, searched: Array<string | SearchTerm>): string | null {
-  const terms = searched.map((term) => (typeof term === 'string' ? { text: term, prefix: true } : term));
-  // Fold character by character so positions in the folded text map back to the original.
-  const map: number[] = [];
-  let folded = '';
-  for (let i = 0; i < text.length; i += 1) {
-    const f = fold(text[i]!);
-    for (let k = 0; k < f.length; k += 1) map.push(i);
-    folded += f;
-  }
-  const spans: Array<[number, number]> = [];
-  const wordChar = /[\p{L}\p{N}_]/u;
-  for (const { text: term, prefix } of terms) {
-    let from = 0;
-    for (;;) {
-      const at = folded.indexOf(term, from);
-      if (at < 0) break;
-      const end = at + term.length;
-      const startsWord = at === 0 || !wordChar.test(folded[at - 1]!);
-      const endsWord = prefix || end >= folded.length || !wordChar.test(folded[end]!);
-      if (startsWord && endsWord) spans.push([map[at]!, map[end - 1]! + 1]);
-      from = end;
-    }
-  }
-  if (spans.length === 0) return null;
-  spans.sort((a, b) => a[0] - b[0]);
-  const first = spans[0]![0];
-  let start = Math.max(0, first - SNIPPET_BEFORE);
-  // Start at a word, not inside one.
-  const space = start > 0 ? text.slice(start, first).search(/\s/) : -1;
-  if (space >= 0) start += space + 1;
-  const end = Math.min(text.length, start + SNIPPET_LENGTH);
-  let out = start > 0 ? '…' : '';
-  let at = start;
-  for (const [s, e] of spans) {
-    if (s < at || s >= end) continue;
-    out += text.slice(at, s) + HIGHLIGHT_START + text.slice(s, Math.min(e, end)) + HIGHLIGHT_END;
-    at = Math.min(e, end);
-  }
-  out += text.slice(at, end) + (end < text.length ? '…' : '');
-  return out.replace(/\s+/g, ' ');
 }
 
 function toSummary(row: SessionRow, now: number, staleAfterMs: number, owner: OwnerFields): SessionSummary {

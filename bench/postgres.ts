@@ -1,0 +1,188 @@
+/**
+ * PostgreSQL store benchmark (a measurement, not a test), at the store level: `serve --database`
+ * is not wired yet, so this measures what the store adds, beside the SQLite store in the same run.
+ *
+ * 1. Ingest throughput, closed loop (BENCH_CONCURRENCY ingests in flight), signed-size session.ended
+ *    events with 40 messages: the SQLite store as the engine runs it (threads, deferred indexing:
+ *    the same-run baseline), one PostgresStore (one hub), and two PostgresStores on one database
+ *    (two hubs, half the load each; both in this process, so they share its CPU).
+ * 2. Acknowledgement latency on PostgreSQL at a steady BENCH_RATE per second (open loop).
+ * 3. List and search p95 on an archive of BENCH_SESSIONS sessions, PostgreSQL beside SQLite.
+ *
+ *   npm run bench:postgres
+ *   BENCH_ROUNDS=3 BENCH_SECONDS=5 BENCH_CONCURRENCY=20 BENCH_RATE=50 BENCH_STEADY_SECONDS=10 BENCH_SESSIONS=20000
+ *
+ * The cluster is a throwaway one (tests/support/postgres.ts) with fsync ON, on this machine's temp
+ * disk, on loopback: a hub on another machine adds a network round trip per batch.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+import { PostgresStore } from '../electron/core/archive/postgres/postgres-store.js';
+import { SqliteStore } from '../electron/core/archive/sqlite/sqlite-store.js';
+import type { ArchiveStore } from '../electron/core/archive/store.js';
+import { seededRandom, simulateSession, simulateSessions } from '../electron/core/simulator.js';
+import type { SessionEndedPayload, SessionStartedPayload } from '../shared/payload.js';
+import { startPostgresCluster } from '../tests/support/postgres.js';
+import { codeVersion, filesystemOf, percentile, readSetting } from './report.js';
+
+const ROUNDS = readSetting('BENCH_ROUNDS', 3, 1, 20);
+const SECONDS = readSetting('BENCH_SECONDS', 5, 1, 120);
+const CONCURRENCY = readSetting('BENCH_CONCURRENCY', 20, 2, 500);
+const RATE = readSetting('BENCH_RATE', 50, 1, 1000);
+const STEADY_SECONDS = readSetting('BENCH_STEADY_SECONDS', 10, 1, 600);
+const SESSIONS = readSetting('BENCH_SESSIONS', 20_000, 100, 1_000_000);
+const READ_REPEATS = 40;
+
+type Payload = SessionStartedPayload | SessionEndedPayload;
+const tmp = mkdtempSync(join(os.tmpdir(), 'bench-postgres-'));
+const random = seededRandom(7);
+let endsAt = Date.parse('2026-06-01T00:00:00Z');
+const nextEnded = (): SessionEndedPayload => simulateSession(random, { endsAt: (endsAt += 1000), messages: 40 }).ended;
+const ingestOne = (store: ArchiveStore, payload: Payload) => store.ingest({ payload, body: Buffer.from(JSON.stringify(payload)), source: 'webhook', receivedAt: Date.now() });
+
+/** Closed loop: `stores` share `CONCURRENCY` workers for SECONDS; ingests resolved per second. */
+async function throughput(stores: ArchiveStore[]): Promise<number> {
+  for (const store of stores) await Promise.all(Array.from({ length: 50 }, () => ingestOne(store, nextEnded()))); // warm-up
+  const deadline = performance.now() + SECONDS * 1000;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, worker) => {
+      const store = stores[worker % stores.length]!;
+      while (performance.now() < deadline) {
+        const result = await ingestOne(store, nextEnded());
+        if (result.duplicate) throw new Error('a fresh event was reported as a duplicate');
+        done += 1;
+      }
+    }),
+  );
+  return done / SECONDS;
+}
+
+async function steady(store: ArchiveStore): Promise<number[]> {
+  const latencies: number[] = [];
+  const pending: Array<Promise<void>> = [];
+  const start = performance.now();
+  for (let i = 0; i < RATE * STEADY_SECONDS; i += 1) {
+    const due = start + (i * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 0) await delay(wait);
+    const payload = nextEnded();
+    const sent = performance.now();
+    pending.push(ingestOne(store, payload).then(() => void latencies.push(performance.now() - sent)));
+  }
+  await Promise.all(pending);
+  return latencies;
+}
+
+async function load(store: ArchiveStore, sessions: number): Promise<number> {
+  const started = performance.now();
+  const all = [...simulateSessions(sessions, { seed: 11, now: Date.parse('2026-06-01T00:00:00Z'), spreadDays: 365 })];
+  for (let i = 0; i < all.length; i += 200) {
+    await Promise.all(all.slice(i, i + 200).flatMap((s) => [ingestOne(store, s.started), ingestOne(store, s.ended)]));
+  }
+  await store.settled();
+  return (performance.now() - started) / 1000;
+}
+
+const READS: Array<{ name: string; run: (store: ArchiveStore) => Promise<unknown> }> = [
+  { name: 'first page', run: (s) => s.listSessions({ filters: {}, limit: 100, staleAfterMs: 7_200_000 }) },
+  {
+    name: 'page 10 (cursor)',
+    run: async (s) => {
+      let cursor: string | undefined;
+      for (let i = 0; i < 10; i += 1) cursor = (await s.listSessions({ filters: {}, limit: 100, cursor, staleAfterMs: 7_200_000 })).nextCursor ?? undefined;
+    },
+  },
+  { name: 'filtered (voice, tool errors)', run: (s) => s.listSessions({ filters: { mode: 'voice', hasToolErrors: true }, limit: 100, staleAfterMs: 7_200_000 }) },
+  { name: 'search "the"', run: (s) => s.listSessions({ query: 'the', filters: {}, limit: 100, staleAfterMs: 7_200_000 }) },
+  { name: 'search "gluten"', run: (s) => s.listSessions({ query: 'gluten', filters: {}, limit: 100, staleAfterMs: 7_200_000 }) },
+  { name: 'search prefix "reserv"', run: (s) => s.listSessions({ query: 'reserv', filters: {}, limit: 100, staleAfterMs: 7_200_000 }) },
+  { name: 'search "phone assistant"', run: (s) => s.listSessions({ query: 'phone assistant', filters: {}, limit: 100, staleAfterMs: 7_200_000 }) },
+];
+
+async function readTimes(store: ArchiveStore): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const read of READS) {
+    await read.run(store);
+    const times: number[] = [];
+    for (let i = 0; i < READ_REPEATS; i += 1) {
+      const t = performance.now();
+      await read.run(store);
+      times.push(performance.now() - t);
+    }
+    out.set(read.name, percentile(times, 95));
+  }
+  return out;
+}
+
+const f1 = (n: number) => n.toFixed(1);
+const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
+const median = (values: number[]) => percentile(values, 50);
+
+async function main(): Promise<void> {
+  const cluster = await startPostgresCluster({ durable: true });
+  try {
+    const rows: Array<{ sqlite: number; one: number; two: number }> = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const sqlite = await SqliteStore.open(join(tmp, `ingest-${round}.sqlite`), { threads: true, deferProjection: true });
+      const sqliteRate = await throughput([sqlite]);
+      await sqlite.close();
+      const one = await PostgresStore.open(await cluster.createDatabase('ingest1'));
+      const oneRate = await throughput([one]);
+      await one.close();
+      const url = await cluster.createDatabase('ingest2');
+      const hubs = [await PostgresStore.open(url), await PostgresStore.open(url)];
+      const twoRate = await throughput(hubs);
+      await Promise.all(hubs.map((h) => h.close()));
+      rows.push({ sqlite: sqliteRate, one: oneRate, two: twoRate });
+      console.error(`round ${round + 1}: sqlite ${f0(sqliteRate)}/s, pg 1 hub ${f0(oneRate)}/s, pg 2 hubs ${f0(twoRate)}/s`);
+    }
+
+    const steadyStore = await PostgresStore.open(await cluster.createDatabase('steady'));
+    const latencies = await steady(steadyStore);
+    await steadyStore.close();
+
+    const pg = await PostgresStore.open(await cluster.createDatabase('reads'));
+    const pgLoad = await load(pg, SESSIONS);
+    const sqliteReads = await SqliteStore.open(join(tmp, 'reads.sqlite'), { threads: true });
+    const sqliteLoad = await load(sqliteReads, SESSIONS);
+    const pgTimes = await readTimes(pg);
+    const sqliteTimes = await readTimes(sqliteReads);
+    await pg.close();
+    await sqliteReads.close();
+
+    const lines = [
+      `## PostgreSQL store (issue 12): \`bench/postgres.ts\``,
+      '',
+      `Run ${new Date().toISOString()} on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GB, load ${os.loadavg().map(f1).join(' ')}; ` +
+        `PostgreSQL cluster on ${filesystemOf(tmp)} with fsync on; code ${codeVersion()}. Store level (no HTTP): ${CONCURRENCY} ingests in flight, ` +
+        `${SECONDS} s per target per round, ${ROUNDS} rounds; session.ended events with 40 messages.`,
+      '',
+      '| round | SQLite store (engine setup) | PostgreSQL, 1 hub | PostgreSQL, 2 hubs | 1 hub / SQLite | 2 hubs / 1 hub |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...rows.map((r, i) => `| ${i + 1} | ${f0(r.sqlite)}/s | ${f0(r.one)}/s | ${f0(r.two)}/s | ${(r.one / r.sqlite).toFixed(2)} | ${(r.two / r.one).toFixed(2)} |`),
+      `| median | ${f0(median(rows.map((r) => r.sqlite)))}/s | ${f0(median(rows.map((r) => r.one)))}/s | ${f0(median(rows.map((r) => r.two)))}/s | ${median(rows.map((r) => r.one / r.sqlite)).toFixed(2)} | ${median(rows.map((r) => r.two / r.one)).toFixed(2)} |`,
+      '',
+      `Acknowledgement latency on PostgreSQL at a steady ${RATE}/s for ${STEADY_SECONDS} s (${latencies.length} ingests): ` +
+        `p50 ${f1(percentile(latencies, 50))} ms, p99 ${f1(percentile(latencies, 99))} ms, max ${f1(Math.max(...latencies))} ms.`,
+      '',
+      `Reads on ${f0(SESSIONS)} sessions (loaded in ${f0(pgLoad)} s on PostgreSQL, ${f0(sqliteLoad)} s on SQLite), p95 of ${READ_REPEATS} after one warm-up:`,
+      '',
+      '| read | PostgreSQL p95 | SQLite p95 |',
+      '| --- | --- | --- |',
+      ...READS.map((r) => `| ${r.name} | ${f1(pgTimes.get(r.name)!)} ms | ${f1(sqliteTimes.get(r.name)!)} ms |`),
+    ];
+    console.log(lines.join('\n'));
+  } finally {
+    await cluster.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

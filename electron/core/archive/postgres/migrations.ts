@@ -1,0 +1,311 @@
+/**
+ * Numbered schema migrations of a PostgreSQL archive. Migration N brings a database from version
+ * N-1 to N; archive_schema records each one applied. Never edit a migration that has shipped: add
+ * the next one. Several hubs may start together on one database: each takes a transaction-level
+ * advisory lock first, so exactly one migrates and the others find the work done.
+ *
+ * The schema is the SQLite archive's projection (sqlite/migrations.ts, version 11) in one step:
+ * the events table is the source of truth (the bytes received, bytea), and sessions, messages,
+ * files and the search document are projections of it.
+ */
+import type pg from 'pg';
+import { ArchiveVersionError } from '../errors.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Kept counts: triggers change them in the transaction that changes the rows, so they never drift. */
+const COUNTERS = `
+  CREATE TABLE counters (name text PRIMARY KEY, value bigint NOT NULL);
+  INSERT INTO counters (name, value) VALUES ('events', 0), ('sessions', 0), ('sessions_active', 0), ('messages', 0),
+    ('deliveries', 0), ('quarantined', 0), ('quarantined_bytes', 0), ('follow_ups', 0);
+
+  CREATE FUNCTION count_change(counter text, delta bigint) RETURNS void LANGUAGE sql AS
+    $$ UPDATE counters SET value = value + delta WHERE name = counter AND delta <> 0 $$;
+
+  CREATE FUNCTION count_events() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+    PERFORM count_change('events', CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END);
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER count_events AFTER INSERT OR DELETE ON events FOR EACH ROW EXECUTE FUNCTION count_events();
+
+  CREATE FUNCTION count_sessions() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+    IF TG_OP = 'INSERT' THEN
+      PERFORM count_change('sessions', 1);
+      PERFORM count_change('sessions_active', (NEW.status = 'active')::int);
+      PERFORM count_change('messages', NEW.message_count);
+    ELSIF TG_OP = 'DELETE' THEN
+      PERFORM count_change('sessions', -1);
+      PERFORM count_change('sessions_active', -(OLD.status = 'active')::int);
+      PERFORM count_change('messages', -OLD.message_count);
+    ELSE
+      PERFORM count_change('sessions_active', (NEW.status = 'active')::int - (OLD.status = 'active')::int);
+      PERFORM count_change('messages', NEW.message_count - OLD.message_count);
+    END IF;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER count_sessions AFTER INSERT OR DELETE OR UPDATE OF status, message_count ON sessions
+    FOR EACH ROW EXECUTE FUNCTION count_sessions();
+
+  CREATE FUNCTION count_deliveries() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+    PERFORM count_change('deliveries', CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END);
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER count_deliveries AFTER INSERT OR DELETE ON deliveries FOR EACH ROW EXECUTE FUNCTION count_deliveries();
+
+  CREATE FUNCTION count_quarantine() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+    IF TG_OP = 'INSERT' THEN
+      PERFORM count_change('quarantined', 1);
+      PERFORM count_change('quarantined_bytes', NEW.size);
+    ELSE
+      PERFORM count_change('quarantined', -1);
+      PERFORM count_change('quarantined_bytes', -OLD.size);
+    END IF;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER count_quarantine AFTER INSERT OR DELETE ON quarantine FOR EACH ROW EXECUTE FUNCTION count_quarantine();
+
+  CREATE FUNCTION count_follow_ups() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+    PERFORM count_change('follow_ups',
+      CASE WHEN TG_OP <> 'DELETE' AND NEW.state = 'follow-up' THEN 1 ELSE 0 END -
+      CASE WHEN TG_OP <> 'INSERT' AND OLD.state = 'follow-up' THEN 1 ELSE 0 END);
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER count_follow_ups AFTER INSERT OR DELETE OR UPDATE OF state ON follow_ups
+    FOR EACH ROW EXECUTE FUNCTION count_follow_ups();
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'the archive: events, projections, search, delivery log, quarantine, outages, the owner’s side, erasures, counters',
+    sql: `
+      -- Search: "simple" (no stemming, no stop words: every word is findable, as in the SQLite
+      -- store) with accents folded by unaccent. The store also folds and splits the text itself
+      -- (search-text.ts) so both stores agree on what a word is.
+      CREATE EXTENSION IF NOT EXISTS unaccent;
+      CREATE TEXT SEARCH CONFIGURATION archive_search (COPY = simple);
+      ALTER TEXT SEARCH CONFIGURATION archive_search
+        ALTER MAPPING FOR hword, hword_part, word, asciiword, asciihword, hword_asciipart WITH unaccent, simple;
+
+      -- Session ids compare byte-wise (COLLATE "C"), as in SQLite: keyset cursors depend on it.
+      CREATE TABLE events (
+        id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        session_id   text COLLATE "C" NOT NULL,
+        event        text COLLATE "C" NOT NULL,
+        event_at     text,
+        received_at  bigint NOT NULL,
+        source       text NOT NULL CHECK (source IN ('webhook', 'import', 'reverify')),
+        body         bytea NOT NULL,
+        body_sha256  text NOT NULL,
+        redactions   integer NOT NULL DEFAULT 0 CHECK (redactions >= 0),
+        UNIQUE (session_id, event)
+      );
+
+      CREATE TABLE sessions (
+        seq               bigint GENERATED ALWAYS AS IDENTITY UNIQUE,   -- arrival order (SQLite's rowid)
+        session_id        text COLLATE "C" PRIMARY KEY,
+        assistant_id      text COLLATE "C",
+        status            text NOT NULL CHECK (status IN ('active', 'ended')),
+        started_at        text,
+        started_at_ms     bigint,
+        ended_at          text,
+        ended_at_ms       bigint,
+        sort_at_ms        bigint NOT NULL,
+        reason            text COLLATE "C",
+        duration_seconds  double precision,
+        mode              text,
+        metadata          text,
+        first_user_line   text,
+        message_count     integer NOT NULL DEFAULT 0,
+        tool_call_count   integer NOT NULL DEFAULT 0,
+        tool_error_count  integer NOT NULL DEFAULT 0,
+        file_count        integer NOT NULL DEFAULT 0,
+        first_seen_at     bigint NOT NULL,
+        updated_at        bigint NOT NULL,
+        caller_key        text COLLATE "C",
+        caller_label      text,
+        caller_kind       text CHECK (caller_kind IN ('phone', 'email', 'other')),
+        search            tsvector
+      );
+      CREATE INDEX sessions_by_time ON sessions (sort_at_ms DESC, session_id DESC);
+      CREATE INDEX sessions_search ON sessions USING gin (search);
+      CREATE INDEX sessions_active ON sessions (sort_at_ms) WHERE status = 'active';
+      CREATE INDEX sessions_by_reason ON sessions (reason) WHERE reason IS NOT NULL;
+      CREATE INDEX sessions_by_assistant ON sessions (assistant_id) WHERE assistant_id IS NOT NULL;
+      CREATE INDEX sessions_by_caller ON sessions (caller_key, sort_at_ms DESC) WHERE caller_key IS NOT NULL;
+
+      CREATE TABLE messages (
+        id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        session_id      text COLLATE "C" NOT NULL REFERENCES sessions (session_id) ON DELETE CASCADE,
+        seq             integer NOT NULL,
+        role            text NOT NULL,
+        content         text NOT NULL,
+        timestamp_ms    bigint,
+        tool_name       text,
+        tool_arguments  text,
+        tool_result     text,
+        tool_error      text,
+        file_count      integer NOT NULL DEFAULT 0,
+        UNIQUE (session_id, seq)
+      );
+
+      CREATE TABLE files (
+        id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        session_id   text COLLATE "C" NOT NULL REFERENCES sessions (session_id) ON DELETE CASCADE,
+        message_seq  integer NOT NULL,
+        gcs_uri      text NOT NULL,
+        mime_type    text,
+        filename     text
+      );
+      CREATE INDEX files_by_session ON files (session_id, message_seq);
+
+      CREATE TABLE deliveries (
+        id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        received_at    bigint NOT NULL,
+        method         text NOT NULL,
+        path           text NOT NULL,
+        remote         text,
+        event_header   text,
+        event          text,
+        session_id     text COLLATE "C",
+        outcome        text NOT NULL CHECK (outcome IN ('stored', 'duplicate', 'ignored', 'rejected', 'failed')),
+        status_code    integer NOT NULL,
+        reason         text,
+        size           integer,
+        latency_ms     double precision,
+        headers        text,
+        quarantine_id  bigint
+      );
+      CREATE INDEX deliveries_by_outcome ON deliveries (outcome, id DESC);
+
+      CREATE TABLE quarantine (
+        id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        received_at       bigint NOT NULL,
+        failure           text NOT NULL CHECK (failure IN ('signature', 'required-header', 'payload')),
+        reason            text NOT NULL,
+        event_header      text,
+        signature_header  text,
+        event             text,
+        session_id        text COLLATE "C",
+        headers           text,
+        body              bytea NOT NULL,
+        size              integer NOT NULL
+      );
+
+      CREATE TABLE tunnel_outages (
+        id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        started_at  bigint NOT NULL,
+        ended_at    bigint NOT NULL,
+        reason      text
+      );
+      CREATE INDEX tunnel_outages_by_end ON tunnel_outages (ended_at DESC);
+
+      CREATE TABLE follow_ups (
+        session_id     text COLLATE "C" PRIMARY KEY REFERENCES sessions (session_id) ON DELETE CASCADE,
+        state          text NOT NULL CHECK (state IN ('open', 'follow-up', 'done')),
+        priority       integer CHECK (priority BETWEEN 1 AND 3),
+        snoozed_until  bigint,
+        reasons        text NOT NULL DEFAULT '[]',
+        changed_by     text,
+        changed_at     bigint,
+        owner_set      integer NOT NULL DEFAULT 0 CHECK (owner_set IN (0, 1)),
+        version        integer NOT NULL DEFAULT 0,
+        sort_at_ms     bigint NOT NULL,
+        CHECK (state <> 'follow-up' OR priority IS NOT NULL)
+      );
+      CREATE INDEX follow_ups_inbox ON follow_ups (priority DESC, sort_at_ms, session_id) WHERE state = 'follow-up';
+      CREATE INDEX follow_ups_snoozed ON follow_ups (snoozed_until, session_id) WHERE state = 'follow-up' AND snoozed_until IS NOT NULL;
+      CREATE INDEX follow_ups_done ON follow_ups (changed_at DESC, session_id DESC) WHERE state = 'done';
+
+      CREATE TABLE notes (
+        id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        session_id  text COLLATE "C" NOT NULL REFERENCES sessions (session_id) ON DELETE CASCADE,
+        author      text NOT NULL,
+        text        text NOT NULL,
+        created_at  bigint NOT NULL,
+        updated_at  bigint NOT NULL
+      );
+      CREATE INDEX notes_by_session ON notes (session_id, created_at);
+
+      -- Names unique whatever their case (ASCII case, as SQLite's NOCASE).
+      CREATE TABLE tags (
+        id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        name   text NOT NULL,
+        color  text NOT NULL
+      );
+      CREATE UNIQUE INDEX tags_by_name ON tags (lower(name));
+      CREATE TABLE session_tags (
+        session_id  text COLLATE "C" NOT NULL REFERENCES sessions (session_id) ON DELETE CASCADE,
+        tag_id      bigint NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
+        source      text NOT NULL CHECK (source IN ('owner', 'rule')),
+        added_by    text NOT NULL,
+        added_at    bigint NOT NULL,
+        PRIMARY KEY (session_id, tag_id)
+      );
+      CREATE INDEX session_tags_by_tag ON session_tags (tag_id, session_id);
+
+      CREATE TABLE rules (
+        id          text COLLATE "C" PRIMARY KEY,
+        position    integer NOT NULL,
+        definition  text NOT NULL,
+        updated_at  bigint NOT NULL
+      );
+
+      CREATE TABLE archive_settings (
+        name   text PRIMARY KEY,
+        value  text NOT NULL
+      );
+
+      CREATE TABLE erasures (
+        id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        started_at   bigint NOT NULL,
+        kind         text NOT NULL CHECK (kind IN ('session', 'caller', 'retention')),
+        sessions     integer NOT NULL DEFAULT 0 CHECK (sessions >= 0),
+        actor        text NOT NULL,
+        finished_at  bigint
+      );
+      ${COUNTERS}
+    `,
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** Any 64-bit number the archive alone uses: "callaider-archive schema". */
+const MIGRATION_LOCK = 7_204_513_881_077_001;
+
+/**
+ * Brings the database to LATEST_VERSION (or `migrateTo`) in one transaction under the advisory
+ * lock; refuses a database that a newer version of the archive has migrated further.
+ */
+export async function migrate(client: pg.ClientBase, migrateTo = LATEST_VERSION): Promise<number> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query(`CREATE TABLE IF NOT EXISTS archive_schema (
+      version     integer PRIMARY KEY,
+      name        text NOT NULL,
+      applied_at  timestamptz NOT NULL DEFAULT now()
+    )`);
+    const current = Number((await client.query<{ v: number | null }>('SELECT max(version) AS v FROM archive_schema')).rows[0]?.v ?? 0);
+    if (current > LATEST_VERSION) {
+      throw new ArchiveVersionError(
+        `This archive database was upgraded by a newer version of CallAIder Archive (schema ${current}; this version knows up to ${LATEST_VERSION}). Update the app on this machine.`,
+      );
+    }
+    for (const migration of MIGRATIONS) {
+      if (migration.version <= current || migration.version > migrateTo) continue;
+      await client.query(migration.sql);
+      await client.query('INSERT INTO archive_schema (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+    }
+    await client.query('COMMIT');
+    return Math.max(current, Math.min(migrateTo, LATEST_VERSION));
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,318 @@
+/**
+ * Session reads behind the archive window, as the SQLite store answers them (sqlite/reads/sessions.ts):
+ * newest-first pages with keyset cursors, full-text search newest first (by arrival), one session,
+ * its messages, the filter lists. Search uses the session's tsvector (GIN) with the same words
+ * (search.ts), and the same snippets (search-text.ts).
+ */
+import type { Facets, MessagePage, MessageView, SessionDetail, SessionFilters, SessionPage, SessionSummary } from '../../../../../shared/api.js';
+import { BadCursorError } from '../../errors.js';
+import { highlight, lastWordTooShort, PREFIX_HINT, searchTerms, type SearchTerm } from '../../search-text.js';
+import type { ListOptions } from '../../types.js';
+import { all, one, placeholders, value, type Db } from '../db.js';
+import { toTsQuery, typedWords } from '../search.js';
+import { doneCount, followUpCounts } from './follow-ups.js';
+import { ownerFields, type OwnerFields } from './session-owner-fields.js';
+
+interface SessionRow {
+  seq: number;
+  session_id: string;
+  assistant_id: string | null;
+  status: 'active' | 'ended';
+  started_at: string | null;
+  started_at_ms: number | null;
+  ended_at: string | null;
+  sort_at_ms: number;
+  reason: string | null;
+  duration_seconds: number | null;
+  mode: string | null;
+  metadata: string | null;
+  first_user_line: string | null;
+  message_count: number;
+  tool_call_count: number;
+  tool_error_count: number;
+  file_count: number;
+  caller_key: string | null;
+  caller_label: string | null;
+  caller_kind: 'phone' | 'email' | 'other' | null;
+}
+
+const SESSION_COLUMNS = `s.seq, s.session_id, s.assistant_id, s.status, s.started_at, s.started_at_ms, s.ended_at, s.sort_at_ms,
+  s.reason, s.duration_seconds, s.mode, s.metadata, s.first_user_line, s.message_count, s.tool_call_count,
+  s.tool_error_count, s.file_count, s.caller_key, s.caller_label, s.caller_kind`;
+
+/** Beyond this many matching sessions the count says "10,000+" instead of counting on. */
+const SEARCH_COUNT_CAP = 10_000;
+/** Messages a snippet looks through for a match. */
+const SNIPPET_SCAN = 400;
+
+interface FilterClause {
+  sql: string;
+  params: unknown[];
+  followUpOnly: number | null;
+  followUpDense: boolean;
+}
+
+type FollowUpFilter = NonNullable<SessionFilters['followUp']>;
+
+async function followUpSetSize(db: Db, state: FollowUpFilter, now: number): Promise<{ size: number; sessions: number }> {
+  const sessions = await value<number>(db, "SELECT value FROM counters WHERE name = 'sessions'");
+  const counts = await followUpCounts(db, now);
+  const done = state === 'done' || state === 'open' ? await doneCount(db) : 0;
+  const size = state === 'follow-up' ? counts.open : state === 'snoozed' ? counts.snoozed : state === 'done' ? done : sessions - counts.open - counts.snoozed - done;
+  return { size, sessions };
+}
+
+function followUpCondition(state: FollowUpFilter, dense: boolean, now: number): { sql: string; params: unknown[] } {
+  const condition: Record<Exclude<FollowUpFilter, 'open'>, { sql: string; params: unknown[] }> = {
+    'follow-up': { sql: "f.state = 'follow-up' AND (f.snoozed_until IS NULL OR f.snoozed_until <= ?)", params: [now] },
+    snoozed: { sql: "f.state = 'follow-up' AND f.snoozed_until IS NOT NULL AND f.snoozed_until > ?", params: [now] },
+    done: { sql: "f.state = 'done'", params: [] },
+  };
+  if (state === 'open') return { sql: "NOT EXISTS (SELECT 1 FROM follow_ups f WHERE f.session_id = s.session_id AND f.state <> 'open')", params: [] };
+  const { sql, params } = condition[state];
+  return dense
+    ? { sql: `EXISTS (SELECT 1 FROM follow_ups f WHERE f.session_id = s.session_id AND ${sql})`, params }
+    : { sql: `s.session_id IN (SELECT f.session_id FROM follow_ups f WHERE ${sql})`, params };
+}
+
+async function filterClause(db: Db, filters: SessionFilters, now: number, staleAfterMs: number): Promise<FilterClause> {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, ...values: unknown[]) => {
+    parts.push(sql);
+    params.push(...values);
+  };
+  if (filters.from !== undefined) add('s.sort_at_ms >= ?', filters.from);
+  if (filters.to !== undefined) add('s.sort_at_ms <= ?', filters.to);
+  if (filters.reasons && filters.reasons.length > 0) add(`s.reason IN (${placeholders(filters.reasons.length)})`, ...filters.reasons);
+  if (filters.mode) add('s.mode = ?', filters.mode);
+  if (filters.status === 'ended') add("s.status = 'ended'");
+  if (filters.status === 'active') add("s.status = 'active' AND s.sort_at_ms >= ?", now - staleAfterMs);
+  if (filters.status === 'stale') add("s.status = 'active' AND s.sort_at_ms < ?", now - staleAfterMs);
+  if (filters.minDurationSeconds !== undefined) add('s.duration_seconds >= ?', filters.minDurationSeconds);
+  if (filters.maxDurationSeconds !== undefined) add('s.duration_seconds <= ?', filters.maxDurationSeconds);
+  if (filters.hasToolErrors !== undefined) add(filters.hasToolErrors ? 's.tool_error_count > 0' : 's.tool_error_count = 0');
+  if (filters.hasFiles !== undefined) add(filters.hasFiles ? 's.file_count > 0' : 's.file_count = 0');
+  if (filters.assistantId !== undefined) add('s.assistant_id = ?', filters.assistantId);
+  const otherFilters = parts.length > 0 || filters.tagId !== undefined || filters.callerKey !== undefined;
+  let followUpOnly: number | null = null;
+  let followUpDense = false;
+  if (filters.followUp !== undefined) {
+    const { size, sessions } = await followUpSetSize(db, filters.followUp, now);
+    followUpDense = size * 8 >= sessions;
+    if (!otherFilters) followUpOnly = size;
+    const condition = followUpCondition(filters.followUp, followUpDense, now);
+    add(condition.sql, ...condition.params);
+  }
+  if (filters.tagId !== undefined) add('s.session_id IN (SELECT st.session_id FROM session_tags st WHERE st.tag_id = ?)', filters.tagId);
+  if (filters.callerKey !== undefined) add('s.caller_key = ?', filters.callerKey);
+  return { sql: parts.length ? parts.join(' AND ') : 'TRUE', params, followUpOnly, followUpDense };
+}
+
+/** Lists page by (start time, id); searches page by arrival order (seq). */
+interface Cursor {
+  sortAt: number;
+  sessionId: string;
+  seq: number;
+}
+
+function encodeCursor(row: SessionRow): string {
+  return Buffer.from(JSON.stringify([row.sort_at_ms, row.session_id, row.seq])).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): Cursor | null {
+  if (!cursor) return null;
+  try {
+    const [sortAt, sessionId, seq] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown, unknown];
+    if (typeof sortAt === 'number' && typeof sessionId === 'string' && typeof seq === 'number' && Number.isSafeInteger(seq) && Number.isFinite(sortAt)) {
+      return { sortAt, sessionId, seq };
+    }
+  } catch {
+    // fall through
+  }
+  throw new BadCursorError('invalid page cursor');
+}
+
+export async function listSessions(db: Db, options: ListOptions): Promise<SessionPage> {
+  const now = options.now ?? Date.now();
+  const cursor = decodeCursor(options.cursor);
+  const filter = await filterClause(db, options.filters, now, options.staleAfterMs);
+  const limit = options.limit;
+  const searching = options.query !== undefined && typedWords(options.query).length > 0;
+  const tsQuery = searching ? toTsQuery(options.query!) : null;
+
+  let rows: SessionRow[];
+  let total: number | null;
+  if (!searching) {
+    const keyset = cursor ? '(s.sort_at_ms < ? OR (s.sort_at_ms = ? AND s.session_id < ?))' : 'TRUE';
+    const keysetParams = cursor ? [cursor.sortAt, cursor.sortAt, cursor.sessionId] : [];
+    rows = await all<SessionRow>(
+      db,
+      `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE ${filter.sql} AND ${keyset} ORDER BY s.sort_at_ms DESC, s.session_id DESC LIMIT ?`,
+      [...filter.params, ...keysetParams, limit + 1],
+    );
+    total = cursor ? null : await countSessions(db, filter);
+  } else if (tsQuery === null) {
+    rows = [];
+    total = cursor ? null : 0;
+  } else {
+    rows = await all<SessionRow>(
+      db,
+      `SELECT ${SESSION_COLUMNS} FROM sessions s
+       WHERE s.search @@ to_tsquery('archive_search', ?) AND s.seq < ? AND ${filter.sql} ORDER BY s.seq DESC LIMIT ?`,
+      [tsQuery, cursor?.seq ?? Number.MAX_SAFE_INTEGER, ...filter.params, limit + 1],
+    );
+    total = cursor || filter.sql !== 'TRUE' ? null : await countMatches(db, tsQuery);
+  }
+  const hasMore = rows.length > limit;
+  const page = rows.slice(0, limit);
+  const owner = await ownerFields(db, page, now);
+  const items = page.map((row) => toSummary(row, now, options.staleAfterMs, owner.get(row.session_id)!));
+  if (searching) {
+    const snippets = await snippetsFor(db, page, searchTerms(options.query ?? ''));
+    page.forEach((row, i) => {
+      items[i]!.snippet = snippets.get(row.session_id) ?? null;
+    });
+  }
+  return {
+    items,
+    nextCursor: hasMore && page.length > 0 ? encodeCursor(page[page.length - 1]!) : null,
+    total,
+    hint: searching && lastWordTooShort(options.query ?? '') ? PREFIX_HINT : null,
+  };
+}
+
+async function countSessions(db: Db, filter: FilterClause): Promise<number | null> {
+  if (filter.followUpOnly !== null) return filter.followUpOnly;
+  if (filter.followUpDense) return null;
+  if (filter.sql === 'TRUE') return value<number>(db, "SELECT value FROM counters WHERE name = 'sessions'");
+  return value<number>(db, `SELECT count(*) FROM sessions s WHERE ${filter.sql}`, filter.params);
+}
+
+async function countMatches(db: Db, tsQuery: string): Promise<number | null> {
+  const n = await value<number>(db, "SELECT count(*) FROM (SELECT 1 FROM sessions s WHERE s.search @@ to_tsquery('archive_search', ?) LIMIT ?) m", [
+    tsQuery,
+    SEARCH_COUNT_CAP + 1,
+  ]);
+  return n > SEARCH_COUNT_CAP ? null : n;
+}
+
+/**
+ * Each session's first message (or its metadata) where a searched word appears, cut around it with
+ * the words marked (search-text.ts, as the SQLite store): the page's messages in one query.
+ */
+async function snippetsFor(db: Db, rows: SessionRow[], terms: SearchTerm[]): Promise<Map<string, string | null>> {
+  const out = new Map<string, string | null>();
+  if (terms.length === 0 || rows.length === 0) return out;
+  const messages = await all<{ session_id: string; content: string; tool: string }>(
+    db,
+    `SELECT session_id, content,
+            coalesce(tool_name, '') || ' ' || coalesce(tool_error, '') || ' ' || coalesce(tool_arguments, '') || ' ' || coalesce(tool_result, '') AS tool
+     FROM messages WHERE session_id = ANY(?::text[]) AND seq < ? ORDER BY session_id, seq`,
+    [rows.map((row) => row.session_id), SNIPPET_SCAN],
+  );
+  const texts = new Map<string, string[]>();
+  for (const m of messages) {
+    const list = texts.get(m.session_id) ?? [];
+    list.push(m.content, m.tool);
+    texts.set(m.session_id, list);
+  }
+  for (const row of rows) {
+    const candidates = [...(texts.get(row.session_id) ?? []), ...(row.metadata ? [row.metadata] : [])];
+    let snippet: string | null = null;
+    for (const text of candidates) {
+      snippet = highlight(text, terms);
+      if (snippet) break;
+    }
+    out.set(row.session_id, snippet);
+  }
+  return out;
+}
+
+function toSummary(row: SessionRow, now: number, staleAfterMs: number, owner: OwnerFields): SessionSummary {
+  return {
+    sessionId: row.session_id,
+    assistantId: row.assistant_id,
+    status: row.status,
+    stale: row.status === 'active' && row.sort_at_ms < now - staleAfterMs,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    sortAt: row.sort_at_ms,
+    durationSeconds: row.duration_seconds,
+    reason: row.reason,
+    mode: row.mode,
+    firstUserLine: row.first_user_line,
+    messageCount: row.message_count,
+    toolCallCount: row.tool_call_count,
+    toolErrorCount: row.tool_error_count,
+    fileCount: row.file_count,
+    ...owner,
+  };
+}
+
+export async function getSession(db: Db, sessionId: string, staleAfterMs: number, now = Date.now()): Promise<SessionDetail | null> {
+  const row = await one<SessionRow>(db, `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.session_id = ?`, [sessionId]);
+  if (!row) return null;
+  const received = await all<{ event: string; received_at: number; redactions: number }>(db, 'SELECT event, received_at, redactions FROM events WHERE session_id = ?', [
+    sessionId,
+  ]);
+  let metadata: Record<string, unknown> | null = null;
+  if (row.metadata) {
+    const parsed = JSON.parse(row.metadata) as unknown;
+    metadata = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : { value: parsed };
+  }
+  return {
+    ...toSummary(row, now, staleAfterMs, (await ownerFields(db, [row], now)).get(row.session_id)!),
+    metadata,
+    receivedStartedAt: received.find((r) => r.event === 'session.started')?.received_at ?? null,
+    receivedEndedAt: received.find((r) => r.event === 'session.ended')?.received_at ?? null,
+    redactions: received.reduce((sum, r) => sum + r.redactions, 0),
+  };
+}
+
+export async function getMessages(db: Db, sessionId: string, offset: number, limit: number): Promise<MessagePage> {
+  const rows = await all<{
+    seq: number; role: string; content: string; timestamp_ms: number | null; tool_name: string | null;
+    tool_arguments: string | null; tool_result: string | null; tool_error: string | null; file_count: number;
+  }>(
+    db,
+    `SELECT seq, role, content, timestamp_ms, tool_name, tool_arguments, tool_result, tool_error, file_count
+     FROM messages WHERE session_id = ? AND seq >= ? ORDER BY seq LIMIT ?`,
+    [sessionId, offset, limit],
+  );
+  const files = new Map<number, MessageView['files']>();
+  if (rows.some((r) => r.file_count > 0)) {
+    const fileRows = await all<{ message_seq: number; gcs_uri: string; mime_type: string | null; filename: string | null }>(
+      db,
+      'SELECT message_seq, gcs_uri, mime_type, filename FROM files WHERE session_id = ? AND message_seq BETWEEN ? AND ? ORDER BY id',
+      [sessionId, rows[0]!.seq, rows[rows.length - 1]!.seq],
+    );
+    for (const f of fileRows) {
+      const list = files.get(f.message_seq) ?? [];
+      list.push({ gcsUri: f.gcs_uri, mimeType: f.mime_type, filename: f.filename });
+      files.set(f.message_seq, list);
+    }
+  }
+  const total = (await value<number | undefined>(db, 'SELECT message_count FROM sessions WHERE session_id = ?', [sessionId])) ?? 0;
+  return {
+    total,
+    items: rows.map((r) => ({
+      seq: r.seq,
+      role: r.role,
+      content: r.content,
+      timestampMs: r.timestamp_ms,
+      toolCall:
+        r.tool_name !== null || r.tool_arguments !== null || r.tool_result !== null || r.tool_error !== null
+          ? { name: r.tool_name, arguments: r.tool_arguments, result: r.tool_result, error: r.tool_error }
+          : null,
+      files: files.get(r.seq) ?? [],
+    })),
+  };
+}
+
+export async function getFacets(db: Db): Promise<Facets> {
+  const reasons = (await all<{ reason: string }>(db, 'SELECT DISTINCT reason FROM sessions WHERE reason IS NOT NULL ORDER BY reason LIMIT 200')).map((r) => r.reason);
+  const assistants = (await all<{ a: string }>(db, 'SELECT DISTINCT assistant_id AS a FROM sessions WHERE assistant_id IS NOT NULL ORDER BY a LIMIT 200')).map((r) => r.a);
+  const range = (await one<{ oldest: number | null; newest: number | null }>(db, 'SELECT min(sort_at_ms) AS oldest, max(sort_at_ms) AS newest FROM sessions'))!;
+  return { reasons, assistants, oldestSortAt: range.oldest, newestSortAt: range.newest };
+}

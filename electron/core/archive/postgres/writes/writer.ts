@@ -1,0 +1,283 @@
+/**
+ * The PostgreSQL store's writes: every one goes through the group committer, so a promise resolves
+ * only once its rows are committed (synchronous_commit on: flushed to the server's WAL).
+ *
+ * Projection is inline: an event is projected into sessions, messages, files, search and triage
+ * in the transaction that stores it. The SQLite store defers it to keep fsyncs short on one
+ * laptop disk; here the cost of a commit is the round trip and the server's WAL flush, which one
+ * batch pays once for all its events, and a deferred queue would have to be shared and claimed
+ * between hubs. Inline, every hub's commit is complete: what it announces (NOTIFY) is readable.
+ */
+import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type pg from 'pg';
+import type { KnownPayload } from '../../../../../shared/payload.js';
+import type { RetentionPeriod } from '../../../../../shared/retention.js';
+import type { CallerSettings, ExportedFollowUp, FollowUpView, Rule, Tag, TagColor } from '../../../../../shared/follow-up.js';
+import type { StoreWrites } from '../../store.js';
+import type {
+  AddNoteInput,
+  ArchiveLimits,
+  DeliveryRecord,
+  EditNoteInput,
+  EraseOptions,
+  ErasePage,
+  ErasureStart,
+  GroupCommitStats,
+  IngestInput,
+  IngestResult,
+  Outage,
+  ProjectedEvent,
+  QuarantineRecord,
+  RetriageOptions,
+  RetriagePage,
+  SaveRuleInput,
+  SetFollowUpInput,
+  TagSessionInput,
+} from '../../types.js';
+import { run, value, type Db } from '../db.js';
+import { ERASED_TABLES, eraseOne, erasePage, eraseTraces, recordErased } from './erasure.js';
+import { GroupCommitter } from './group-commit.js';
+import * as edits from './owner-edits.js';
+import { projectEvent } from './projection.js';
+import * as triage from './triage.js';
+
+/** Deliveries between two prunings of the log (a DELETE per request would double its cost). */
+const PRUNE_EVERY = 100;
+
+export class PostgresWriter implements Omit<StoreWrites, 'settled'> {
+  private readonly committer: GroupCommitter;
+  private deliveriesSincePrune = 0;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly limits: ArchiveLimits,
+    announce: (db: Db, events: ProjectedEvent[]) => Promise<void>,
+    onProjected: (events: ProjectedEvent[]) => void,
+  ) {
+    this.committer = new GroupCommitter(pool, announce, onProjected);
+  }
+
+  ingest(input: IngestInput): Promise<IngestResult> {
+    return this.committer.submit(async ({ db, projected }) => {
+      const { payload } = input;
+      const inserted = await run(
+        db,
+        `INSERT INTO events (session_id, event, event_at, received_at, source, body, body_sha256, redactions)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, event) DO NOTHING`,
+        [
+          payload.sessionId,
+          payload.event,
+          payload.timestamp,
+          input.receivedAt,
+          input.source,
+          input.body,
+          createHash('sha256').update(input.body).digest('hex'),
+          input.redactions ?? 0,
+        ],
+      );
+      const duplicate = inserted === 0;
+      if (!duplicate) {
+        // A caller may pass only the event's identity (as across a thread): the body is the payload.
+        const full = 'data' in payload ? payload : (JSON.parse(Buffer.from(input.body).toString('utf8')) as KnownPayload);
+        await projectEvent(db, full, input.receivedAt);
+        const attention = await triage.afterProjection(db, payload.sessionId, Date.now());
+        projected([{ sessionId: payload.sessionId, event: payload.event, ...(attention && payload.event === 'session.ended' ? { attention } : {}) }]);
+      }
+      const delivery = input.delivery;
+      if (delivery) {
+        await this.insertDelivery(db, {
+          receivedAt: delivery.receivedAt,
+          method: delivery.method,
+          path: delivery.path,
+          remote: delivery.remote,
+          eventHeader: delivery.eventHeader,
+          event: payload.event,
+          sessionId: payload.sessionId,
+          outcome: duplicate ? 'duplicate' : 'stored',
+          statusCode: 200,
+          reason: delivery.reason,
+          size: delivery.size,
+          latencyMs: performance.timeOrigin + performance.now() - delivery.startedAt,
+          headersJson: delivery.headersJson,
+        });
+      }
+      return { duplicate };
+    });
+  }
+
+  logDelivery(delivery: DeliveryRecord, quarantined?: QuarantineRecord): Promise<void> {
+    return this.committer.submit(async ({ db }) => {
+      const quarantineId = quarantined ? await this.insertQuarantine(db, quarantined) : null;
+      await this.insertDelivery(db, delivery, quarantineId);
+    });
+  }
+
+  eraseSession(sessionId: string, erasure?: ErasureStart): Promise<boolean> {
+    return this.committer.submit(async ({ db }) => {
+      const erased = await eraseOne(db, sessionId);
+      await eraseTraces(db, [sessionId], true);
+      if (erasure) await recordErased(db, null, erasure, erased ? 1 : 0);
+      return erased;
+    });
+  }
+
+  eraseSessions(options: EraseOptions): Promise<ErasePage> {
+    return this.committer.submit(({ db }) => erasePage(db, options), { background: true });
+  }
+
+  /** Nothing to rewrite: a GIN index keeps no words of a deleted row once it is vacuumed (finishErasures). */
+  async scrubErased(_options: { budgetMs: number }): Promise<{ done: boolean }> {
+    return { done: true };
+  }
+
+  /**
+   * VACUUM the tables erasures delete from, so deleted tuples and their index entries do not stay
+   * in the files until autovacuum gets to them; then the erasures are marked finished. VACUUM
+   * cannot run in a transaction: it runs on a connection of its own, beside the group commits.
+   */
+  async finishErasures(options: { at: number }): Promise<{ finished: boolean }> {
+    await this.committer.drain();
+    const client = await this.pool.connect();
+    try {
+      await client.query(`VACUUM ${ERASED_TABLES.join(', ')}`);
+    } finally {
+      client.release();
+    }
+    await this.committer.submit(({ db }) => run(db, 'UPDATE erasures SET finished_at = ? WHERE finished_at IS NULL', [options.at]));
+    return { finished: true };
+  }
+
+  setRetention(period: RetentionPeriod): Promise<RetentionPeriod> {
+    return this.committer.submit(async ({ db }) => {
+      await run(db, "INSERT INTO archive_settings (name, value) VALUES ('retention', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", [JSON.stringify(period)]);
+      return period;
+    });
+  }
+
+  releaseFromQuarantine(ids: number[]): Promise<void> {
+    return this.committer.submit(async ({ db }) => {
+      await run(db, 'DELETE FROM quarantine WHERE id = ANY(?::bigint[])', [ids]);
+    });
+  }
+
+  recordOutage(outage: Outage): Promise<void> {
+    return this.committer.submit(async ({ db }) => {
+      await run(db, 'INSERT INTO tunnel_outages (started_at, ended_at, reason) VALUES (?, ?, ?)', [outage.startedAt, outage.endedAt, outage.reason]);
+      await run(db, 'DELETE FROM tunnel_outages WHERE id <= (SELECT max(id) FROM tunnel_outages) - 1000');
+    });
+  }
+
+  async commitStats(): Promise<GroupCommitStats> {
+    return { ...this.committer.stats };
+  }
+
+  setFollowUp(input: SetFollowUpInput): Promise<FollowUpView> {
+    return this.committer.submit(({ db }) => edits.setFollowUp(db, input));
+  }
+
+  addNote(input: AddNoteInput): Promise<FollowUpView> {
+    return this.committer.submit(({ db }) => edits.addNote(db, input));
+  }
+
+  editNote(input: EditNoteInput): Promise<FollowUpView> {
+    return this.committer.submit(({ db }) => edits.editNote(db, input));
+  }
+
+  deleteNote(input: { noteId: number; author: string }): Promise<FollowUpView> {
+    return this.committer.submit(({ db }) => edits.deleteNote(db, input));
+  }
+
+  saveTag(tag: { id?: number | undefined; name: string; color: TagColor }): Promise<Tag> {
+    return this.committer.submit(({ db }) => edits.saveTag(db, tag));
+  }
+
+  deleteTag(id: number): Promise<boolean> {
+    return this.committer.submit(({ db }) => edits.deleteTag(db, id));
+  }
+
+  tagSession(input: TagSessionInput): Promise<FollowUpView> {
+    return this.committer.submit(({ db }) => edits.tagSession(db, input));
+  }
+
+  restoreFollowUp(sessionId: string, followUp: ExportedFollowUp): Promise<void> {
+    return this.committer.submit(({ db }) => edits.restoreFollowUp(db, sessionId, followUp, Date.now()));
+  }
+
+  saveRule(rule: SaveRuleInput, at: number): Promise<Rule> {
+    return this.committer.submit(({ db }) => triage.saveRule(db, rule, at));
+  }
+
+  deleteRule(id: string): Promise<boolean> {
+    return this.committer.submit(({ db }) => triage.deleteRule(db, id));
+  }
+
+  saveCallerSettings(settings: CallerSettings): Promise<CallerSettings> {
+    return this.committer.submit(({ db }) => triage.saveCallerSettings(db, settings));
+  }
+
+  retriage(options: RetriageOptions): Promise<RetriagePage> {
+    return this.committer.submit(({ db }) => triage.retriagePage(db, options), { background: true });
+  }
+
+  triageStale(options: { staleBefore: number; now: number }): Promise<{ changed: number }> {
+    return this.committer.submit(({ db }) => triage.triageStale(db, options), { background: true });
+  }
+
+  /** Seeds the built-in rules (a new archive, or a new built-in) in a transaction of its own. */
+  seed(now: number): Promise<void> {
+    return this.committer.submit(({ db }) => triage.seedRules(db, now));
+  }
+
+  settled(): Promise<void> {
+    return this.committer.drain();
+  }
+
+  close(): Promise<void> {
+    return this.committer.close();
+  }
+
+  private async insertDelivery(db: Db, d: DeliveryRecord, quarantineId: number | null = null): Promise<void> {
+    await run(
+      db,
+      `INSERT INTO deliveries (received_at, method, path, remote, event_header, event, session_id, outcome,
+         status_code, reason, size, latency_ms, headers, quarantine_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [d.receivedAt, d.method, d.path, d.remote, d.eventHeader, d.event, d.sessionId, d.outcome, d.statusCode, d.reason, d.size, d.latencyMs, d.headersJson, quarantineId],
+    );
+    this.deliveriesSincePrune += 1;
+    if (this.deliveriesSincePrune >= PRUNE_EVERY) {
+      this.deliveriesSincePrune = 0;
+      await run(db, 'DELETE FROM deliveries WHERE id <= (SELECT max(id) FROM deliveries) - ?', [this.limits.maxDeliveries]);
+    }
+  }
+
+  private async insertQuarantine(db: Db, record: QuarantineRecord): Promise<number> {
+    const id = await value<number>(
+      db,
+      `INSERT INTO quarantine (received_at, failure, reason, event_header, signature_header, event, session_id, headers, body, size)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      [
+        record.receivedAt,
+        record.failure,
+        record.reason,
+        record.eventHeader,
+        record.signatureHeader,
+        record.event,
+        record.sessionId,
+        record.headers ? JSON.stringify(record.headers) : null,
+        record.body,
+        record.body.length,
+      ],
+    );
+    for (;;) {
+      const totals = (await db.query<{ n: number; bytes: number }>(
+        "SELECT (SELECT value FROM counters WHERE name = 'quarantined') AS n, (SELECT value FROM counters WHERE name = 'quarantined_bytes') AS bytes",
+      )).rows[0]!;
+      if (totals.n <= this.limits.maxQuarantined && totals.bytes <= this.limits.maxQuarantineBytes) break;
+      if (totals.n <= 1) break;
+      await run(db, 'DELETE FROM quarantine WHERE id = (SELECT min(id) FROM quarantine)');
+    }
+    return id;
+  }
+}
