@@ -14,6 +14,8 @@ const METHODS = [
   'listBackups', 'backupNow',
   'encryptionStatus', 'encryptArchive', 'changeArchiveKey', 'revealArchiveKey', 'useArchiveKey',
   'eraseCaller', 'getRetention', 'setRetention', 'exportBefore',
+  'listForwardTargets', 'saveForwardTarget', 'deleteForwardTarget', 'pauseForwardTarget', 'resumeForwardTarget',
+  'listForwardAttempts', 'resendForward', 'resendForwardPeriod',
 ];
 
 const bridge = {

@@ -61,7 +61,16 @@ import type {
   ProjectedEvent,
   QuarantineRecord,
   StoredQuarantine,
+  ClaimedForward,
+  ClaimForwardsOptions,
+  ForwardAttemptQuery,
+  ForwardAttemptRecord,
+  ForwardAttemptRecorded,
+  ResendPeriodOptions,
+  ResendPeriodPage,
+  SaveForwardTargetInput,
 } from './types.js';
+import type { ForwardAttemptPage, ForwardCounts, ForwardTarget } from '../../../shared/forwarding.js';
 
 export * from './types.js';
 
@@ -117,6 +126,23 @@ export interface StoreWrites {
   retriage(options: RetriageOptions): Promise<RetriagePage>;
   /** Marks sessions that started before staleBefore and never ended as dropped (the dropped-call rule). */
   triageStale(options: { staleBefore: number; now: number }): Promise<{ changed: number }>;
+
+  // ---- forwarding (README "Forwarding"): targets kept in the archive, so every host applies the same ----
+  /** Creates (no id; an existing URL is updated instead) or updates a target; a new one needs a secret. */
+  saveForwardTarget(input: SaveForwardTargetInput): Promise<ForwardTarget>;
+  /** The target with its queue and its attempts. */
+  deleteForwardTarget(id: number): Promise<boolean>;
+  pauseForwardTarget(input: { id: number; reason: string; at: number }): Promise<ForwardTarget>;
+  /** Unpauses, forgets the failures so far, and makes everything waiting due now. */
+  resumeForwardTarget(input: { id: number; at: number }): Promise<ForwardTarget>;
+  /** Leases due rows of unpaused targets (with the stored bytes to send) to one sender. */
+  claimForwards(options: ClaimForwardsOptions): Promise<ClaimedForward[]>;
+  /** Records one attempt; done after a 2xx, retried at retryAt, or given up; may pause the target. Null: the row is gone. */
+  recordForwardAttempt(result: ForwardAttemptRecord): Promise<ForwardAttemptRecorded | null>;
+  /** Sends one outbox row again from the start (false: it is gone). */
+  resendForward(input: { outboxId: number; at: number }): Promise<boolean>;
+  /** One page of queueing every stored event received in [from, to) for a target (backfill). */
+  resendPeriod(options: ResendPeriodOptions): Promise<ResendPeriodPage>;
 }
 
 /** Reads: never block the writer, never run on the caller's thread. */
@@ -163,6 +189,11 @@ export interface StoreReads {
   backupTo(file: string): Promise<BackupWritten>;
   /** The saved retention period, what it (or `period`) would erase now, and the erasure record. */
   retention(options: { now: number; period?: RetentionPeriod | undefined; limit: number }): Promise<RetentionView>;
+  /** Every forwarding target with its health (never its secret). */
+  forwardTargets(): Promise<ForwardTarget[]>;
+  /** Forwarding attempts newest first, a page at a time. */
+  forwardAttempts(query: ForwardAttemptQuery): Promise<ForwardAttemptPage>;
+  forwardCounts(): Promise<ForwardCounts>;
 }
 
 export const WRITE_OPERATIONS = [
@@ -190,6 +221,14 @@ export const WRITE_OPERATIONS = [
   'saveCallerSettings',
   'retriage',
   'triageStale',
+  'saveForwardTarget',
+  'deleteForwardTarget',
+  'pauseForwardTarget',
+  'resumeForwardTarget',
+  'claimForwards',
+  'recordForwardAttempt',
+  'resendForward',
+  'resendPeriod',
 ] as const satisfies ReadonlyArray<keyof StoreWrites>;
 export const READ_OPERATIONS = [
   'counts',
@@ -216,6 +255,9 @@ export const READ_OPERATIONS = [
   'activityProfile',
   'backupTo',
   'retention',
+  'forwardTargets',
+  'forwardAttempts',
+  'forwardCounts',
 ] as const satisfies ReadonlyArray<keyof StoreReads>;
 
 export interface StoreEvents {

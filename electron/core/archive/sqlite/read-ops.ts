@@ -12,6 +12,7 @@ import { getFacets, getMessages, getSession, listSessions } from './reads/sessio
 import { backupTo } from './backup.js';
 import { counts, recentOutages, storedEvents } from './reads/status.js';
 import { retention } from './reads/retention.js';
+import { forwardAttempts, forwardCounts, forwardTargets } from './reads/forwarding.js';
 
 /** StoreReads, answering synchronously on the connection's own thread (a backup copies in steps: a promise). */
 export type SyncReads = { [K in Exclude<keyof StoreReads, 'backupTo'>]: (...args: Parameters<StoreReads[K]>) => Awaited<ReturnType<StoreReads[K]>> } & Pick<StoreReads, 'backupTo'>;
@@ -42,5 +43,8 @@ export function sqliteReads(db: ReadableDB): SyncReads {
     activityProfile: (options) => activityProfile(db, options),
     backupTo: (file) => backupTo(db, file),
     retention: (options) => retention(db, options),
+    forwardTargets: () => forwardTargets(db),
+    forwardAttempts: (query) => forwardAttempts(db, query),
+    forwardCounts: () => forwardCounts(db),
   };
 }

@@ -186,6 +186,14 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
   readonly saveCallerSettings: StoreWrites['saveCallerSettings'] = (...args) => this.writes.saveCallerSettings(...args);
   readonly retriage: StoreWrites['retriage'] = (...args) => this.writes.retriage(...args);
   readonly triageStale: StoreWrites['triageStale'] = (...args) => this.writes.triageStale(...args);
+  readonly saveForwardTarget: StoreWrites['saveForwardTarget'] = (...args) => this.writes.saveForwardTarget(...args);
+  readonly deleteForwardTarget: StoreWrites['deleteForwardTarget'] = (...args) => this.writes.deleteForwardTarget(...args);
+  readonly pauseForwardTarget: StoreWrites['pauseForwardTarget'] = (...args) => this.writes.pauseForwardTarget(...args);
+  readonly resumeForwardTarget: StoreWrites['resumeForwardTarget'] = (...args) => this.writes.resumeForwardTarget(...args);
+  readonly claimForwards: StoreWrites['claimForwards'] = (...args) => this.writes.claimForwards(...args);
+  readonly recordForwardAttempt: StoreWrites['recordForwardAttempt'] = (...args) => this.writes.recordForwardAttempt(...args);
+  readonly resendForward: StoreWrites['resendForward'] = (...args) => this.writes.resendForward(...args);
+  readonly resendPeriod: StoreWrites['resendPeriod'] = (...args) => this.writes.resendPeriod(...args);
 
   readonly counts: StoreReads['counts'] = (...args) => this.reads.counts(...args);
   readonly recentOutages: StoreReads['recentOutages'] = (...args) => this.reads.recentOutages(...args);
@@ -225,6 +233,9 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
     }
   };
   readonly retention: StoreReads['retention'] = (...args) => this.reads.retention(...args);
+  readonly forwardTargets: StoreReads['forwardTargets'] = () => this.reads.forwardTargets();
+  readonly forwardAttempts: StoreReads['forwardAttempts'] = (...args) => this.reads.forwardAttempts(...args);
+  readonly forwardCounts: StoreReads['forwardCounts'] = () => this.reads.forwardCounts();
 
   /** Checks an archive file (a backup, or one about to be restored): integrity, schema, counts. */
   static checkFile(file: string, options: { expectVersion?: number; key?: ArchiveKey | null | undefined } = {}): ArchiveCheck {
