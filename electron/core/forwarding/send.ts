@@ -40,7 +40,7 @@ export function sendForward(forward: ForwardRequest, timeoutMs: number): Promise
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(url, { method: 'POST', headers: { ...forward.headers, 'content-length': String(forward.body.byteLength) }, agent: false });
     const timer = setTimeout(() => {
-      finish({ status: null, excerpt: null, error: `no answer within ${Math.round(timeoutMs / 1000)} s` });
+      finish({ status: null, excerpt: null, error: `no answer within ${timeoutMs >= 1_000 ? `${Math.round(timeoutMs / 1_000)} s` : `${timeoutMs} ms`}` });
       req.destroy();
     }, timeoutMs);
     req.on('error', (error: NodeJS.ErrnoException) => finish({ status: null, excerpt: null, error: describe(error) }));
