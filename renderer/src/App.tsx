@@ -6,6 +6,7 @@ import { formatCount } from './format';
 import { useArchiveChanges, useRoute, useThrottled, type View } from './hooks';
 import { CallerView } from './views/CallerView';
 import { DeliveriesView } from './views/DeliveriesView';
+import { ForwardingView } from './views/ForwardingView';
 import { InboxView } from './views/InboxView';
 import { SessionsView } from './views/SessionsView';
 import { SetupView } from './views/SetupView';
@@ -15,6 +16,7 @@ const TABS: Array<{ view: View; label: string }> = [
   { view: 'inbox', label: 'Inbox' },
   { view: 'sessions', label: 'Sessions' },
   { view: 'deliveries', label: 'Deliveries' },
+  { view: 'forwarding', label: 'Forwarding' },
   { view: 'setup', label: 'Setup' },
 ];
 
@@ -139,6 +141,7 @@ export function App() {
           />
         )}
         {route.view === 'deliveries' && <DeliveriesView openId={route.id} onOpen={(id) => navigate('deliveries', id)} onOpenSession={(id) => navigate('sessions', id)} />}
+        {route.view === 'forwarding' && <ForwardingView onOpenSession={(id) => navigate('sessions', id)} />}
         {route.view === 'setup' && <SetupView status={status} onChanged={loadStatus} />}
         {route.view === 'callers' && !route.id && (
           <EmptyState title="Pick a caller">
