@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { forwardConfigSchema, forwardEventsSchema, forwardUrlSchema, type ForwardConfig, type ForwardKind } from '../../../shared/forwarding.js';
 import type { ArchiveStore } from '../archive/store.js';
 import { ConfigError } from '../config.js';

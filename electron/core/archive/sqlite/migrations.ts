@@ -445,7 +445,7 @@ export const MIGRATIONS: readonly Migration[] = [
         done_at           INTEGER,
         UNIQUE (target_id, event_id)
       ) STRICT;
-      CREATE INDEX forward_outbox_due ON forward_outbox (due_at) WHERE state = 'pending';
+      CREATE INDEX forward_outbox_due ON forward_outbox (target_id, due_at) WHERE state = 'pending';
       CREATE INDEX forward_outbox_by_event ON forward_outbox (event_id);
       CREATE INDEX forward_outbox_by_target_state ON forward_outbox (target_id, state);
 

@@ -112,24 +112,26 @@ interface ClaimRow {
   body: Buffer;
 }
 
-/** Due rows of targets that are not paused, oldest due first, leased so no other sender takes them meanwhile. */
+/**
+ * Due rows of targets that are not paused, oldest due first, leased so no other sender takes them
+ * meanwhile. One indexed range per target (target_id, due_at over pending rows): the cost follows
+ * what is handed out, not how long a dead target's queue has grown.
+ */
 export function claimDue(db: WritableDB, options: ClaimForwardsOptions): ClaimedForward[] {
-  const rows = statement(
+  const targets = statement(db, 'SELECT id FROM forward_targets WHERE paused_at IS NULL AND id NOT IN (SELECT value FROM json_each(?))')
+    .pluck()
+    .all(JSON.stringify(options.excludeTargets ?? [])) as number[];
+  const due = statement(
     db,
-    `SELECT o.id, o.target_id, t.url, t.headers, t.secret, o.session_id, o.event, o.kind, o.attempts, o.first_attempt_at, e.body
-     FROM (
-       SELECT id, row_number() OVER (PARTITION BY target_id ORDER BY due_at, id) AS n
-       FROM forward_outbox
-       WHERE state = 'pending' AND due_at <= @now AND (claimed_until IS NULL OR claimed_until <= @now)
-         AND target_id NOT IN (SELECT value FROM json_each(@exclude))
-     ) due
-     JOIN forward_outbox o ON o.id = due.id
-     JOIN forward_targets t ON t.id = o.target_id AND t.paused_at IS NULL
-     JOIN events e ON e.id = o.event_id
-     WHERE due.n <= @perTarget
-     ORDER BY o.due_at, o.id
-     LIMIT @limit`,
-  ).all({ now: options.now, perTarget: options.perTarget, limit: options.limit, exclude: JSON.stringify(options.excludeTargets ?? []) }) as ClaimRow[];
+    `SELECT o.id, o.target_id, t.url, t.headers, t.secret, o.session_id, o.event, o.kind, o.attempts, o.first_attempt_at, o.due_at, e.body
+     FROM forward_outbox o JOIN forward_targets t ON t.id = o.target_id JOIN events e ON e.id = o.event_id
+     WHERE o.target_id = @target AND o.state = 'pending' AND o.due_at <= @now AND (o.claimed_until IS NULL OR o.claimed_until <= @now)
+     ORDER BY o.due_at, o.id LIMIT @perTarget`,
+  );
+  const rows = targets
+    .flatMap((target) => due.all({ target, now: options.now, perTarget: options.perTarget }) as Array<ClaimRow & { due_at: number }>)
+    .sort((a, b) => a.due_at - b.due_at || a.id - b.id)
+    .slice(0, options.limit);
   const lease = statement(db, 'UPDATE forward_outbox SET claimed_until = ? WHERE id = ?');
   for (const row of rows) lease.run(options.now + options.leaseMs, row.id);
   return rows.map((row) => ({
