@@ -131,7 +131,6 @@ export interface ForwardCounts {
   /** Targets whose attempts fail since their last success. */
   failing: number;
   queued: number;
-  sent: number;
   gaveUp: number;
 }
 
