@@ -140,6 +140,14 @@ export function fakeApi(overrides: Partial<ArchiveApi> = {}): ArchiveApi & { emi
     changeArchiveKey: notImplemented('changeArchiveKey'),
     revealArchiveKey: notImplemented('revealArchiveKey'),
     useArchiveKey: notImplemented('useArchiveKey'),
+    listForwardTargets: () => Promise.resolve({ targets: [], counts: { targets: 0, paused: 0, failing: 0, queued: 0, gaveUp: 0 } }),
+    saveForwardTarget: notImplemented('saveForwardTarget'),
+    deleteForwardTarget: notImplemented('deleteForwardTarget'),
+    pauseForwardTarget: notImplemented('pauseForwardTarget'),
+    resumeForwardTarget: notImplemented('resumeForwardTarget'),
+    listForwardAttempts: () => Promise.resolve({ attempts: [], nextBeforeId: null }),
+    resendForward: notImplemented('resendForward'),
+    resendForwardPeriod: notImplemented('resendForwardPeriod'),
     subscribe: (listener: (change: ArchiveChange) => void) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
