@@ -6,7 +6,8 @@
  *   (a) alone: no forwarding target;
  *   (b) with 5 targets that hang (accept the connection, never answer): every stored event is
  *       enqueued for all 5 in its own transaction, and the forwarder keeps its sends in flight
- *       until they time out (10 s), retrying with backoff.
+ *       until they time out (10 s), retrying with backoff;
+ *   (c) with 5 targets that answer 200 at once: every event is claimed, sent and recorded 5 times.
  *
  * The two alternate for BENCH_ROUNDS rounds (targets added through the API before each (b),
  * deleted after it), so drift on a shared machine hits both alike; the ratio of the p99s is the
@@ -58,12 +59,16 @@ const RATIO_TARGET = 1.25;
 
 const call = async <M extends keyof ArchiveResults>(baseUrl: string, method: M, args: unknown): Promise<ArchiveResults[M]> => (await api<ArchiveResults[M]>(baseUrl, UI_TOKEN, method, args)).body;
 
-/** A target that takes the request and never answers (until the benchmark ends). */
-async function startHangingTarget(): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
+/** A target that takes the request and never answers (until the benchmark ends), or (healthy) answers 200 at once. */
+async function startTarget(healthy = false): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
   const held = new Set<ServerResponse>();
   let requests = 0;
   const server: Server = createServer((req, res) => {
     requests += 1;
+    if (healthy) {
+      req.on('end', () => res.writeHead(200).end('ok')).resume();
+      return;
+    }
     req.resume();
     held.add(res);
   });
@@ -104,14 +109,15 @@ async function main(): Promise<void> {
   const runDir = createRunDir(tmpRoot, 'callaider-forwarding-bench-');
   const dataDir = join(runDir, 'data');
   const filesystem = filesystemOf(runDir);
-  const targets = await Promise.all(Array.from({ length: HANGING_TARGETS }, startHangingTarget));
+  const targets = await Promise.all(Array.from({ length: HANGING_TARGETS }, () => startTarget()));
+  const healthyTargets = await Promise.all(Array.from({ length: HANGING_TARGETS }, () => startTarget(true)));
 
   const server = forkServer({ dataDir, secret: SECRET, uiToken: UI_TOKEN, maxSeconds: watchdogSeconds + 60, backupSchedule: 'off' });
   let load: Watched | null = null;
   try {
     const { uiBaseUrl, webhookUrl } = await ask<Extract<ServerMessage, { type: 'ready' }>>(server, null, 'ready', 120_000);
     load = forkClient('load', watchdogSeconds + 60);
-    const bodies = Math.round(rate * (WARMUP_SECONDS + rounds * 2 * seconds)) + 50;
+    const bodies = Math.round(rate * (WARMUP_SECONDS + rounds * 3 * seconds)) + 50;
     await ask<Extract<ClientReply, { type: 'ready' }>>(load, { type: 'init', secret: SECRET, count: bodies, seed: 20_261_127 }, 'ready', 300_000);
     const loopStats = async () => (await ask<Extract<ServerMessage, { type: 'loop' }>>(server, { type: 'loop' }, 'loop', 30_000)).stats;
     await sendSteadily(load, { url: webhookUrl, label: 'warm-up', rate, seconds: WARMUP_SECONDS }, problems);
@@ -119,6 +125,8 @@ async function main(): Promise<void> {
 
     const alone: Phase = { loads: [], loops: [], others: [] };
     const hanging: Phase = { loads: [], loops: [], others: [] };
+    const healthy: Phase = { loads: [], loops: [], others: [] };
+    let healthySent = 0;
     let queuedAtEnd = 0;
     let timedOut = 0;
     for (let round = 1; round <= rounds; round += 1) {
@@ -147,7 +155,23 @@ async function main(): Promise<void> {
       console.log(`bench: round ${round} with 5 hanging targets: p99 ${ms1(summarize(hanging.loads.at(-1)!.fromSendMs).p99)} ms; ${fmt(queuedAtEnd)} forwards queued`);
       await settleIndexing(uiBaseUrl, UI_TOKEN, `after hanging ${round}`);
       for (const id of ids) await call(uiBaseUrl, 'deleteForwardTarget', { id });
+
+      // (c) the same 5 targets answering 200 at once: every event is sent, claimed and recorded 5 times.
+      const healthyIds: number[] = [];
+      for (const target of healthyTargets) {
+        const saved = await call(uiBaseUrl, 'saveForwardTarget', { url: target.url, events: ['session.started', 'session.ended'], secret: TARGET_SECRET });
+        healthyIds.push(saved.target.id);
+      }
+      await loopStats();
+      cpu = cpuSnapshot();
+      healthy.loads.push(await sendSteadily(load, { url: webhookUrl, label: `5 healthy targets ${round}`, rate, seconds }, problems));
+      healthy.loops.push(await loopStats());
+      healthy.others.push(otherLoad(cpu, cpuSnapshot()));
+      console.log(`bench: round ${round} with 5 healthy targets: p99 ${ms1(summarize(healthy.loads.at(-1)!.fromSendMs).p99)} ms`);
+      await settleIndexing(uiBaseUrl, UI_TOKEN, `after healthy ${round}`);
+      for (const id of healthyIds) await call(uiBaseUrl, 'deleteForwardTarget', { id });
     }
+    healthySent = healthyTargets.reduce((sum, target) => sum + target.requests(), 0);
     load.child.disconnect();
     await load.exited;
     load = null;
@@ -161,6 +185,7 @@ async function main(): Promise<void> {
     const loopRow = (loops: LoopStats[]) => `${ms1(Math.max(...loops.map((l) => l.p99)))} / ${ms1(Math.max(...loops.map((l) => l.max)))}`;
     const row = (label: string, phase: Phase, s: ReturnType<typeof summarize>) =>
       `| ${label} | ${fmt(phase.loads.reduce((n, l) => n + l.sent, 0))} | ${fmt(phase.loads.reduce((n, l) => n + l.twoXx, 0))} | ${ms1(s.p50)} | ${ms1(s.p95)} | ${ms1(s.p99)} | ${ms1(s.max)} | ${loopRow(phase.loops)} | ${phase.others.join('; ')} |`;
+    const c = summarize(mergeLoads('healthy', healthy.loads).fromSendMs);
     const ratio = b.p99 / a.p99;
     const perRound = alone.loads.map((l, i) => `${ms1(summarize(l.fromSendMs).p99)} / ${ms1(summarize(hanging.loads[i]!.fromSendMs).p99)}`).join(', ');
     const markdown = [
@@ -174,9 +199,11 @@ async function main(): Promise<void> {
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
       row('(a) alone', alone, a),
       row(`(b) ${HANGING_TARGETS} targets that hang`, hanging, b),
+      row(`(c) ${HANGING_TARGETS} targets that answer 200`, healthy, c),
       '',
       `- Ack p99 with ${HANGING_TARGETS} hanging targets: ${ms1(b.p99)} ms, ${fmt(ratio, 2)} × the same run's p99 alone (${ms1(a.p99)} ms); target ≤ ${RATIO_TARGET}: ${verdict(ratio <= RATIO_TARGET)}.`,
       `- p99 per round, alone / hanging: ${perRound} ms.`,
+      `- Ack p99 with ${HANGING_TARGETS} healthy targets (every event sent ${HANGING_TARGETS} times): ${ms1(c.p99)} ms, ${fmt(c.p99 / a.p99, 2)} × alone; per round ${healthy.loads.map((l) => ms1(summarize(l.fromSendMs).p99)).join(', ')} ms; the targets received ${fmt(healthySent)} requests.`,
       `- The targets received ${fmt(requestsSeen)} requests (held until the sender's 10 s timeout); ${fmt(timedOut)} timed-out attempts among the last 500 listed; ${fmt(queuedAtEnd)} forwards queued at the end of the last (b) phase.`,
       '',
       problems.length ? `Problems:\n${problems.map((p) => `- ${p}`).join('\n')}\n` : 'No problems: every delivery was acknowledged with a 2xx.\n',
@@ -185,7 +212,7 @@ async function main(): Promise<void> {
   } finally {
     if (load && load.child.exitCode === null) load.child.kill('SIGKILL');
     if (server.child.exitCode === null && server.child.signalCode === null) await stopProcess(server);
-    await Promise.all(targets.map((target) => target.close()));
+    await Promise.all([...targets, ...healthyTargets].map((target) => target.close()));
     cleanUp();
   }
 }

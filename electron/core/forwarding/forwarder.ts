@@ -50,6 +50,8 @@ export const FORWARDING_DEFAULTS = {
   stopGraceMs: 2_000,
 };
 
+const WAKE_COALESCE_MS = 20;
+
 export class Forwarder extends EventEmitter<ForwarderEvents> {
   private readonly store: ArchiveStore;
   private readonly log: Logger;
@@ -66,6 +68,7 @@ export class Forwarder extends EventEmitter<ForwarderEvents> {
   private readonly sends = new Set<Promise<void>>();
   private inFlightTotal = 0;
   private timer: NodeJS.Timeout | null = null;
+  private soon: NodeJS.Timeout | null = null;
   private claiming = false;
   private again = false;
   private stopped = true;
@@ -93,8 +96,19 @@ export class Forwarder extends EventEmitter<ForwarderEvents> {
     this.wake();
   }
 
-  /** Something may be due now (an event stored, a target resumed, a resend). */
+  /**
+   * Something may be due now (an event stored, a target resumed, a resend). Wakes within a few
+   * milliseconds are one claim: a burst of webhooks costs one trip to the writer, not one each.
+   */
   wake(): void {
+    if (this.stopped || this.soon) return;
+    this.soon = setTimeout(() => {
+      this.soon = null;
+      this.claimNow();
+    }, WAKE_COALESCE_MS);
+  }
+
+  private claimNow(): void {
     if (this.stopped) return;
     if (this.claiming) {
       this.again = true;
@@ -107,7 +121,7 @@ export class Forwarder extends EventEmitter<ForwarderEvents> {
         this.claiming = false;
         if (this.again) {
           this.again = false;
-          this.wake();
+          this.claimNow();
         }
       });
   }
@@ -117,7 +131,9 @@ export class Forwarder extends EventEmitter<ForwarderEvents> {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.soon) clearTimeout(this.soon);
     this.timer = null;
+    this.soon = null;
     const grace = new Promise<void>((resolve) => setTimeout(resolve, this.stopGraceMs).unref());
     await Promise.race([Promise.all([...this.sends]), grace]);
     await this.sender.close();

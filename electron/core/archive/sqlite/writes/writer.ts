@@ -118,13 +118,17 @@ export class SqliteWriter implements StoreWrites {
     return this.committer.submit((db) => forwarding.resumeTarget(db, input.id, input.at));
   }
 
-  /** Background work: a webhook waiting for its commit goes first. */
+  /**
+   * Claims and attempt records are a few indexed statements: they join the webhooks' group commit
+   * (sharing its fsync) rather than run as background work, whose every job is a transaction and an
+   * fsync of its own, one per forward, that a webhook arriving meanwhile would wait behind.
+   */
   claimForwards(options: ClaimForwardsOptions): Promise<ClaimedForward[]> {
-    return this.committer.submit((db) => forwarding.claimDue(db, options), { background: true });
+    return this.committer.submit((db) => forwarding.claimDue(db, options));
   }
 
   recordForwardAttempt(result: ForwardAttemptRecord): Promise<ForwardAttemptRecorded | null> {
-    return this.committer.submit((db) => forwarding.recordAttempt(db, result), { background: true });
+    return this.committer.submit((db) => forwarding.recordAttempt(db, result));
   }
 
   resendForward(input: { outboxId: number; at: number }): Promise<boolean> {
