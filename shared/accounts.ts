@@ -87,6 +87,15 @@ export const METHOD_ROLES: Record<ArchiveMethod, Role> = {
   useArchiveKey: 'owner',
   whoAmI: 'staff',
   listAuditLog: 'owner',
+  // Targets carry the owner's other tools' addresses and headers (often a key), and resending hands calls out.
+  listForwardTargets: 'owner',
+  saveForwardTarget: 'owner',
+  deleteForwardTarget: 'owner',
+  pauseForwardTarget: 'owner',
+  resumeForwardTarget: 'owner',
+  listForwardAttempts: 'owner',
+  resendForward: 'owner',
+  resendForwardPeriod: 'owner',
 };
 
 export function mayCall(role: Role, method: ArchiveMethod): boolean {

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { settingsUpdateSchema, type SettingsView } from './settings.js';
 import { retentionPeriodSchema, type RetentionView } from './retention.js';
 import type { AuditPage, WhoAmI } from './accounts.js';
+import { FORWARD_OUTCOMES, forwardTargetInputSchema, type ForwardAttemptPage, type ForwardCounts, type ForwardTarget } from './forwarding.js';
 import {
   callerSettingsSchema,
   FOLLOW_UP_STATES,
@@ -102,6 +103,26 @@ export const ARCHIVE_API = {
   loadDemoData: z.object({ sessions: z.number().int().min(1).max(5_000).default(300) }).strict(),
   getSettings: empty,
   updateSettings: settingsUpdateSchema,
+
+  // ---- forwarding (shared/forwarding.ts, README "Forwarding") ----
+  listForwardTargets: empty,
+  /** Saves a target (new without id); a new one gets a generated secret unless one is given, returned once. */
+  saveForwardTarget: forwardTargetInputSchema,
+  deleteForwardTarget: z.object({ id: z.number().int().positive() }).strict(),
+  pauseForwardTarget: z.object({ id: z.number().int().positive(), reason: z.string().trim().max(300).optional() }).strict(),
+  resumeForwardTarget: z.object({ id: z.number().int().positive() }).strict(),
+  listForwardAttempts: z
+    .object({
+      targetId: z.number().int().positive().optional(),
+      outcome: z.enum(FORWARD_OUTCOMES).optional(),
+      beforeId: z.number().int().positive().optional(),
+      limit: z.number().int().min(1).max(500).default(100),
+    })
+    .strict(),
+  /** Sends one outbox row (ForwardAttempt.outboxId) again. */
+  resendForward: z.object({ outboxId: z.number().int().positive() }).strict(),
+  /** Queues every stored event received in [from, to) for a target (backfill a newly connected tool). */
+  resendForwardPeriod: z.object({ targetId: z.number().int().positive(), from: z.number().int(), to: z.number().int() }).strict().refine((v) => v.from < v.to, 'the period must end after it starts'),
 
   // ---- follow-ups: the inbox, notes, tags (shared/follow-up.ts) ----
   /** open: to follow up now, by priority then age; snoozed: hidden until later; done: recently handled. */
@@ -327,7 +348,7 @@ export interface ArchiveStatus {
   /** Things the user should act on, most important first. */
   /** 'not-running': the desktop app has no engine (it failed to start, or waits for the keychain). */
   warnings: Array<{
-    code: 'not-running' | 'no-secret' | 'no-public-url' | 'tunnel-down' | 'missed-window' | 'stale-sessions' | 'unindexed' | 'quarantine' | 'refusing' | 'quiet' | 'backup-missing';
+    code: 'not-running' | 'no-secret' | 'no-public-url' | 'tunnel-down' | 'missed-window' | 'stale-sessions' | 'unindexed' | 'quarantine' | 'refusing' | 'quiet' | 'backup-missing' | 'forwarding-paused' | 'forwarding-gave-up';
     message: string;
   }>;
   /** Stored events still being indexed (they show up in the list when done). */
@@ -366,6 +387,15 @@ export interface ArchiveResults {
   loadDemoData: { sessions: number };
   getSettings: SettingsView;
   updateSettings: SettingsView;
+  listForwardTargets: { targets: ForwardTarget[]; counts: ForwardCounts };
+  /** secret: the target's secret when this save set it (shown once), else null. */
+  saveForwardTarget: { target: ForwardTarget; secret: string | null };
+  deleteForwardTarget: { deleted: boolean };
+  pauseForwardTarget: ForwardTarget;
+  resumeForwardTarget: ForwardTarget;
+  listForwardAttempts: ForwardAttemptPage;
+  resendForward: { queued: boolean };
+  resendForwardPeriod: { queued: number };
   inbox: InboxPage;
   getFollowUp: FollowUpView;
   setFollowUp: FollowUpView;
@@ -451,7 +481,9 @@ export type ArchiveChange =
   | { type: 'follow-up'; sessionId: string }
   /** Rules, tags or caller settings changed, or a re-run over the archive moved on. */
   | { type: 'triage'; progress: TriageProgress | null }
-  | { type: 'alert'; alert: Alert };
+  | { type: 'alert'; alert: Alert }
+  /** A forwarding attempt was recorded, or targets changed. */
+  | { type: 'forwarding' };
 
 export type ArchiveApi = {
   [M in ArchiveMethod]: (args: ArchiveArgs<M>) => Promise<ArchiveResults[M]>;

@@ -33,6 +33,7 @@ import { HEADLESS_ENCRYPTION, headlessEncryptionView } from './encryption-status
 import type { RetentionPeriod } from '../../shared/retention.js';
 import { METHOD_ROLES, mayCall, type AuditAction, type SignedInUser } from '../../shared/accounts.js';
 import { describeCall } from './accounts/audited-calls.js';
+import { generateForwardSecret } from './forwarding/command-line.js';
 
 export class ApiError extends Error {
   constructor(
@@ -127,6 +128,10 @@ export class ArchiveService {
       this.emit({ type: 'sessions-changed' });
       this.emit({ type: 'status' });
     },
+    forwarded: (attempt: { paused?: string }) => {
+      this.emit({ type: 'forwarding' });
+      if (attempt.paused) this.emit({ type: 'status' });
+    },
     alert: (alert: Alert) => {
       this.emit({ type: 'alert', alert });
       // Refusals and quiet periods are also status warnings.
@@ -155,6 +160,7 @@ export class ArchiveService {
     previous.off('staleTriaged', this.engineListeners.staleTriaged);
     previous.off('alert', this.engineListeners.alert);
     previous.off('erased', this.engineListeners.erased);
+    previous.off('forwarded', this.engineListeners.forwarded);
     this.engine = engine;
     this.listen(engine);
     this.emit({ type: 'status' });
@@ -170,6 +176,7 @@ export class ArchiveService {
     engine.on('staleTriaged', this.engineListeners.staleTriaged);
     engine.on('alert', this.engineListeners.alert);
     engine.on('erased', this.engineListeners.erased);
+    engine.on('forwarded', this.engineListeners.forwarded);
   }
 
   /** Validates `rawArgs` for `method` and runs it. Throws ApiError for anything the caller did wrong. */
@@ -238,6 +245,7 @@ export class ArchiveService {
       engine.archive.recentOutages({ since: now - 7 * 86_400_000, limit: 5 }),
       engine.archive.followUpCounts(now),
     ]);
+    const forwarding = await engine.archive.forwardCounts();
     const { staleSessions } = counts;
     const tunnel = engine.tunnelStatus;
     const warnings: ArchiveStatus['warnings'] = [];
@@ -263,6 +271,12 @@ export class ArchiveService {
     const failed = counts.unindexed;
     if (failed > 0) {
       warnings.push({ code: 'unindexed', message: `${failed} stored event${failed === 1 ? '' : 's'} could not be indexed: ${failed === 1 ? 'it is' : 'they are'} safe in the archive and included in exports, but not shown in the list.` });
+    }
+    if (forwarding.paused > 0) {
+      warnings.push({ code: 'forwarding-paused', message: `Forwarding to ${forwarding.paused === 1 ? 'one target is' : `${forwarding.paused} targets are`} paused (see Forwarding): calls are kept for ${forwarding.paused === 1 ? 'it' : 'them'} and sent once resumed.` });
+    }
+    if (forwarding.gaveUp > 0) {
+      warnings.push({ code: 'forwarding-gave-up', message: `${forwarding.gaveUp} forward${forwarding.gaveUp === 1 ? ' was' : 's were'} given up after 24 hours of failed attempts (see Forwarding: resend them once the target works).` });
     }
     if (counts.quarantined > 0) {
       warnings.push({ code: 'quarantine', message: `${counts.quarantined} deliver${counts.quarantined === 1 ? 'y was' : 'ies were'} refused and kept in quarantine. If the secret was mistyped, re-verify them with the right one.` });
@@ -394,6 +408,7 @@ export class ArchiveService {
       ...this.erasureHandlers(),
       whoAmI: (_args, { user }) => ({ user }),
       listAuditLog: (args) => store().json.auditLog(args),
+      ...this.forwardingHandlers(),
     };
   }
 
@@ -493,6 +508,48 @@ export class ArchiveService {
         const record = await this.engine.backups.runNow();
         this.emit({ type: 'status' });
         return record;
+      },
+    };
+  }
+
+  /** Forwarding targets and attempts; the forwarder is woken by every change that makes rows due. */
+  private forwardingHandlers(): Pick<
+    Handlers,
+    'listForwardTargets' | 'saveForwardTarget' | 'deleteForwardTarget' | 'pauseForwardTarget' | 'resumeForwardTarget' | 'listForwardAttempts' | 'resendForward' | 'resendForwardPeriod'
+  > {
+    const store = () => this.engine.archive;
+    const changed = <T>(value: T): T => {
+      this.emit({ type: 'forwarding' });
+      this.emit({ type: 'status' });
+      this.engine.forwarder.wake();
+      return value;
+    };
+    return {
+      listForwardTargets: async () => {
+        const [targets, counts] = await Promise.all([store().forwardTargets(), store().forwardCounts()]);
+        return { targets, counts };
+      },
+      saveForwardTarget: async ({ id, url, events, headers, secret, newSecret }) => {
+        const taken = (await store().forwardTargets()).find((target) => target.url === url);
+        if (taken && taken.id !== id) throw new ApiError('bad-request', `${url} is already a forwarding target: edit that one.`);
+        const setSecret = secret ?? (id === undefined || newSecret ? generateForwardSecret() : undefined);
+        const target = await store().saveForwardTarget({ id, url, events, headers, secret: setSecret, origin: 'owner', at: Date.now() });
+        return changed({ target, secret: setSecret ?? null });
+      },
+      deleteForwardTarget: async ({ id }) => changed({ deleted: await store().deleteForwardTarget(id) }),
+      pauseForwardTarget: async ({ id, reason }) => changed(await store().pauseForwardTarget({ id, reason: reason || `paused by ${this.actor}`, at: Date.now() })),
+      resumeForwardTarget: async ({ id }) => changed(await store().resumeForwardTarget({ id, at: Date.now() })),
+      listForwardAttempts: (query) => store().json.forwardAttempts(query),
+      resendForward: async ({ outboxId }) => changed({ queued: await store().resendForward({ outboxId, at: Date.now() }) }),
+      resendForwardPeriod: async ({ targetId, from, to }) => {
+        let queued = 0;
+        let afterId: number | null = null;
+        do {
+          const page = await store().resendPeriod({ targetId, from, to, afterId, at: Date.now() });
+          queued += page.queued;
+          afterId = page.nextAfterId;
+        } while (afterId !== null);
+        return changed({ queued });
       },
     };
   }

@@ -12,6 +12,8 @@ import type { BackupSchedule } from './backup/scheduler.js';
 import type { ArchiveKey } from './archive/archive-key.js';
 
 export type TunnelMode = 'ngrok' | 'none';
+import type { CommandLineTarget } from './forwarding/command-line.js';
+import type { ForwarderOptions } from './forwarding/forwarder.js';
 
 export interface EngineConfig {
   dataDir: string;
@@ -47,6 +49,10 @@ export interface EngineConfig {
   backupKeep?: KeepPolicy | undefined;
   /** The archive's encryption key (desktop: the OS keychain; headless: CALLAIDER_ARCHIVE_KEY or --key-file). */
   archiveKey?: ArchiveKey | null | undefined;
+  /** Forwarding targets from `serve --forward`/`--forward-config`, upserted by URL at start. */
+  forwardTargets?: CommandLineTarget[] | undefined;
+  /** The forwarder's timing (tests use short ones); defaults in forwarding/forwarder.ts. */
+  forwarding?: Pick<ForwarderOptions, 'timeoutMs' | 'retry' | 'pauseAfter' | 'pollMs'> | undefined;
 }
 
 export const DEFAULTS = {

@@ -32,6 +32,8 @@ import { BackupScheduler, DEFAULT_SCHEDULE } from './backup/scheduler.js';
 import { Eraser } from './erasure/eraser.js';
 import type { ErasureKind } from '../../shared/retention.js';
 import { RetentionScheduler } from './erasure/retention-scheduler.js';
+import { Forwarder } from './forwarding/forwarder.js';
+import { applyCommandLineTargets } from './forwarding/command-line.js';
 
 export interface EngineEvents {
   ingested: [IngestedEvent];
@@ -49,6 +51,8 @@ export interface EngineEvents {
   alert: [Alert];
   /** Sessions were erased (by the owner, or by retention). */
   erased: [{ kind: ErasureKind; sessions: number }];
+  /** A forwarding attempt was recorded, or a target was paused. */
+  forwarded: [{ targetId: number; ok: boolean; paused?: string }];
 }
 
 /** The same shape the archive window shows for "Send test event". */
@@ -79,6 +83,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly eraser: Eraser;
   /** Applies the retention period saved in the archive: at start, daily, and when it changes. */
   readonly retention: RetentionScheduler;
+  /** Hands stored events on to the owner's other tools (README "Forwarding"). */
+  readonly forwarder: Forwarder;
 
   private constructor(
     readonly config: EngineConfig,
@@ -110,6 +116,13 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.eraser = new Eraser({ store: archive, log });
     this.retention = new RetentionScheduler({ store: archive, eraser: this.eraser, backupsFolder: folder, log });
     this.eraser.on('erased', (erased) => this.emit('erased', erased));
+    this.forwarder = new Forwarder({ store: archive, log, ...config.forwarding });
+    this.forwarder.on('attempt', (attempt) => this.emit('forwarded', attempt));
+    this.forwarder.on('paused', ({ targetId, reason }) => this.emit('forwarded', { targetId, ok: false, paused: reason }));
+    // A stored event may have forwards waiting (a follow-up's are enqueued when it is indexed).
+    this.on('ingested', (event) => {
+      if (!event.duplicate) this.forwarder.wake();
+    });
     tunnel?.on('status', (status) => {
       if (status.state === 'online') log.info(`tunnel online: ${status.url}${WEBHOOK_PATH}`);
       if (status.state === 'error') log.warn(`tunnel down: ${status.error ?? 'unknown error'}`);
@@ -118,6 +131,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     archive.on('projected', (events) => {
       this.feedAlerts(() => alertCenter.noteProjected(events));
       this.emit('projected', events);
+      if (events.some((event) => event.attention?.followUp)) this.forwarder.wake();
     });
     this.on('delivery', (notice) => this.feedAlerts(() => alertCenter.noteDelivery(notice)));
     alertCenter.on('alert', (alert) => this.emit('alert', alert));
@@ -236,6 +250,7 @@ export class Engine extends EventEmitter<EngineEvents> {
           throw new TunnelError(first.error ?? 'the tunnel could not be opened');
         }
       }
+      await applyCommandLineTargets(archive, config.forwardTargets ?? [], log);
       const triage = new TriageRunner({ store: archive, staleAfterMs: config.staleAfterMinutes * 60_000, log, stateFile: join(config.dataDir, TRIAGE_STATE_FILE) });
       const alertSettings = deps.alertSettings ?? (() => config.alerts ?? { dailySummaryAt: '08:30', quietAlerts: true });
       const alertCenter = new AlertCenter({ store: archive, settings: alertSettings, log, stateFile: join(config.dataDir, ALERTS_STATE_FILE) });
@@ -245,6 +260,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       engine.backups.start();
       void engine.eraser.resume();
       engine.retention.start();
+      engine.forwarder.start();
       if (!config.secret) {
         log.warn('no webhook secret configured: unsigned events are accepted from anyone who can reach the webhook URL');
       }
@@ -278,6 +294,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     await this.retention.stop();
     await this.eraser.stop();
     await this.triage.stop().catch((error: unknown) => this.log.warn(`stopping the triage pass: ${String(error)}`));
+    await this.forwarder.stop().catch((error: unknown) => this.log.warn(`stopping the forwarder: ${String(error)}`));
     this.alertCenter.stop();
     await this.tunnel?.stop().catch((error: unknown) => this.log.warn(`closing the tunnel: ${String(error)}`));
     await this.receiver.close();

@@ -15,6 +15,8 @@ const METHODS = [
   'encryptionStatus', 'encryptArchive', 'changeArchiveKey', 'revealArchiveKey', 'useArchiveKey',
   'eraseCaller', 'getRetention', 'setRetention', 'exportBefore',
   'whoAmI', 'listAuditLog',
+  'listForwardTargets', 'saveForwardTarget', 'deleteForwardTarget', 'pauseForwardTarget', 'resumeForwardTarget',
+  'listForwardAttempts', 'resendForward', 'resendForwardPeriod',
 ];
 
 const bridge = {

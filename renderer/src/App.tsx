@@ -6,6 +6,7 @@ import { formatCount } from './format';
 import { useArchiveChanges, useRoute, useThrottled, type View } from './hooks';
 import { CallerView } from './views/CallerView';
 import { DeliveriesView } from './views/DeliveriesView';
+import { ForwardingView } from './views/ForwardingView';
 import { InboxView } from './views/InboxView';
 import { SessionsView } from './views/SessionsView';
 import { SetupView } from './views/SetupView';
@@ -15,10 +16,14 @@ import { authState, signOut, SIGNED_OUT_EVENT, type AuthState } from './api/auth
 import { SignedInProvider } from './signed-in';
 import { SetPasswordView, SignInView } from './views/SignInView';
 
+/** Tabs only owners use (the server refuses their calls to staff anyway). */
+const OWNER_TABS: ReadonlySet<View> = new Set(['forwarding', 'setup']);
+
 const TABS: Array<{ view: View; label: string }> = [
   { view: 'inbox', label: 'Inbox' },
   { view: 'sessions', label: 'Sessions' },
   { view: 'deliveries', label: 'Deliveries' },
+  { view: 'forwarding', label: 'Forwarding' },
   { view: 'setup', label: 'Setup' },
 ];
 
@@ -136,7 +141,7 @@ function ArchiveWindow({ user, onSignOut }: { user: SignedInUser | null; onSignO
           <span className="logo" aria-hidden="true">◉</span> CallAIder Archive
         </h1>
         <nav aria-label="Views">
-          {TABS.filter((tab) => !(isStaff && tab.view === 'setup')).map((tab) => (
+          {TABS.filter((tab) => !(isStaff && OWNER_TABS.has(tab.view))).map((tab) => (
             <a
               key={tab.view}
               href={`#/${tab.view}`}
@@ -205,6 +210,7 @@ function ArchiveWindow({ user, onSignOut }: { user: SignedInUser | null; onSignO
           />
         )}
         {route.view === 'deliveries' && <DeliveriesView openId={route.id} onOpen={(id) => navigate('deliveries', id)} onOpenSession={(id) => navigate('sessions', id)} />}
+        {route.view === 'forwarding' && !isStaff && <ForwardingView onOpenSession={(id) => navigate('sessions', id)} />}
         {route.view === 'setup' && !isStaff && <SetupView status={status} onChanged={loadStatus} />}
         {route.view === 'setup' && isStaff && (
           <EmptyState title="Setup is for owners">

@@ -9,6 +9,7 @@ import { SqliteStore, type SqliteStoreOptions } from '../../electron/core/archiv
 import { onCleanup, tempDir } from '../support/fixtures.js';
 import { describeAccountsConformance } from './accounts-conformance.js';
 import { describeFollowUpConformance } from './follow-up-conformance.js';
+import { describeForwardingConformance } from './forwarding-conformance.js';
 import { describeStoreConformance, type StoreTarget } from './store-conformance.js';
 
 export function sqliteTarget(options: Pick<SqliteStoreOptions, 'threads' | 'deferProjection'>): StoreTarget {
@@ -61,3 +62,5 @@ describeFollowUpConformance('SqliteStore on threads, deferred projection (the en
 
 describeAccountsConformance('SqliteStore on this thread', sqliteTarget({ threads: false }));
 describeAccountsConformance('SqliteStore on threads, deferred projection (the engine)', sqliteTarget({ threads: true, deferProjection: true }));
+describeForwardingConformance('SqliteStore on this thread', sqliteTarget({ threads: false }));
+describeForwardingConformance('SqliteStore on threads, deferred projection (the engine)', sqliteTarget({ threads: true, deferProjection: true }));

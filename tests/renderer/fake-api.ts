@@ -142,6 +142,14 @@ export function fakeApi(overrides: Partial<ArchiveApi> = {}): ArchiveApi & { emi
     useArchiveKey: notImplemented('useArchiveKey'),
     whoAmI: () => Promise.resolve({ user: null }),
     listAuditLog: () => Promise.resolve({ items: [], nextBeforeId: null }),
+    listForwardTargets: () => Promise.resolve({ targets: [], counts: { targets: 0, paused: 0, failing: 0, queued: 0, gaveUp: 0 } }),
+    saveForwardTarget: notImplemented('saveForwardTarget'),
+    deleteForwardTarget: notImplemented('deleteForwardTarget'),
+    pauseForwardTarget: notImplemented('pauseForwardTarget'),
+    resumeForwardTarget: notImplemented('resumeForwardTarget'),
+    listForwardAttempts: () => Promise.resolve({ attempts: [], nextBeforeId: null }),
+    resendForward: notImplemented('resendForward'),
+    resendForwardPeriod: notImplemented('resendForwardPeriod'),
     subscribe: (listener: (change: ArchiveChange) => void) => {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -36,6 +36,14 @@ export const AUDITED_CALLS: { [M in ArchiveMethod]?: Describe<M> } = {
   changeArchiveKey: () => ({ action: 'settings', target: 'encryption', detail: 'key changed' }),
   useArchiveKey: () => ({ action: 'settings', target: 'encryption', detail: 'key entered' }),
   backupNow: (_args, result) => ({ action: 'backup', target: result.file, detail: result.ok ? null : 'failed' }),
+  // A target's URL may carry a key in its query: the log names the target by its number.
+  saveForwardTarget: (args, result) => ({ action: 'settings', target: `forwarding target ${result.target.id}`, detail: args.id ? 'changed' : 'added' }),
+  deleteForwardTarget: (args, result) => ({ action: 'delete', target: `forwarding target ${args.id}`, detail: result.deleted ? null : 'nothing to delete' }),
+  pauseForwardTarget: (args) => ({ action: 'settings', target: `forwarding target ${args.id}`, detail: 'paused' }),
+  resumeForwardTarget: (args) => ({ action: 'settings', target: `forwarding target ${args.id}`, detail: 'resumed' }),
+  // Resending hands calls to another tool again: an export, as far as the record goes.
+  resendForward: (args, result) => ({ action: 'export', target: null, detail: result.queued ? `forward ${args.outboxId} sent again` : 'nothing to resend' }),
+  resendForwardPeriod: (args, result) => ({ action: 'export', target: `forwarding target ${args.targetId}`, detail: `${plural(result.queued, 'event')} queued again` }),
   loadDemoData: (args) => ({ action: 'settings', target: 'demo data', detail: plural(args.sessions, 'session') }),
 };
 

@@ -61,6 +61,14 @@ import type {
   ProjectedEvent,
   QuarantineRecord,
   StoredQuarantine,
+  ClaimedForward,
+  ClaimForwardsOptions,
+  ForwardAttemptQuery,
+  ForwardAttemptRecord,
+  ForwardAttemptRecorded,
+  ResendPeriodOptions,
+  ResendPeriodPage,
+  SaveForwardTargetInput,
 } from './types.js';
 import type {
   AddUserInput,
@@ -73,6 +81,7 @@ import type {
   UserRecord,
 } from './account-types.js';
 import type { AuditPage } from '../../../shared/accounts.js';
+import type { ForwardAttemptPage, ForwardCounts, ForwardTarget } from '../../../shared/forwarding.js';
 
 export * from './types.js';
 export * from './account-types.js';
@@ -147,6 +156,22 @@ export interface StoreWrites {
   /** InvalidEditError for the last enabled owner. The audit log keeps the name. */
   removeUser(name: string): Promise<UserRecord>;
   recordAudit(input: AuditInput): Promise<void>;
+  // ---- forwarding (README "Forwarding"): targets kept in the archive, so every host applies the same ----
+  /** Creates (no id; an existing URL is updated instead) or updates a target; a new one needs a secret. */
+  saveForwardTarget(input: SaveForwardTargetInput): Promise<ForwardTarget>;
+  /** The target with its queue and its attempts. */
+  deleteForwardTarget(id: number): Promise<boolean>;
+  pauseForwardTarget(input: { id: number; reason: string; at: number }): Promise<ForwardTarget>;
+  /** Unpauses, forgets the failures so far, and makes everything waiting due now. */
+  resumeForwardTarget(input: { id: number; at: number }): Promise<ForwardTarget>;
+  /** Leases due rows of unpaused targets (with the stored bytes to send) to one sender. */
+  claimForwards(options: ClaimForwardsOptions): Promise<ClaimedForward[]>;
+  /** Records one attempt; done after a 2xx, retried at retryAt, or given up; may pause the target. Null: the row is gone. */
+  recordForwardAttempt(result: ForwardAttemptRecord): Promise<ForwardAttemptRecorded | null>;
+  /** Sends one outbox row again from the start (false: it is gone). */
+  resendForward(input: { outboxId: number; at: number }): Promise<boolean>;
+  /** One page of queueing every stored event received in [from, to) for a target (backfill). */
+  resendPeriod(options: ResendPeriodOptions): Promise<ResendPeriodPage>;
 }
 
 /** Reads: never block the writer, never run on the caller's thread. */
@@ -203,6 +228,11 @@ export interface StoreReads {
   signInSession(options: { tokenHash: string; now: number; idleMs: number }): Promise<SignInSessionRecord | null>;
   /** Newest first. */
   auditLog(options: { beforeId?: number | undefined; limit: number }): Promise<AuditPage>;
+  /** Every forwarding target with its health (never its secret). */
+  forwardTargets(): Promise<ForwardTarget[]>;
+  /** Forwarding attempts newest first, a page at a time. */
+  forwardAttempts(query: ForwardAttemptQuery): Promise<ForwardAttemptPage>;
+  forwardCounts(): Promise<ForwardCounts>;
 }
 
 export const WRITE_OPERATIONS = [
@@ -239,6 +269,14 @@ export const WRITE_OPERATIONS = [
   'disableUser',
   'removeUser',
   'recordAudit',
+  'saveForwardTarget',
+  'deleteForwardTarget',
+  'pauseForwardTarget',
+  'resumeForwardTarget',
+  'claimForwards',
+  'recordForwardAttempt',
+  'resendForward',
+  'resendPeriod',
 ] as const satisfies ReadonlyArray<keyof StoreWrites>;
 export const READ_OPERATIONS = [
   'counts',
@@ -270,6 +308,9 @@ export const READ_OPERATIONS = [
   'signInLinkUser',
   'signInSession',
   'auditLog',
+  'forwardTargets',
+  'forwardAttempts',
+  'forwardCounts',
 ] as const satisfies ReadonlyArray<keyof StoreReads>;
 
 export interface StoreEvents {

@@ -5,6 +5,7 @@ import type { SessionFilters } from '../../../shared/api.js';
 import type { FollowUpState, Priority, ruleInputSchema } from '../../../shared/follow-up.js';
 import type { ExportFormat } from '../../../shared/export-format.js';
 import type { KnownPayload } from '../../../shared/payload.js';
+import type { ForwardKind, ForwardOrigin, ForwardOutcome } from '../../../shared/forwarding.js';
 
 export type EventSource = 'webhook' | 'import' | 'reverify';
 export type DeliveryOutcome = 'stored' | 'duplicate' | 'ignored' | 'rejected' | 'failed';
@@ -272,3 +273,92 @@ export interface ErasePage {
   done: boolean;
 }
 
+
+// ---- forwarding ----
+
+export interface SaveForwardTargetInput {
+  /** Absent: a new target (a target with the same URL is updated instead). */
+  id?: number | undefined;
+  url: string;
+  events: ForwardKind[];
+  headers: Record<string, string>;
+  /** Absent: keep the current secret (required for a new target). */
+  secret?: string | undefined;
+  origin: ForwardOrigin;
+  at: number;
+}
+
+export interface ClaimForwardsOptions {
+  now: number;
+  /** Rows at most, over every target. */
+  limit: number;
+  /** Rows at most per target. */
+  perTarget: number;
+  /** A claimed row is not handed out again until now + leaseMs (a sender that died lets it go then). */
+  leaseMs: number;
+  /** Targets that already have sends in flight. */
+  excludeTargets?: number[] | undefined;
+}
+
+/** A row to send, with what sending needs: the target, its secret and the stored bytes. */
+export interface ClaimedForward {
+  outboxId: number;
+  targetId: number;
+  url: string;
+  headers: Record<string, string>;
+  secret: string;
+  sessionId: string;
+  event: string;
+  kind: ForwardKind;
+  /** This attempt's number (1: the first). */
+  attempt: number;
+  firstAttemptAt: number | null;
+  body: Uint8Array;
+}
+
+export interface ForwardAttemptRecord {
+  outboxId: number;
+  at: number;
+  ok: boolean;
+  status: number | null;
+  latencyMs: number | null;
+  excerpt: string | null;
+  error: string | null;
+  /** When to try again after a failure; null: give the row up. */
+  retryAt: number | null;
+  /** Pause the target now, with this reason (a 410 Gone, say). */
+  pauseNow?: string | undefined;
+  /** Pause the target when its failures last this long, or number this many in a row. */
+  pauseAfter: { ms: number; failures: number };
+}
+
+export interface ForwardAttemptRecorded {
+  outcome: ForwardOutcome;
+  /** Set when this attempt paused its target: why. */
+  paused: string | null;
+}
+
+export interface ForwardAttemptQuery {
+  targetId?: number | undefined;
+  outcome?: ForwardOutcome | undefined;
+  beforeId?: number | undefined;
+  limit: number;
+}
+
+export interface ResendPeriodOptions {
+  targetId: number;
+  /** Events received in [from, to) (epoch ms). */
+  from: number;
+  to: number;
+  /** The page to continue from (nextAfterId of the previous page). */
+  afterId?: number | null | undefined;
+  at: number;
+  /** Stored events looked at per page: a big period does not hold the writer. */
+  scan?: number | undefined;
+}
+
+export interface ResendPeriodPage {
+  queued: number;
+  /** Pass back as afterId; null when the period is done. */
+  nextAfterId: number | null;
+}

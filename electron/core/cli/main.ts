@@ -3,6 +3,7 @@
  * encrypt, rekey, decrypt, erase, retention, users, send-test.
  * Errors people can fix (a taken port, a locked archive, a bad option) print one line and exit 1.
  */
+import { parseForwardEvents, readForwardConfig, targetsFromFlags } from '../forwarding/command-line.js';
 import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -145,14 +146,22 @@ export function buildProgram(): Command {
       .option('--keep-card-numbers', 'store card numbers and security codes as sent instead of masking them (not recommended: see README "Card numbers")')
       .option('--backups <dir>', 'backups folder (default: backups/ in the data folder; a synced folder is the intended use)')
       .option('--backup-schedule <when>', 'daily (24 hours after the last good one), every N hours (6h), each day at a time (02:30), or off', wrap(parseBackupSchedule))
-      .option('--backup-keep <d,w,m>', 'daily, weekly and monthly backups kept by rotation (default 7,4,12)', wrap(parseBackupKeep));
+      .option('--backup-keep <d,w,m>', 'daily, weekly and monthly backups kept by rotation (default 7,4,12)', wrap(parseBackupKeep))
+      .option('--forward <url>', 'also send each stored event, signed, to this http(s) URL (repeatable; README "Forwarding")', (url: string, urls: string[]) => [...urls, url], [] as string[])
+      .option('--forward-events <list>', 'what --forward URLs receive: started, ended, follow-up (comma-separated)', 'started,ended')
+      .option('--forward-config <file>', 'forwarding targets in a JSON file: {"targets":[{"url","events","headers","secret"}]}');
 
   type ServeFlags = {
     dataDir?: string; keyFile?: string; port: number; host: string; uiPort: number; ui: boolean; uiToken?: string; uiHost?: string; tlsCert?: string; tlsKey?: string; secret?: string; previousSecret?: string;
     requireHeader?: EngineConfig['requiredHeader']; bodyLimit: number; bodyBudget: number; tunnel: EngineConfig['tunnel']; ngrokDomain?: string; publicUrl?: string;
     dailySummary: string | null; quietAlerts: boolean; keepCardNumbers?: boolean;
     backups?: string; backupSchedule?: BackupSchedule; backupKeep?: KeepPolicy;
+    forward: string[]; forwardEvents: string; forwardConfig?: string;
   };
+  const forwardTargetsFrom = (flags: ServeFlags) => [
+    ...targetsFromFlags(flags.forward, parseForwardEvents(flags.forwardEvents)),
+    ...(flags.forwardConfig ? readForwardConfig(resolve(flags.forwardConfig)) : []),
+  ];
   const configFrom = (flags: ServeFlags): EngineConfig => {
     checkBodyBudgetOption(flags.bodyLimit, flags.bodyBudget);
     return defaultConfig({
@@ -174,6 +183,7 @@ export function buildProgram(): Command {
       schedule: flags.backupSchedule,
       backupKeep: flags.backupKeep,
       archiveKey: archiveKey(flags),
+      forwardTargets: forwardTargetsFrom(flags),
     });
   };
 
@@ -215,6 +225,7 @@ export function buildProgram(): Command {
     for (const warning of warnings) process.stderr.write(`callaider-archive: ${warning}\n`);
     if (flags.keepCardNumbers) config.redactCards = false;
     config.archiveKey = archiveKey(flags);
+    config.forwardTargets = forwardTargetsFrom(flags);
     await serve(config, { uiPort: flags.ui ? flags.uiPort : null, ...windowFlags(flags), headlessNotice: true, secretNote });
   });
 

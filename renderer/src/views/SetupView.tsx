@@ -7,6 +7,7 @@ import { CallerSettingsCard } from './rules/CallerSettingsCard';
 import { RulesCard } from './rules/RulesCard';
 import { SettingsCard } from './SettingsCard';
 import { BackupsCard } from './BackupsCard';
+import { ForwardingCard } from './ForwardingCard';
 import { EncryptionCard } from './EncryptionCard';
 import { RetentionCard } from './RetentionCard';
 import { AuditLogCard } from './AuditLogCard';
@@ -136,6 +137,8 @@ export function SetupView({ status, onChanged }: { status: ArchiveStatus; onChan
       <SettingsCard onSaved={onChanged} />
 
       <BackupsCard onChanged={onChanged} />
+
+      <ForwardingCard />
 
       <EncryptionCard status={status} onChanged={onChanged} />
       <RetentionCard onChanged={onChanged} />

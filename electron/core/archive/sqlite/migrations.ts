@@ -405,7 +405,71 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
-  // 12 and 13 are taken by work merged beside this one (the overview, forwarding).
+  {
+    version: 12,
+    name: 'forwarding: targets, a durable outbox written with each stored event, and every attempt',
+    sql: `
+      CREATE TABLE forward_targets (
+        id                    INTEGER PRIMARY KEY,
+        url                   TEXT    NOT NULL UNIQUE,
+        events                TEXT    NOT NULL,   -- JSON array of kinds: session.started, session.ended, follow-up
+        headers               TEXT    NOT NULL,   -- JSON object of extra headers
+        secret                TEXT    NOT NULL,
+        origin                TEXT    NOT NULL CHECK (origin IN ('owner', 'command-line')),
+        created_at            INTEGER NOT NULL,
+        updated_at            INTEGER NOT NULL,
+        paused_at             INTEGER,
+        paused_reason         TEXT,
+        last_success_at       INTEGER,
+        last_attempt_at       INTEGER,
+        failing_since         INTEGER,
+        consecutive_failures  INTEGER NOT NULL DEFAULT 0,
+        last_error            TEXT
+      ) STRICT;
+
+      -- One row per (stored event, target): written in the transaction that stored the event, so a
+      -- forward exists exactly when its event does. Erasing the event takes its rows with it.
+      CREATE TABLE forward_outbox (
+        id                INTEGER PRIMARY KEY,
+        target_id         INTEGER NOT NULL REFERENCES forward_targets (id) ON DELETE CASCADE,
+        event_id          INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+        session_id        TEXT    NOT NULL,
+        event             TEXT    NOT NULL,
+        kind              TEXT    NOT NULL CHECK (kind IN ('session.started', 'session.ended', 'follow-up')),
+        state             TEXT    NOT NULL CHECK (state IN ('pending', 'sent', 'gave-up')),
+        attempts          INTEGER NOT NULL DEFAULT 0,
+        enqueued_at       INTEGER NOT NULL,
+        due_at            INTEGER NOT NULL,
+        first_attempt_at  INTEGER,
+        claimed_until     INTEGER,
+        done_at           INTEGER,
+        UNIQUE (target_id, event_id)
+      ) STRICT;
+      CREATE INDEX forward_outbox_due ON forward_outbox (target_id, due_at) WHERE state = 'pending';
+      CREATE INDEX forward_outbox_by_event ON forward_outbox (event_id);
+      -- Counts stay cheap however long the record of sent rows grows: only waiting and given-up rows are indexed.
+      CREATE INDEX forward_outbox_gave_up ON forward_outbox (target_id) WHERE state = 'gave-up';
+
+      CREATE TABLE forward_attempts (
+        id          INTEGER PRIMARY KEY,
+        outbox_id   INTEGER NOT NULL,
+        target_id   INTEGER NOT NULL REFERENCES forward_targets (id) ON DELETE CASCADE,
+        session_id  TEXT    NOT NULL,
+        event       TEXT    NOT NULL,
+        kind        TEXT    NOT NULL,
+        attempt     INTEGER NOT NULL,
+        at          INTEGER NOT NULL,
+        outcome     TEXT    NOT NULL CHECK (outcome IN ('ok', 'failed', 'gave-up')),
+        status      INTEGER,
+        latency_ms  INTEGER,
+        excerpt     TEXT,
+        error       TEXT
+      ) STRICT;
+      CREATE INDEX forward_attempts_by_target ON forward_attempts (target_id, id);
+      CREATE INDEX forward_attempts_by_session ON forward_attempts (session_id);
+    `,
+  },
+  // 13 is taken by work merged beside this one (the overview).
   {
     version: 14,
     name: 'accounts: people, one-time sign-in links, sign-in sessions, and the audit log',

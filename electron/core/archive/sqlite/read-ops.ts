@@ -13,6 +13,7 @@ import { backupTo } from './backup.js';
 import { counts, recentOutages, storedEvents } from './reads/status.js';
 import { retention } from './reads/retention.js';
 import { auditLog, listUsers, signInLinkUser, signInSession, userCredentials } from './reads/accounts.js';
+import { forwardAttempts, forwardCounts, forwardTargets } from './reads/forwarding.js';
 
 /** StoreReads, answering synchronously on the connection's own thread (a backup copies in steps: a promise). */
 export type SyncReads = { [K in Exclude<keyof StoreReads, 'backupTo'>]: (...args: Parameters<StoreReads[K]>) => Awaited<ReturnType<StoreReads[K]>> } & Pick<StoreReads, 'backupTo'>;
@@ -48,5 +49,8 @@ export function sqliteReads(db: ReadableDB): SyncReads {
     signInLinkUser: (options) => signInLinkUser(db, options),
     signInSession: (options) => signInSession(db, options),
     auditLog: (options) => auditLog(db, options),
+    forwardTargets: () => forwardTargets(db),
+    forwardAttempts: (query) => forwardAttempts(db, query),
+    forwardCounts: () => forwardCounts(db),
   };
 }

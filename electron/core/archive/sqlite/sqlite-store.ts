@@ -195,6 +195,14 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
   readonly disableUser: StoreWrites['disableUser'] = (...args) => this.writes.disableUser(...args);
   readonly removeUser: StoreWrites['removeUser'] = (...args) => this.writes.removeUser(...args);
   readonly recordAudit: StoreWrites['recordAudit'] = (...args) => this.writes.recordAudit(...args);
+  readonly saveForwardTarget: StoreWrites['saveForwardTarget'] = (...args) => this.writes.saveForwardTarget(...args);
+  readonly deleteForwardTarget: StoreWrites['deleteForwardTarget'] = (...args) => this.writes.deleteForwardTarget(...args);
+  readonly pauseForwardTarget: StoreWrites['pauseForwardTarget'] = (...args) => this.writes.pauseForwardTarget(...args);
+  readonly resumeForwardTarget: StoreWrites['resumeForwardTarget'] = (...args) => this.writes.resumeForwardTarget(...args);
+  readonly claimForwards: StoreWrites['claimForwards'] = (...args) => this.writes.claimForwards(...args);
+  readonly recordForwardAttempt: StoreWrites['recordForwardAttempt'] = (...args) => this.writes.recordForwardAttempt(...args);
+  readonly resendForward: StoreWrites['resendForward'] = (...args) => this.writes.resendForward(...args);
+  readonly resendPeriod: StoreWrites['resendPeriod'] = (...args) => this.writes.resendPeriod(...args);
 
   readonly counts: StoreReads['counts'] = (...args) => this.reads.counts(...args);
   readonly recentOutages: StoreReads['recentOutages'] = (...args) => this.reads.recentOutages(...args);
@@ -239,6 +247,9 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
   readonly signInLinkUser: StoreReads['signInLinkUser'] = (...args) => this.reads.signInLinkUser(...args);
   readonly signInSession: StoreReads['signInSession'] = (...args) => this.reads.signInSession(...args);
   readonly auditLog: StoreReads['auditLog'] = (...args) => this.reads.auditLog(...args);
+  readonly forwardTargets: StoreReads['forwardTargets'] = () => this.reads.forwardTargets();
+  readonly forwardAttempts: StoreReads['forwardAttempts'] = (...args) => this.reads.forwardAttempts(...args);
+  readonly forwardCounts: StoreReads['forwardCounts'] = () => this.reads.forwardCounts();
 
   /** Checks an archive file (a backup, or one about to be restored): integrity, schema, counts. */
   static checkFile(file: string, options: { expectVersion?: number; key?: ArchiveKey | null | undefined } = {}): ArchiveCheck {

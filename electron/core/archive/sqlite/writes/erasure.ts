@@ -13,12 +13,14 @@
 import { performance } from 'node:perf_hooks';
 import type { EraseOptions, ErasePage, ErasureStart, EraseScope } from '../../types.js';
 import { statement, type WritableDB } from '../database.js';
+import { eraseForwards } from './forwarding.js';
 
 /** The retention rule: started before the cutoff, and no later activity (an end) at or after it. */
 export const PAST_CUTOFF = 'sort_at_ms < @cutoff AND (ended_at_ms IS NULL OR ended_at_ms < @cutoff)';
 
 /** Erases one session's events (even when it was never indexed) and its row; true when anything was there. */
 export function eraseOne(db: WritableDB, sessionId: string): boolean {
+  eraseForwards(db, sessionId);
   const events = statement(db, 'DELETE FROM events WHERE session_id = ?').run(sessionId).changes;
   const sessions = statement(db, 'DELETE FROM sessions WHERE session_id = ?').run(sessionId).changes;
   return events + sessions > 0;

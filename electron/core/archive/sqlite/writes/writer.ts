@@ -27,6 +27,13 @@ import type {
   SaveRuleInput,
   SetFollowUpInput,
   TagSessionInput,
+  ClaimedForward,
+  ClaimForwardsOptions,
+  ForwardAttemptRecord,
+  ForwardAttemptRecorded,
+  ResendPeriodOptions,
+  ResendPeriodPage,
+  SaveForwardTargetInput,
 } from '../../types.js';
 import { statement, type WritableDB } from '../database.js';
 import { GroupCommitter } from './group-commit.js';
@@ -39,6 +46,8 @@ import { projectEvent } from './projection.js';
 import { eraseOne, erasePage, eraseTraces, recordErased, scrubStep } from './erasure.js';
 import type { RetentionPeriod } from '../../../../../shared/retention.js';
 import { Projector } from './projector.js';
+import * as forwarding from './forwarding.js';
+import type { ForwardTarget } from '../../../../../shared/forwarding.js';
 
 export class SqliteWriter implements StoreWrites {
   private readonly committer: GroupCommitter;
@@ -81,10 +90,55 @@ export class SqliteWriter implements StoreWrites {
     };
   }
 
-  /** Triage runs in the transaction that projected the event; the desktop hears what it concluded when a call ends. */
+  /**
+   * Triage runs in the transaction that projected the event; the desktop hears what it concluded
+   * when a call ends. "Needs follow-up" is only known here, after the rules ran over the projected
+   * session (never at ingest, whose transaction has not read the payload), so the forwards of
+   * ended sessions that need follow-up are enqueued in this transaction: the state and its
+   * forward are committed together, and an event whose projection fails forwards nothing of this kind.
+   */
   private attentionAfter(db: WritableDB, payload: Pick<KnownPayload, 'sessionId' | 'event'>): ProjectedEvent['attention'] {
-    const attention = this.triage.afterProjection(db, payload.sessionId, Date.now());
+    const now = Date.now();
+    const attention = this.triage.afterProjection(db, payload.sessionId, now);
+    if (attention?.followUp && payload.event === 'session.ended') forwarding.enqueueFollowUp(db, payload.sessionId, now);
     return attention && payload.event === 'session.ended' ? attention : undefined;
+  }
+
+  saveForwardTarget(input: SaveForwardTargetInput): Promise<ForwardTarget> {
+    return this.committer.submit((db) => forwarding.saveTarget(db, input));
+  }
+
+  deleteForwardTarget(id: number): Promise<boolean> {
+    return this.committer.submit((db) => forwarding.deleteTarget(db, id));
+  }
+
+  pauseForwardTarget(input: { id: number; reason: string; at: number }): Promise<ForwardTarget> {
+    return this.committer.submit((db) => forwarding.pauseTarget(db, input.id, input.reason, input.at));
+  }
+
+  resumeForwardTarget(input: { id: number; at: number }): Promise<ForwardTarget> {
+    return this.committer.submit((db) => forwarding.resumeTarget(db, input.id, input.at));
+  }
+
+  /**
+   * Claims and attempt records are a few indexed statements: they join the webhooks' group commit
+   * (sharing its fsync) rather than run as background work, whose every job is a transaction and an
+   * fsync of its own, one per forward, that a webhook arriving meanwhile would wait behind.
+   */
+  claimForwards(options: ClaimForwardsOptions): Promise<ClaimedForward[]> {
+    return this.committer.submit((db) => forwarding.claimDue(db, options));
+  }
+
+  recordForwardAttempt(result: ForwardAttemptRecord): Promise<ForwardAttemptRecorded | null> {
+    return this.committer.submit((db) => forwarding.recordAttempt(db, result));
+  }
+
+  resendForward(input: { outboxId: number; at: number }): Promise<boolean> {
+    return this.committer.submit((db) => forwarding.resendOne(db, input.outboxId, input.at));
+  }
+
+  resendPeriod(options: ResendPeriodOptions): Promise<ResendPeriodPage> {
+    return this.committer.submit((db) => forwarding.resendPeriod(db, options), { background: true });
   }
 
   setFollowUp(input: SetFollowUpInput): Promise<FollowUpView> {
@@ -200,6 +254,10 @@ export class SqliteWriter implements StoreWrites {
         input.redactions ?? 0,
       );
       const duplicate = inserted.changes === 0;
+      // An import brings back old calls: handing them on again is the owner's choice (resend a period).
+      if (!duplicate && input.source !== 'import') {
+        forwarding.enqueueStored(db, Number(inserted.lastInsertRowid), payload.sessionId, payload.event, input.receivedAt);
+      }
       let attention: ProjectedEvent['attention'];
       // Across a thread only the event's identity travels (a payload can be nested deeper than a
       // structured clone goes); the caller validated the body, so it is read back from the bytes.
