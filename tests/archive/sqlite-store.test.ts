@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { SqliteStore, type SqliteStoreOptions } from '../../electron/core/archive/sqlite/sqlite-store.js';
 import { onCleanup, tempDir } from '../support/fixtures.js';
 import { describeFollowUpConformance } from './follow-up-conformance.js';
+import { describeOverviewConformance } from './overview-conformance.js';
 import { describeStoreConformance, type StoreTarget } from './store-conformance.js';
 
 export function sqliteTarget(options: Pick<SqliteStoreOptions, 'threads' | 'deferProjection'>): StoreTarget {
@@ -57,3 +58,6 @@ describeStoreConformance('SqliteStore on threads, deferred projection (the engin
 
 describeFollowUpConformance('SqliteStore on this thread', sqliteTarget({ threads: false }));
 describeFollowUpConformance('SqliteStore on threads, deferred projection (the engine)', sqliteTarget({ threads: true, deferProjection: true }));
+
+describeOverviewConformance('SqliteStore on this thread', sqliteTarget({ threads: false }));
+describeOverviewConformance('SqliteStore on threads, deferred projection (the engine)', sqliteTarget({ threads: true, deferProjection: true }));
