@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import type { ArchiveStatus, SessionFilters } from '../../shared/api';
 import { ApiCallError, getApi } from './api/client';
 import { EmptyState, ErrorState, Loading } from './components/common';
@@ -11,8 +11,12 @@ import { SessionsView } from './views/SessionsView';
 import { SetupView } from './views/SetupView';
 import { HideContactsToggle } from './contact-privacy';
 
+// The charts library is loaded with the Overview only: the other views do not wait for it.
+const OverviewView = lazy(() => import('./views/overview/OverviewView').then((module) => ({ default: module.OverviewView })));
+
 const TABS: Array<{ view: View; label: string }> = [
   { view: 'inbox', label: 'Inbox' },
+  { view: 'overview', label: 'Overview' },
   { view: 'sessions', label: 'Sessions' },
   { view: 'deliveries', label: 'Deliveries' },
   { view: 'setup', label: 'Setup' },
@@ -25,6 +29,15 @@ export function App() {
   const [error, setError] = useState<ApiCallError | Error | null>(null);
   const [sessionFilters, setSessionFilters] = useState<SessionFilters>({});
   const [callerLabel, setCallerLabel] = useState<string | null>(null);
+  // A bar or cell of the Overview: the Sessions list with exactly what it counts.
+  const openSessions = useCallback(
+    (filters: SessionFilters) => {
+      setSessionFilters(filters);
+      setCallerLabel(null);
+      navigate('sessions');
+    },
+    [navigate],
+  );
 
   const loadStatus = useCallback(() => {
     api.status({}).then(
@@ -115,6 +128,11 @@ export function App() {
       )}
       <main className="content">
         {route.view === 'inbox' && <InboxView status={status} openId={route.id} onOpen={(id) => navigate('inbox', id)} />}
+        {route.view === 'overview' && (
+          <Suspense fallback={<Loading label="Opening the overview…" />}>
+            <OverviewView onOpenSessions={openSessions} onGoToSetup={() => navigate('setup')} />
+          </Suspense>
+        )}
         {route.view === 'sessions' && (
           <SessionsView
             status={status}
