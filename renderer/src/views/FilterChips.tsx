@@ -19,7 +19,10 @@ const STATUS_LABELS: Record<NonNullable<SessionFilters['status']>, string> = { a
 
 export function chipsFor(filters: SessionFilters): Chip[] {
   const chips: Chip[] = [];
-  if (filters.from !== undefined && filters.to !== undefined) chips.push({ label: `${day.format(filters.from)} – ${day.format(filters.to)}`, keys: ['from', 'to'] });
+  if (filters.from !== undefined && filters.to !== undefined) {
+    const [first, last] = [day.format(filters.from), day.format(filters.to)];
+    chips.push({ label: first === last ? first : `${first} – ${last}`, keys: ['from', 'to'] });
+  }
   else if (filters.from !== undefined) chips.push({ label: `From ${day.format(filters.from)}`, keys: ['from'] });
   else if (filters.to !== undefined) chips.push({ label: `Until ${day.format(filters.to)}`, keys: ['to'] });
   if (filters.mode) chips.push({ label: filters.mode === 'voice' ? 'Voice' : 'Text', keys: ['mode'] });
