@@ -252,6 +252,34 @@ export function describeOverviewConformance(name: string, target: StoreTarget): 
       expect(localDayStart(offsets, dayOf(2026, 9, 25) + 1) - localDayStart(offsets, dayOf(2026, 9, 25))).toBe(25 * HOUR_MS);
     });
 
+    it('puts calls in local days and hours for a zone half an hour off UTC, and for periods that do not start on the hour', async () => {
+      const store = await open();
+      const INDIA: UtcOffsets = [{ from: P0 - DAY_MS, offsetMinutes: 330 }];
+      const calls = [
+        call({ at: Date.UTC(2026, 10, 17, 18, 40) }), // 00:10 on Wednesday the 18th in India
+        call({ at: Date.UTC(2026, 10, 17, 18, 20) }), // 23:50 on Tuesday the 17th
+        call({ at: Date.UTC(2026, 10, 17, 18, 25), mode: 'text' }), // 23:55 on Tuesday
+      ];
+      await ingest(store, calls);
+      const from = Date.UTC(2026, 10, 16, 18, 30); // midnight on the 17th in India
+      const to = Date.UTC(2026, 10, 18, 18, 30);
+      const overview = await store.overview({ from, to, utcOffsets: INDIA, now: NOW });
+      const dayOf = (m: number, d: number) => Date.UTC(2026, m, d) / DAY_MS;
+      expect(overview.days).toEqual([
+        { day: dayOf(10, 17), voice: 1, text: 1, other: 0 },
+        { day: dayOf(10, 18), voice: 1, text: 0, other: 0 },
+      ]);
+      expect(overview.weekHours[2 * 24 + 23]).toBe(2);
+      expect(overview.weekHours[3 * 24 + 0]).toBe(1);
+      expect(await listed(store, { from, to: to - 1, localTime: { utcOffsets: INDIA, weekday: 2, hour: 23 } })).toEqual(ids(calls.slice(1)));
+      // Cut inside an hour: only what falls inside counts, in every chart.
+      const cut = await store.overview({ from: Date.UTC(2026, 10, 17, 18, 22), to: Date.UTC(2026, 10, 17, 18, 45), utcOffsets: INDIA, now: NOW });
+      expect(cut.totals).toMatchObject({ calls: 2, voice: 1, text: 1 });
+      expect(cut.durations.reduce((a, b) => a + b, 0)).toBe(2);
+      expect(cut.reasons).toEqual([{ reason: 'user_ended', calls: 2 }]);
+      expect(cut.days.reduce((sum, d) => sum + d.voice + d.text, 0)).toBe(2);
+    });
+
     it('opens exactly the sessions each bar and cell counts (click-through filters)', async () => {
       const store = await open();
       const { calls, all, from, to } = week();

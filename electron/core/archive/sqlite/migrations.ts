@@ -414,7 +414,8 @@ export const MIGRATIONS: readonly Migration[] = [
       -- sorted them to group them (40-65 ms each, 230 ms for the page). So the archive keeps hourly
       -- rollups (UTC hours), changed by triggers in the same transaction as the rows they count,
       -- like the counters, so they cannot drift: a year is at most 8,760 rows per mode, reason,
-      -- bucket or tool. Parts of a period that are not whole hours, and calendars in zones whose
+      -- bucket or tool. Reasons, buckets and tools are keyed by value first, so each value's hours
+      -- of a period are one range (summed without sorting anything). Parts of a period that are not whole hours, and calendars in zones whose
       -- offset is not whole hours, read sessions_overview instead: what those aggregates need, in
       -- time order.
       CREATE INDEX sessions_overview ON sessions (sort_at_ms, mode, duration_seconds, reason, file_count, tool_call_count, tool_error_count);
@@ -457,14 +458,14 @@ export const MIGRATIONS: readonly Migration[] = [
         hour      INTEGER NOT NULL,
         reason    TEXT    NOT NULL,
         sessions  INTEGER NOT NULL,
-        PRIMARY KEY (hour, reason)
+        PRIMARY KEY (reason, hour)
       ) STRICT, WITHOUT ROWID;
       -- bucket: the index in DURATION_BUCKETS (shared/overview.ts): under 30 s, 1, 2, 5, 10, 20 min, more.
       CREATE TABLE overview_hour_durations (
         hour      INTEGER NOT NULL,
         bucket    INTEGER NOT NULL,
         sessions  INTEGER NOT NULL,
-        PRIMARY KEY (hour, bucket)
+        PRIMARY KEY (bucket, hour)
       ) STRICT, WITHOUT ROWID;
       CREATE TABLE overview_hour_tools (
         hour             INTEGER NOT NULL,
@@ -473,7 +474,7 @@ export const MIGRATIONS: readonly Migration[] = [
         failures         INTEGER NOT NULL,
         sessions         INTEGER NOT NULL,
         failed_sessions  INTEGER NOT NULL,
-        PRIMARY KEY (hour, tool_name)
+        PRIMARY KEY (tool_name, hour)
       ) STRICT, WITHOUT ROWID;
 
       INSERT INTO overview_hours (hour, mode, sessions, timed, seconds, tool_calls, tool_failures, files, with_files)
@@ -498,9 +499,9 @@ export const MIGRATIONS: readonly Migration[] = [
           ON CONFLICT (hour, mode) DO UPDATE SET sessions = sessions + excluded.sessions, timed = timed + excluded.timed, seconds = seconds + excluded.seconds,
             tool_calls = tool_calls + excluded.tool_calls, tool_failures = tool_failures + excluded.tool_failures, files = files + excluded.files, with_files = with_files + excluded.with_files;
         INSERT INTO overview_hour_reasons (hour, reason, sessions) SELECT new.sort_at_ms / 3600000, new.reason, 1 WHERE new.reason IS NOT NULL
-          ON CONFLICT (hour, reason) DO UPDATE SET sessions = sessions + excluded.sessions;
+          ON CONFLICT (reason, hour) DO UPDATE SET sessions = sessions + excluded.sessions;
         INSERT INTO overview_hour_durations (hour, bucket, sessions) SELECT new.sort_at_ms / 3600000, CASE WHEN new.duration_seconds < 30 THEN 0 WHEN new.duration_seconds < 60 THEN 1 WHEN new.duration_seconds < 120 THEN 2 WHEN new.duration_seconds < 300 THEN 3 WHEN new.duration_seconds < 600 THEN 4 WHEN new.duration_seconds < 1200 THEN 5 ELSE 6 END, 1 WHERE new.duration_seconds IS NOT NULL
-          ON CONFLICT (hour, bucket) DO UPDATE SET sessions = sessions + excluded.sessions;
+          ON CONFLICT (bucket, hour) DO UPDATE SET sessions = sessions + excluded.sessions;
       END;
       CREATE TRIGGER overview_sessions_delete AFTER DELETE ON sessions BEGIN
         INSERT INTO overview_hours (hour, mode, sessions, timed, seconds, tool_calls, tool_failures, files, with_files)
@@ -509,9 +510,9 @@ export const MIGRATIONS: readonly Migration[] = [
           ON CONFLICT (hour, mode) DO UPDATE SET sessions = sessions + excluded.sessions, timed = timed + excluded.timed, seconds = seconds + excluded.seconds,
             tool_calls = tool_calls + excluded.tool_calls, tool_failures = tool_failures + excluded.tool_failures, files = files + excluded.files, with_files = with_files + excluded.with_files;
         INSERT INTO overview_hour_reasons (hour, reason, sessions) SELECT old.sort_at_ms / 3600000, old.reason, -1 WHERE old.reason IS NOT NULL
-          ON CONFLICT (hour, reason) DO UPDATE SET sessions = sessions + excluded.sessions;
+          ON CONFLICT (reason, hour) DO UPDATE SET sessions = sessions + excluded.sessions;
         INSERT INTO overview_hour_durations (hour, bucket, sessions) SELECT old.sort_at_ms / 3600000, CASE WHEN old.duration_seconds < 30 THEN 0 WHEN old.duration_seconds < 60 THEN 1 WHEN old.duration_seconds < 120 THEN 2 WHEN old.duration_seconds < 300 THEN 3 WHEN old.duration_seconds < 600 THEN 4 WHEN old.duration_seconds < 1200 THEN 5 ELSE 6 END, -1 WHERE old.duration_seconds IS NOT NULL
-          ON CONFLICT (hour, bucket) DO UPDATE SET sessions = sessions + excluded.sessions;
+          ON CONFLICT (bucket, hour) DO UPDATE SET sessions = sessions + excluded.sessions;
       END;
       CREATE TRIGGER overview_sessions_update AFTER UPDATE OF sort_at_ms, mode, duration_seconds, reason, tool_call_count, tool_error_count, file_count ON sessions BEGIN
         INSERT INTO overview_hours (hour, mode, sessions, timed, seconds, tool_calls, tool_failures, files, with_files)
@@ -520,39 +521,39 @@ export const MIGRATIONS: readonly Migration[] = [
           ON CONFLICT (hour, mode) DO UPDATE SET sessions = sessions + excluded.sessions, timed = timed + excluded.timed, seconds = seconds + excluded.seconds,
             tool_calls = tool_calls + excluded.tool_calls, tool_failures = tool_failures + excluded.tool_failures, files = files + excluded.files, with_files = with_files + excluded.with_files;
         INSERT INTO overview_hour_reasons (hour, reason, sessions) SELECT old.sort_at_ms / 3600000, old.reason, -1 WHERE old.reason IS NOT NULL
-          ON CONFLICT (hour, reason) DO UPDATE SET sessions = sessions + excluded.sessions;
+          ON CONFLICT (reason, hour) DO UPDATE SET sessions = sessions + excluded.sessions;
         INSERT INTO overview_hour_durations (hour, bucket, sessions) SELECT old.sort_at_ms / 3600000, CASE WHEN old.duration_seconds < 30 THEN 0 WHEN old.duration_seconds < 60 THEN 1 WHEN old.duration_seconds < 120 THEN 2 WHEN old.duration_seconds < 300 THEN 3 WHEN old.duration_seconds < 600 THEN 4 WHEN old.duration_seconds < 1200 THEN 5 ELSE 6 END, -1 WHERE old.duration_seconds IS NOT NULL
-          ON CONFLICT (hour, bucket) DO UPDATE SET sessions = sessions + excluded.sessions;
+          ON CONFLICT (bucket, hour) DO UPDATE SET sessions = sessions + excluded.sessions;
         INSERT INTO overview_hours (hour, mode, sessions, timed, seconds, tool_calls, tool_failures, files, with_files)
           VALUES (new.sort_at_ms / 3600000, CASE new.mode WHEN 'voice' THEN 0 WHEN 'text' THEN 1 ELSE 2 END, 1, (new.duration_seconds IS NOT NULL), coalesce(new.duration_seconds, 0),
                   new.tool_call_count, new.tool_error_count, new.file_count, (new.file_count > 0))
           ON CONFLICT (hour, mode) DO UPDATE SET sessions = sessions + excluded.sessions, timed = timed + excluded.timed, seconds = seconds + excluded.seconds,
             tool_calls = tool_calls + excluded.tool_calls, tool_failures = tool_failures + excluded.tool_failures, files = files + excluded.files, with_files = with_files + excluded.with_files;
         INSERT INTO overview_hour_reasons (hour, reason, sessions) SELECT new.sort_at_ms / 3600000, new.reason, 1 WHERE new.reason IS NOT NULL
-          ON CONFLICT (hour, reason) DO UPDATE SET sessions = sessions + excluded.sessions;
+          ON CONFLICT (reason, hour) DO UPDATE SET sessions = sessions + excluded.sessions;
         INSERT INTO overview_hour_durations (hour, bucket, sessions) SELECT new.sort_at_ms / 3600000, CASE WHEN new.duration_seconds < 30 THEN 0 WHEN new.duration_seconds < 60 THEN 1 WHEN new.duration_seconds < 120 THEN 2 WHEN new.duration_seconds < 300 THEN 3 WHEN new.duration_seconds < 600 THEN 4 WHEN new.duration_seconds < 1200 THEN 5 ELSE 6 END, 1 WHERE new.duration_seconds IS NOT NULL
-          ON CONFLICT (hour, bucket) DO UPDATE SET sessions = sessions + excluded.sessions;
+          ON CONFLICT (bucket, hour) DO UPDATE SET sessions = sessions + excluded.sessions;
       END;
       CREATE TRIGGER overview_tools_insert AFTER INSERT ON session_tools BEGIN
         INSERT INTO overview_hour_tools (hour, tool_name, calls, failures, sessions, failed_sessions)
           VALUES (new.sort_at_ms / 3600000, new.tool_name, new.calls, new.failures, 1, (new.failures > 0))
-          ON CONFLICT (hour, tool_name) DO UPDATE SET calls = calls + excluded.calls, failures = failures + excluded.failures,
+          ON CONFLICT (tool_name, hour) DO UPDATE SET calls = calls + excluded.calls, failures = failures + excluded.failures,
             sessions = sessions + excluded.sessions, failed_sessions = failed_sessions + excluded.failed_sessions;
       END;
       CREATE TRIGGER overview_tools_delete AFTER DELETE ON session_tools BEGIN
         INSERT INTO overview_hour_tools (hour, tool_name, calls, failures, sessions, failed_sessions)
           VALUES (old.sort_at_ms / 3600000, old.tool_name, -old.calls, -old.failures, -1, -(old.failures > 0))
-          ON CONFLICT (hour, tool_name) DO UPDATE SET calls = calls + excluded.calls, failures = failures + excluded.failures,
+          ON CONFLICT (tool_name, hour) DO UPDATE SET calls = calls + excluded.calls, failures = failures + excluded.failures,
             sessions = sessions + excluded.sessions, failed_sessions = failed_sessions + excluded.failed_sessions;
       END;
       CREATE TRIGGER overview_tools_update AFTER UPDATE OF sort_at_ms, tool_name, calls, failures ON session_tools BEGIN
         INSERT INTO overview_hour_tools (hour, tool_name, calls, failures, sessions, failed_sessions)
           VALUES (old.sort_at_ms / 3600000, old.tool_name, -old.calls, -old.failures, -1, -(old.failures > 0))
-          ON CONFLICT (hour, tool_name) DO UPDATE SET calls = calls + excluded.calls, failures = failures + excluded.failures,
+          ON CONFLICT (tool_name, hour) DO UPDATE SET calls = calls + excluded.calls, failures = failures + excluded.failures,
             sessions = sessions + excluded.sessions, failed_sessions = failed_sessions + excluded.failed_sessions;
         INSERT INTO overview_hour_tools (hour, tool_name, calls, failures, sessions, failed_sessions)
           VALUES (new.sort_at_ms / 3600000, new.tool_name, new.calls, new.failures, 1, (new.failures > 0))
-          ON CONFLICT (hour, tool_name) DO UPDATE SET calls = calls + excluded.calls, failures = failures + excluded.failures,
+          ON CONFLICT (tool_name, hour) DO UPDATE SET calls = calls + excluded.calls, failures = failures + excluded.failures,
             sessions = sessions + excluded.sessions, failed_sessions = failed_sessions + excluded.failed_sessions;
       END;
     `,

@@ -93,13 +93,29 @@ function totalsOf(db: ReadableDB, parts: Parts): SessionTotals {
   return totals;
 }
 
+/**
+ * The distinct values of a rollup's first key, one index probe each (a skip scan): a handful of
+ * reasons or tools, each then summed over its own range of hours. Grouping the period's rows
+ * instead sorted all of them (18 ms for a year of tools, against 5).
+ */
+function skipScan(name: string, table: string, key: string): string {
+  return `${name}(v) AS (SELECT (SELECT min(${key}) FROM ${table}) UNION ALL SELECT (SELECT min(${key}) FROM ${table} WHERE ${key} > ${name}.v) FROM ${name} WHERE ${name}.v IS NOT NULL)`;
+}
+
 function reasonsOf(db: ReadableDB, parts: Parts): Map<string, number> {
   const reasons = new Map<string, number>();
   const add = (rows: Array<{ reason: string; n: number }>) => {
     for (const row of rows) reasons.set(row.reason, (reasons.get(row.reason) ?? 0) + row.n);
   };
   if (parts.hours) {
-    add(statement(db, 'SELECT reason, sum(sessions) AS n FROM overview_hour_reasons WHERE hour >= ? AND hour < ? GROUP BY reason').all(parts.hours.first, parts.hours.end) as Array<{ reason: string; n: number }>);
+    add(
+      statement(
+        db,
+        `WITH RECURSIVE ${skipScan('reasons', 'overview_hour_reasons', 'reason')}
+         SELECT v AS reason, (SELECT coalesce(sum(r.sessions), 0) FROM overview_hour_reasons r WHERE r.reason = reasons.v AND r.hour >= ? AND r.hour < ?) AS n
+         FROM reasons WHERE v IS NOT NULL`,
+      ).all(parts.hours.first, parts.hours.end) as Array<{ reason: string; n: number }>,
+    );
   }
   for (const edge of parts.edges) {
     add(
@@ -118,7 +134,13 @@ function durationsOf(db: ReadableDB, parts: Parts): number[] {
     for (const row of rows) durations[row.bucket]! += row.n;
   };
   if (parts.hours) {
-    add(statement(db, 'SELECT bucket, sum(sessions) AS n FROM overview_hour_durations WHERE hour >= ? AND hour < ? GROUP BY bucket').all(parts.hours.first, parts.hours.end) as Array<{ bucket: number; n: number }>);
+    add(
+      statement(
+        db,
+        `WITH buckets(bucket) AS (VALUES ${DURATION_BUCKETS.map((_, i) => `(${i})`).join(', ')})
+         SELECT bucket, (SELECT coalesce(sum(d.sessions), 0) FROM overview_hour_durations d WHERE d.bucket = buckets.bucket AND d.hour >= ? AND d.hour < ?) AS n FROM buckets`,
+      ).all(parts.hours.first, parts.hours.end) as Array<{ bucket: number; n: number }>,
+    );
   }
   for (const edge of parts.edges) {
     add(
@@ -145,12 +167,18 @@ function toolsOf(db: ReadableDB, parts: Parts): OverviewTool[] {
     }
   };
   if (parts.hours) {
+    const rows = statement(
+      db,
+      `WITH RECURSIVE ${skipScan('tools', 'overview_hour_tools', 'tool_name')}
+       SELECT v AS name, (SELECT json_array(coalesce(sum(t.calls), 0), coalesce(sum(t.failures), 0), coalesce(sum(t.sessions), 0), coalesce(sum(t.failed_sessions), 0))
+                          FROM overview_hour_tools t WHERE t.tool_name = tools.v AND t.hour >= ? AND t.hour < ?) AS sums
+       FROM tools WHERE v IS NOT NULL`,
+    ).all(parts.hours.first, parts.hours.end) as Array<{ name: string; sums: string }>;
     add(
-      statement(
-        db,
-        `SELECT tool_name AS name, sum(calls) AS calls, sum(failures) AS failures, sum(sessions) AS sessions, sum(failed_sessions) AS failedSessions
-         FROM overview_hour_tools WHERE hour >= ? AND hour < ? GROUP BY tool_name`,
-      ).all(parts.hours.first, parts.hours.end) as OverviewTool[],
+      rows.map((row) => {
+        const [calls, failures, sessions, failedSessions] = JSON.parse(row.sums) as [number, number, number, number];
+        return { name: row.name, calls, failures, sessions, failedSessions };
+      }),
     );
   }
   for (const edge of parts.edges) {
@@ -210,7 +238,8 @@ function callersOf(db: ReadableDB, previousFrom: number, from: number, to: numbe
  */
 function calendarOf(db: ReadableDB, parts: Parts, offsets: UtcOffsets): { days: OverviewDay[]; weekHours: number[] } {
   const rows: Array<{ hour: number; mode: number; n: number }> = [];
-  const wholeHours = offsets.every((segment) => segment.offsetMinutes % 60 === 0 && segment.from % HOUR_MS === 0);
+  // The first segment's start does not matter: its offset also applies before it.
+  const wholeHours = offsets.every((segment, i) => segment.offsetMinutes % 60 === 0 && (i === 0 || segment.from % HOUR_MS === 0));
   const raw = wholeHours ? parts.edges : [...parts.edges, ...(parts.hours ? [{ from: parts.hours.first * HOUR_MS, to: parts.hours.end * HOUR_MS }] : [])];
   if (wholeHours && parts.hours) {
     const utc = statement(db, 'SELECT hour, mode, sessions AS n FROM overview_hours WHERE hour >= ? AND hour < ? AND sessions > 0').all(parts.hours.first, parts.hours.end) as Array<{
