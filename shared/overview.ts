@@ -62,8 +62,7 @@ export interface OverviewTotals {
   /** Callers whose first session in the archive falls in the period, and their sessions in it. */
   newCallers: number;
   newCallerSessions: number;
-  /** Callers seen before the period who called again in it, and their sessions in it. */
-  returningCallers: number;
+  /** Sessions in the period from callers seen before it. */
   returningCallerSessions: number;
 }
 

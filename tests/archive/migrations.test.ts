@@ -246,6 +246,7 @@ describe('migrations', () => {
     insertSession.run('a', 10 * hour + 5, 'voice', 'user_ended', 45, 3, 1, 2);
     insertSession.run('b', 10 * hour + 900, 'text', 'timeout', 700, 1, 0, 0);
     insertSession.run('c', 11 * hour, 'voice', null, null, 0, 0, 0);
+    before.prepare("UPDATE sessions SET caller_key = 'tel:+1' WHERE session_id IN ('a', 'c')").run();
     const insertMessage = before.prepare('INSERT INTO messages (session_id, seq, role, content, tool_name, tool_result, tool_error) VALUES (?, ?, ?, ?, ?, ?, ?)');
     insertMessage.run('a', 0, 'tool', '', 'book', '{}', null);
     insertMessage.run('a', 1, 'tool', '', 'book', null, 'timeout');
@@ -261,11 +262,12 @@ describe('migrations', () => {
       { session_id: 'a', tool_name: 'book', sort_at_ms: 10 * hour + 5, calls: 2, failures: 1 },
       { session_id: 'b', tool_name: 'lookup', sort_at_ms: 10 * hour + 900, calls: 1, failures: 0 },
     ]);
-    expect(rows('SELECT hour, mode, sessions, timed, seconds, tool_calls, tool_failures, files, with_files FROM overview_hours ORDER BY hour, mode')).toEqual([
-      { hour: 10, mode: 0, sessions: 1, timed: 1, seconds: 45, tool_calls: 3, tool_failures: 1, files: 2, with_files: 1 },
-      { hour: 10, mode: 1, sessions: 1, timed: 1, seconds: 700, tool_calls: 1, tool_failures: 0, files: 0, with_files: 0 },
-      { hour: 11, mode: 0, sessions: 1, timed: 0, seconds: 0, tool_calls: 0, tool_failures: 0, files: 0, with_files: 0 },
+    expect(rows('SELECT hour, mode, sessions, timed, seconds, tool_calls, tool_failures, files, with_files, with_caller FROM overview_hours ORDER BY hour, mode')).toEqual([
+      { hour: 10, mode: 0, sessions: 1, timed: 1, seconds: 45, tool_calls: 3, tool_failures: 1, files: 2, with_files: 1, with_caller: 1 },
+      { hour: 10, mode: 1, sessions: 1, timed: 1, seconds: 700, tool_calls: 1, tool_failures: 0, files: 0, with_files: 0, with_caller: 0 },
+      { hour: 11, mode: 0, sessions: 1, timed: 0, seconds: 0, tool_calls: 0, tool_failures: 0, files: 0, with_files: 0, with_caller: 1 },
     ]);
+    expect(rows('SELECT caller_key, first_at FROM caller_firsts')).toEqual([{ caller_key: 'tel:+1', first_at: 10 * hour + 5 }]);
     expect(rows('SELECT hour, reason, sessions FROM overview_hour_reasons ORDER BY reason')).toEqual([
       { hour: 10, reason: 'timeout', sessions: 1 },
       { hour: 10, reason: 'user_ended', sessions: 1 },
@@ -282,6 +284,11 @@ describe('migrations', () => {
     db.prepare('UPDATE sessions SET sort_at_ms = ? WHERE session_id = ?').run(12 * hour, 'a');
     db.prepare("UPDATE sessions SET reason = 'user_ended', duration_seconds = 20 WHERE session_id = 'c'").run();
     db.prepare("DELETE FROM sessions WHERE session_id = 'b'").run();
+    // a (the caller's first call) moved to 12:00: c, at 11:00, is their first now; then c's caller is forgotten.
+    expect(rows('SELECT caller_key, first_at FROM caller_firsts')).toEqual([{ caller_key: 'tel:+1', first_at: 11 * hour }]);
+    db.prepare("UPDATE sessions SET caller_key = NULL WHERE session_id = 'c'").run();
+    expect(rows('SELECT caller_key, first_at FROM caller_firsts')).toEqual([{ caller_key: 'tel:+1', first_at: 12 * hour }]);
+    expect(rows('SELECT hour, with_caller FROM overview_hours WHERE with_caller <> 0')).toEqual([{ hour: 12, with_caller: 1 }]);
     expect(rows('SELECT hour, mode, sessions, timed, seconds, tool_calls FROM overview_hours WHERE sessions <> 0 ORDER BY hour, mode')).toEqual([
       { hour: 11, mode: 0, sessions: 1, timed: 1, seconds: 20, tool_calls: 0 },
       { hour: 12, mode: 0, sessions: 1, timed: 1, seconds: 45, tool_calls: 3 },

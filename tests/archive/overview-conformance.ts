@@ -130,8 +130,8 @@ export function describeOverviewConformance(name: string, target: StoreTarget): 
         sessionsWithFiles: ended(list).filter((c) => (c.files ?? 0) > 0).length,
       });
       expect(overview).toMatchObject({ from, to, previousFrom: from - 7 * DAY_MS });
-      expect(overview.totals).toEqual({ ...totalsOf(inPeriod), newCallers: 1, newCallerSessions: 2, returningCallers: 1, returningCallerSessions: 1 });
-      expect(overview.previous).toEqual({ ...totalsOf(previous), newCallers: 1, newCallerSessions: 1, returningCallers: 0, returningCallerSessions: 0 });
+      expect(overview.totals).toEqual({ ...totalsOf(inPeriod), newCallers: 1, newCallerSessions: 2, returningCallerSessions: 1 });
+      expect(overview.previous).toEqual({ ...totalsOf(previous), newCallers: 1, newCallerSessions: 1, returningCallerSessions: 0 });
       expect(overview.unknownCallerSessions).toBe(3);
 
       // Local days (UTC+1): b is Tuesday 23:30, c Wednesday 00:30 (both on the same UTC day), f Sunday 23:00.
@@ -167,6 +167,13 @@ export function describeOverviewConformance(name: string, target: StoreTarget): 
         { name: 'lookup', calls: 1, failures: 0, sessions: 1, failedSessions: 0 },
       ]);
       expect(await store.getSession(calls.e.id, STALE)).toMatchObject({ status: 'active', mode: 'text' });
+
+      // Y's call before the period erased: Y's first call is now in the period, so Y is new.
+      expect(await store.eraseSession(calls.g.id)).toBe(true);
+      const after = await store.overview({ from, to, utcOffsets: WINTER, now: NOW });
+      expect(after.totals).toMatchObject({ newCallers: 2, newCallerSessions: 3, returningCallerSessions: 0 });
+      expect(after.previous).toMatchObject({ calls: 1, newCallers: 0, newCallerSessions: 0 });
+      expect(await listed(store, { from, to: to - 1, callerHistory: { kind: 'new', since: from } })).toEqual(ids([calls.a, calls.b, calls.c]));
     });
 
     it('counts follow-up states as they are now, for the sessions of the period', async () => {

@@ -452,6 +452,7 @@ export const MIGRATIONS: readonly Migration[] = [
         tool_failures  INTEGER NOT NULL,
         files          INTEGER NOT NULL,
         with_files     INTEGER NOT NULL,
+        with_caller    INTEGER NOT NULL,   -- the caller is known (caller_key)
         PRIMARY KEY (hour, mode)
       ) STRICT, WITHOUT ROWID;
       CREATE TABLE overview_hour_reasons (
@@ -477,9 +478,18 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (tool_name, hour)
       ) STRICT, WITHOUT ROWID;
 
-      INSERT INTO overview_hours (hour, mode, sessions, timed, seconds, tool_calls, tool_failures, files, with_files)
+      -- Each known caller's first session in the archive: new callers of a period are a range here.
+      CREATE TABLE caller_firsts (
+        caller_key  TEXT    PRIMARY KEY,
+        first_at    INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX caller_firsts_by_time ON caller_firsts (first_at);
+      INSERT INTO caller_firsts (caller_key, first_at)
+        SELECT caller_key, min(sort_at_ms) FROM sessions WHERE caller_key IS NOT NULL GROUP BY caller_key;
+
+      INSERT INTO overview_hours (hour, mode, sessions, timed, seconds, tool_calls, tool_failures, files, with_files, with_caller)
         SELECT s.sort_at_ms / 3600000, CASE s.mode WHEN 'voice' THEN 0 WHEN 'text' THEN 1 ELSE 2 END, count(*), count(s.duration_seconds), coalesce(sum(s.duration_seconds), 0),
-               sum(s.tool_call_count), sum(s.tool_error_count), sum(s.file_count), sum(s.file_count > 0)
+               sum(s.tool_call_count), sum(s.tool_error_count), sum(s.file_count), sum(s.file_count > 0), sum(s.caller_key IS NOT NULL)
         FROM sessions s GROUP BY 1, 2;
       INSERT INTO overview_hour_reasons (hour, reason, sessions)
         SELECT s.sort_at_ms / 3600000, s.reason, count(*) FROM sessions s WHERE s.reason IS NOT NULL GROUP BY 1, 2;
@@ -493,46 +503,69 @@ export const MIGRATIONS: readonly Migration[] = [
         UPDATE session_tools SET sort_at_ms = new.sort_at_ms WHERE session_id = new.session_id;
       END;
       CREATE TRIGGER overview_sessions_insert AFTER INSERT ON sessions BEGIN
-        INSERT INTO overview_hours (hour, mode, sessions, timed, seconds, tool_calls, tool_failures, files, with_files)
+        INSERT INTO overview_hours (hour, mode, sessions, timed, seconds, tool_calls, tool_failures, files, with_files, with_caller)
           VALUES (new.sort_at_ms / 3600000, CASE new.mode WHEN 'voice' THEN 0 WHEN 'text' THEN 1 ELSE 2 END, 1, (new.duration_seconds IS NOT NULL), coalesce(new.duration_seconds, 0),
-                  new.tool_call_count, new.tool_error_count, new.file_count, (new.file_count > 0))
+                  new.tool_call_count, new.tool_error_count, new.file_count, (new.file_count > 0), (new.caller_key IS NOT NULL))
           ON CONFLICT (hour, mode) DO UPDATE SET sessions = sessions + excluded.sessions, timed = timed + excluded.timed, seconds = seconds + excluded.seconds,
-            tool_calls = tool_calls + excluded.tool_calls, tool_failures = tool_failures + excluded.tool_failures, files = files + excluded.files, with_files = with_files + excluded.with_files;
+            tool_calls = tool_calls + excluded.tool_calls, tool_failures = tool_failures + excluded.tool_failures, files = files + excluded.files, with_files = with_files + excluded.with_files, with_caller = with_caller + excluded.with_caller;
         INSERT INTO overview_hour_reasons (hour, reason, sessions) SELECT new.sort_at_ms / 3600000, new.reason, 1 WHERE new.reason IS NOT NULL
           ON CONFLICT (reason, hour) DO UPDATE SET sessions = sessions + excluded.sessions;
         INSERT INTO overview_hour_durations (hour, bucket, sessions) SELECT new.sort_at_ms / 3600000, CASE WHEN new.duration_seconds < 30 THEN 0 WHEN new.duration_seconds < 60 THEN 1 WHEN new.duration_seconds < 120 THEN 2 WHEN new.duration_seconds < 300 THEN 3 WHEN new.duration_seconds < 600 THEN 4 WHEN new.duration_seconds < 1200 THEN 5 ELSE 6 END, 1 WHERE new.duration_seconds IS NOT NULL
           ON CONFLICT (bucket, hour) DO UPDATE SET sessions = sessions + excluded.sessions;
       END;
       CREATE TRIGGER overview_sessions_delete AFTER DELETE ON sessions BEGIN
-        INSERT INTO overview_hours (hour, mode, sessions, timed, seconds, tool_calls, tool_failures, files, with_files)
+        INSERT INTO overview_hours (hour, mode, sessions, timed, seconds, tool_calls, tool_failures, files, with_files, with_caller)
           VALUES (old.sort_at_ms / 3600000, CASE old.mode WHEN 'voice' THEN 0 WHEN 'text' THEN 1 ELSE 2 END, -1, -(old.duration_seconds IS NOT NULL), -coalesce(old.duration_seconds, 0),
-                  -old.tool_call_count, -old.tool_error_count, -old.file_count, -(old.file_count > 0))
+                  -old.tool_call_count, -old.tool_error_count, -old.file_count, -(old.file_count > 0), -(old.caller_key IS NOT NULL))
           ON CONFLICT (hour, mode) DO UPDATE SET sessions = sessions + excluded.sessions, timed = timed + excluded.timed, seconds = seconds + excluded.seconds,
-            tool_calls = tool_calls + excluded.tool_calls, tool_failures = tool_failures + excluded.tool_failures, files = files + excluded.files, with_files = with_files + excluded.with_files;
+            tool_calls = tool_calls + excluded.tool_calls, tool_failures = tool_failures + excluded.tool_failures, files = files + excluded.files, with_files = with_files + excluded.with_files, with_caller = with_caller + excluded.with_caller;
         INSERT INTO overview_hour_reasons (hour, reason, sessions) SELECT old.sort_at_ms / 3600000, old.reason, -1 WHERE old.reason IS NOT NULL
           ON CONFLICT (reason, hour) DO UPDATE SET sessions = sessions + excluded.sessions;
         INSERT INTO overview_hour_durations (hour, bucket, sessions) SELECT old.sort_at_ms / 3600000, CASE WHEN old.duration_seconds < 30 THEN 0 WHEN old.duration_seconds < 60 THEN 1 WHEN old.duration_seconds < 120 THEN 2 WHEN old.duration_seconds < 300 THEN 3 WHEN old.duration_seconds < 600 THEN 4 WHEN old.duration_seconds < 1200 THEN 5 ELSE 6 END, -1 WHERE old.duration_seconds IS NOT NULL
           ON CONFLICT (bucket, hour) DO UPDATE SET sessions = sessions + excluded.sessions;
       END;
       CREATE TRIGGER overview_sessions_update AFTER UPDATE OF sort_at_ms, mode, duration_seconds, reason, tool_call_count, tool_error_count, file_count ON sessions BEGIN
-        INSERT INTO overview_hours (hour, mode, sessions, timed, seconds, tool_calls, tool_failures, files, with_files)
+        INSERT INTO overview_hours (hour, mode, sessions, timed, seconds, tool_calls, tool_failures, files, with_files, with_caller)
           VALUES (old.sort_at_ms / 3600000, CASE old.mode WHEN 'voice' THEN 0 WHEN 'text' THEN 1 ELSE 2 END, -1, -(old.duration_seconds IS NOT NULL), -coalesce(old.duration_seconds, 0),
-                  -old.tool_call_count, -old.tool_error_count, -old.file_count, -(old.file_count > 0))
+                  -old.tool_call_count, -old.tool_error_count, -old.file_count, -(old.file_count > 0), -(old.caller_key IS NOT NULL))
           ON CONFLICT (hour, mode) DO UPDATE SET sessions = sessions + excluded.sessions, timed = timed + excluded.timed, seconds = seconds + excluded.seconds,
-            tool_calls = tool_calls + excluded.tool_calls, tool_failures = tool_failures + excluded.tool_failures, files = files + excluded.files, with_files = with_files + excluded.with_files;
+            tool_calls = tool_calls + excluded.tool_calls, tool_failures = tool_failures + excluded.tool_failures, files = files + excluded.files, with_files = with_files + excluded.with_files, with_caller = with_caller + excluded.with_caller;
         INSERT INTO overview_hour_reasons (hour, reason, sessions) SELECT old.sort_at_ms / 3600000, old.reason, -1 WHERE old.reason IS NOT NULL
           ON CONFLICT (reason, hour) DO UPDATE SET sessions = sessions + excluded.sessions;
         INSERT INTO overview_hour_durations (hour, bucket, sessions) SELECT old.sort_at_ms / 3600000, CASE WHEN old.duration_seconds < 30 THEN 0 WHEN old.duration_seconds < 60 THEN 1 WHEN old.duration_seconds < 120 THEN 2 WHEN old.duration_seconds < 300 THEN 3 WHEN old.duration_seconds < 600 THEN 4 WHEN old.duration_seconds < 1200 THEN 5 ELSE 6 END, -1 WHERE old.duration_seconds IS NOT NULL
           ON CONFLICT (bucket, hour) DO UPDATE SET sessions = sessions + excluded.sessions;
-        INSERT INTO overview_hours (hour, mode, sessions, timed, seconds, tool_calls, tool_failures, files, with_files)
+        INSERT INTO overview_hours (hour, mode, sessions, timed, seconds, tool_calls, tool_failures, files, with_files, with_caller)
           VALUES (new.sort_at_ms / 3600000, CASE new.mode WHEN 'voice' THEN 0 WHEN 'text' THEN 1 ELSE 2 END, 1, (new.duration_seconds IS NOT NULL), coalesce(new.duration_seconds, 0),
-                  new.tool_call_count, new.tool_error_count, new.file_count, (new.file_count > 0))
+                  new.tool_call_count, new.tool_error_count, new.file_count, (new.file_count > 0), (old.caller_key IS NOT NULL))
           ON CONFLICT (hour, mode) DO UPDATE SET sessions = sessions + excluded.sessions, timed = timed + excluded.timed, seconds = seconds + excluded.seconds,
-            tool_calls = tool_calls + excluded.tool_calls, tool_failures = tool_failures + excluded.tool_failures, files = files + excluded.files, with_files = with_files + excluded.with_files;
+            tool_calls = tool_calls + excluded.tool_calls, tool_failures = tool_failures + excluded.tool_failures, files = files + excluded.files, with_files = with_files + excluded.with_files, with_caller = with_caller + excluded.with_caller;
         INSERT INTO overview_hour_reasons (hour, reason, sessions) SELECT new.sort_at_ms / 3600000, new.reason, 1 WHERE new.reason IS NOT NULL
           ON CONFLICT (reason, hour) DO UPDATE SET sessions = sessions + excluded.sessions;
         INSERT INTO overview_hour_durations (hour, bucket, sessions) SELECT new.sort_at_ms / 3600000, CASE WHEN new.duration_seconds < 30 THEN 0 WHEN new.duration_seconds < 60 THEN 1 WHEN new.duration_seconds < 120 THEN 2 WHEN new.duration_seconds < 300 THEN 3 WHEN new.duration_seconds < 600 THEN 4 WHEN new.duration_seconds < 1200 THEN 5 ELSE 6 END, 1 WHERE new.duration_seconds IS NOT NULL
           ON CONFLICT (bucket, hour) DO UPDATE SET sessions = sessions + excluded.sessions;
+      END;
+      -- Whether the caller is known moves on its own (the triage identifies callers after indexing):
+      -- this keeps with_caller where the session is counted (the update above carries the old value).
+      CREATE TRIGGER overview_sessions_caller AFTER UPDATE OF caller_key ON sessions WHEN (old.caller_key IS NULL) <> (new.caller_key IS NULL) BEGIN
+        UPDATE overview_hours SET with_caller = with_caller + (new.caller_key IS NOT NULL) - (old.caller_key IS NOT NULL)
+          WHERE hour = new.sort_at_ms / 3600000 AND mode = CASE new.mode WHEN 'voice' THEN 0 WHEN 'text' THEN 1 ELSE 2 END;
+      END;
+      -- Each caller's first session in the archive ("new caller"), kept when a session is added,
+      -- moved, re-identified or erased: the smallest start in their part of the caller index.
+      CREATE TRIGGER caller_firsts_insert AFTER INSERT ON sessions WHEN new.caller_key IS NOT NULL BEGIN
+        INSERT INTO caller_firsts (caller_key, first_at) VALUES (new.caller_key, new.sort_at_ms)
+          ON CONFLICT (caller_key) DO UPDATE SET first_at = min(first_at, excluded.first_at);
+      END;
+      CREATE TRIGGER caller_firsts_update AFTER UPDATE OF caller_key, sort_at_ms ON sessions
+        WHEN old.caller_key IS NOT new.caller_key OR old.sort_at_ms IS NOT new.sort_at_ms BEGIN
+        DELETE FROM caller_firsts WHERE caller_key = old.caller_key AND NOT EXISTS (SELECT 1 FROM sessions WHERE caller_key = old.caller_key);
+        UPDATE caller_firsts SET first_at = (SELECT min(sort_at_ms) FROM sessions WHERE caller_key = old.caller_key) WHERE caller_key = old.caller_key;
+        INSERT INTO caller_firsts (caller_key, first_at) SELECT new.caller_key, new.sort_at_ms WHERE new.caller_key IS NOT NULL
+          ON CONFLICT (caller_key) DO UPDATE SET first_at = min(first_at, excluded.first_at);
+      END;
+      CREATE TRIGGER caller_firsts_delete AFTER DELETE ON sessions WHEN old.caller_key IS NOT NULL BEGIN
+        DELETE FROM caller_firsts WHERE caller_key = old.caller_key AND NOT EXISTS (SELECT 1 FROM sessions WHERE caller_key = old.caller_key);
+        UPDATE caller_firsts SET first_at = (SELECT min(sort_at_ms) FROM sessions WHERE caller_key = old.caller_key) WHERE caller_key = old.caller_key;
       END;
       CREATE TRIGGER overview_tools_insert AFTER INSERT ON session_tools BEGIN
         INSERT INTO overview_hour_tools (hour, tool_name, calls, failures, sessions, failed_sessions)

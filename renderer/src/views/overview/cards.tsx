@@ -293,8 +293,8 @@ export function ToolsCard({ data, period, onOpen }: CardProps) {
 
 export function CallersCard({ data, period, onOpen }: CardProps) {
   const rows = useMemo(() => [
-    { label: 'New callers', n: data.totals.newCallerSessions, callers: data.totals.newCallers, filters: { ...periodFilters(period), callerHistory: { kind: 'new', since: period.from } } as SessionFilters },
-    { label: 'Returning callers', n: data.totals.returningCallerSessions, callers: data.totals.returningCallers, filters: { ...periodFilters(period), callerHistory: { kind: 'returning', since: period.from } } as SessionFilters },
+    { label: 'New callers', n: data.totals.newCallerSessions, filters: { ...periodFilters(period), callerHistory: { kind: 'new', since: period.from } } as SessionFilters },
+    { label: 'Returning callers', n: data.totals.returningCallerSessions, filters: { ...periodFilters(period), callerHistory: { kind: 'returning', since: period.from } } as SessionFilters },
   ], [data, period]);
   type Callers = (typeof rows)[number];
   const draw = useCallback((width: number) => barsDraw(rows, (r: Callers) => onOpen(r.filters), (r) => `Open the ${plural(r.n, 'call')} from ${r.label.toLowerCase()}`, 'var(--accent)')(width), [rows, onOpen]);
@@ -302,10 +302,10 @@ export function CallersCard({ data, period, onOpen }: CardProps) {
     <ChartCard
       id="overview-callers"
       title="New and returning callers"
-      headline={`${plural(data.totals.newCallers, 'new caller')}, ${formatCount(data.totals.returningCallers)} returning`}
-      detail={[comparison(data.totals.newCallers, data.previous.newCallers, period.previousLabel)?.replace(/^/, 'new: '), data.unknownCallerSessions > 0 ? `${plural(data.unknownCallerSessions, 'call')} from unknown callers` : null].filter(Boolean).join(' · ')}
-      columns={['Callers', 'People', 'Calls']}
-      rows={rows.map((r) => ({ key: r.label, cells: [r.label, formatCount(r.callers), formatCount(r.n)], label: `Open the ${plural(r.n, 'call')} from ${r.label.toLowerCase()}`, filters: r.filters }))}
+      headline={plural(data.totals.newCallers, 'new caller')}
+      detail={[comparison(data.totals.newCallers, data.previous.newCallers, period.previousLabel), `${plural(data.totals.returningCallerSessions, 'call')} from returning callers`, data.unknownCallerSessions > 0 ? `${plural(data.unknownCallerSessions, 'call')} from unknown callers` : null].filter(Boolean).join(' · ')}
+      columns={['Callers', 'Calls']}
+      rows={rows.map((r) => ({ key: r.label, cells: [r.label, formatCount(r.n)], label: `Open the ${plural(r.n, 'call')} from ${r.label.toLowerCase()}`, filters: r.filters }))}
       onOpen={onOpen}
       chart={<PlotChart draw={draw} label={`Calls from new callers ${formatCount(rows[0]!.n)}, from returning callers ${formatCount(rows[1]!.n)}`} />}
       legend={<p className="chart-legend">Bars count calls; new means the caller's first call in the archive falls in this period.</p>}

@@ -32,17 +32,17 @@ function partsOf(from: number, to: number): Parts {
   };
 }
 
-type CallerCounts = Pick<OverviewTotals, 'newCallers' | 'newCallerSessions' | 'returningCallers' | 'returningCallerSessions'>;
-type SessionTotals = Omit<OverviewTotals, keyof CallerCounts>;
+type CallerCounts = Pick<OverviewTotals, 'newCallers' | 'newCallerSessions' | 'returningCallerSessions'>;
+/** The sums of sessions themselves, with how many had a known caller (not shown: new + returning). */
+type SessionTotals = Omit<OverviewTotals, keyof CallerCounts> & { withCaller: number };
 
 export function overview(db: ReadableDB, options: OverviewArgs & { now: number }): Overview {
   const { from, to, now } = options;
   const previousFrom = from - (to - from);
   return inSnapshot(db, () => {
     const parts = partsOf(from, to);
-    const callers = callersOf(db, previousFrom, from, to);
-    const totals: OverviewTotals = { ...totalsOf(db, parts), ...callers.current };
-    const previous: OverviewTotals = { ...totalsOf(db, partsOf(previousFrom, from)), ...callers.previous };
+    const totals = withCallers(db, totalsOf(db, parts), from, to);
+    const previous = withCallers(db, totalsOf(db, partsOf(previousFrom, from)), previousFrom, from);
     const reasons = [...reasonsOf(db, parts)].filter(([, calls]) => calls > 0).map(([reason, calls]) => ({ reason, calls }));
     const reasonCount = reasons.reduce((sum, row) => sum + row.calls, 0);
     return {
@@ -63,7 +63,7 @@ export function overview(db: ReadableDB, options: OverviewArgs & { now: number }
 }
 
 function totalsOf(db: ReadableDB, parts: Parts): SessionTotals {
-  const totals: SessionTotals = { calls: 0, voice: 0, text: 0, timed: 0, durationSeconds: 0, toolCalls: 0, toolFailures: 0, files: 0, sessionsWithFiles: 0 };
+  const totals: SessionTotals = { calls: 0, voice: 0, text: 0, timed: 0, durationSeconds: 0, toolCalls: 0, toolFailures: 0, files: 0, sessionsWithFiles: 0, withCaller: 0 };
   const add = (row: SessionTotals) => {
     for (const key of Object.keys(totals) as Array<keyof SessionTotals>) totals[key] += row[key] ?? 0;
   };
@@ -73,7 +73,7 @@ function totalsOf(db: ReadableDB, parts: Parts): SessionTotals {
         db,
         `SELECT sum(sessions) AS calls, sum(sessions) FILTER (WHERE mode = 0) AS voice, sum(sessions) FILTER (WHERE mode = 1) AS text,
                 sum(timed) AS timed, sum(seconds) AS durationSeconds, sum(tool_calls) AS toolCalls, sum(tool_failures) AS toolFailures,
-                sum(files) AS files, sum(with_files) AS sessionsWithFiles
+                sum(files) AS files, sum(with_files) AS sessionsWithFiles, sum(with_caller) AS withCaller
          FROM overview_hours WHERE hour >= ? AND hour < ?`,
       ).get(parts.hours.first, parts.hours.end) as SessionTotals,
     );
@@ -85,8 +85,8 @@ function totalsOf(db: ReadableDB, parts: Parts): SessionTotals {
         `SELECT count(*) AS calls, sum(s.mode = 'voice') AS voice, sum(s.mode = 'text') AS text,
                 count(s.duration_seconds) AS timed, sum(s.duration_seconds) AS durationSeconds,
                 sum(s.tool_call_count) AS toolCalls, sum(s.tool_error_count) AS toolFailures,
-                sum(s.file_count) AS files, sum(s.file_count > 0) AS sessionsWithFiles
-         FROM sessions s INDEXED BY sessions_overview WHERE s.sort_at_ms >= ? AND s.sort_at_ms < ?`,
+                sum(s.file_count) AS files, sum(s.file_count > 0) AS sessionsWithFiles, sum(s.caller_key IS NOT NULL) AS withCaller
+         FROM sessions s WHERE s.sort_at_ms >= ? AND s.sort_at_ms < ?`,
       ).get(edge.from, edge.to) as SessionTotals,
     );
   }
@@ -205,30 +205,28 @@ function followUpsOf(db: ReadableDB, from: number, to: number, now: number): Ove
 }
 
 /**
- * New and returning callers of the period and the previous one, from one walk of the caller index
- * (caller, start): each caller's first session in the archive, and their sessions in each period.
+ * New callers of [from, to): their first session in the archive is in it (a range of
+ * caller_firsts). Their sessions in the period are counted caller by caller on the caller index,
+ * or, when callers known from before are fewer, theirs are and the rest of the period's sessions
+ * with a known caller are the new callers': the cost follows the smaller group (a year in which
+ * 29,000 callers were new took 75 ms counted the first way).
  */
-function callersOf(db: ReadableDB, previousFrom: number, from: number, to: number): { current: CallerCounts; previous: CallerCounts } {
-  const row = statement(
-    db,
-    `SELECT coalesce(sum(firstAt >= @from AND inPeriod > 0), 0) AS newCallers, coalesce(sum(CASE WHEN firstAt >= @from THEN inPeriod END), 0) AS newCallerSessions,
-            coalesce(sum(firstAt < @from AND inPeriod > 0), 0) AS returningCallers, coalesce(sum(CASE WHEN firstAt < @from THEN inPeriod END), 0) AS returningCallerSessions,
-            coalesce(sum(firstAt >= @previousFrom AND inPrevious > 0), 0) AS previousNewCallers,
-            coalesce(sum(CASE WHEN firstAt >= @previousFrom THEN inPrevious END), 0) AS previousNewCallerSessions,
-            coalesce(sum(firstAt < @previousFrom AND inPrevious > 0), 0) AS previousReturningCallers,
-            coalesce(sum(CASE WHEN firstAt < @previousFrom THEN inPrevious END), 0) AS previousReturningCallerSessions
-     FROM (SELECT min(sort_at_ms) AS firstAt, sum(sort_at_ms >= @from AND sort_at_ms < @to) AS inPeriod, sum(sort_at_ms >= @previousFrom AND sort_at_ms < @from) AS inPrevious
-           FROM sessions INDEXED BY sessions_by_caller WHERE caller_key IS NOT NULL GROUP BY caller_key)`,
-  ).get({ previousFrom, from, to }) as Record<string, number>;
-  return {
-    current: { newCallers: row.newCallers!, newCallerSessions: row.newCallerSessions!, returningCallers: row.returningCallers!, returningCallerSessions: row.returningCallerSessions! },
-    previous: {
-      newCallers: row.previousNewCallers!,
-      newCallerSessions: row.previousNewCallerSessions!,
-      returningCallers: row.previousReturningCallers!,
-      returningCallerSessions: row.previousReturningCallerSessions!,
-    },
-  };
+function withCallers(db: ReadableDB, sums: SessionTotals, from: number, to: number): OverviewTotals {
+  const { withCaller, ...totals } = sums;
+  const count = (low: number, high: number) =>
+    (statement(db, 'SELECT count(*) AS n FROM caller_firsts INDEXED BY caller_firsts_by_time WHERE first_at >= ? AND first_at < ?').get(low, high) as { n: number }).n;
+  const sessionsOf = (low: number, high: number) =>
+    (
+      statement(
+        db,
+        `SELECT coalesce(sum((SELECT count(*) FROM sessions s INDEXED BY sessions_by_caller WHERE s.caller_key = c.caller_key AND s.sort_at_ms >= ? AND s.sort_at_ms < ?)), 0) AS n
+         FROM caller_firsts c INDEXED BY caller_firsts_by_time WHERE c.first_at >= ? AND c.first_at < ?`,
+      ).get(from, to, low, high) as { n: number }
+    ).n;
+  const newCallers = count(from, to);
+  const knownBefore = count(Number.MIN_SAFE_INTEGER, from);
+  const newCallerSessions = newCallers <= knownBefore ? sessionsOf(from, to) : withCaller - sessionsOf(Number.MIN_SAFE_INTEGER, from);
+  return { ...totals, newCallers, newCallerSessions, returningCallerSessions: withCaller - newCallerSessions };
 }
 
 /**
