@@ -87,6 +87,8 @@ export const METHOD_ROLES: Record<ArchiveMethod, Role> = {
   useArchiveKey: 'owner',
   whoAmI: 'staff',
   listAuditLog: 'owner',
+  // Counts and charts of the calls staff work with anyway; no contents, no settings.
+  overview: 'staff',
   // Targets carry the owner's other tools' addresses and headers (often a key), and resending hands calls out.
   listForwardTargets: 'owner',
   saveForwardTarget: 'owner',

@@ -8,6 +8,7 @@ import { settingsUpdateSchema, type SettingsView } from './settings.js';
 import { retentionPeriodSchema, type RetentionView } from './retention.js';
 import type { AuditPage, WhoAmI } from './accounts.js';
 import { FORWARD_OUTCOMES, forwardTargetInputSchema, type ForwardAttemptPage, type ForwardCounts, type ForwardTarget } from './forwarding.js';
+import { overviewArgsSchema, utcOffsetsSchema, type Overview } from './overview.js';
 import {
   callerSettingsSchema,
   FOLLOW_UP_STATES,
@@ -48,6 +49,8 @@ export const sessionFiltersSchema = z
     status: z.enum(SESSION_STATUSES).optional(),
     minDurationSeconds: z.number().nonnegative().optional(),
     maxDurationSeconds: z.number().nonnegative().optional(),
+    /** Shorter than this (exclusive: the Overview's duration buckets meet without overlap). */
+    durationBelowSeconds: z.number().positive().optional(),
     hasToolErrors: z.boolean().optional(),
     hasFiles: z.boolean().optional(),
     assistantId: z.string().max(100).optional(),
@@ -56,8 +59,20 @@ export const sessionFiltersSchema = z
     tagId: z.number().int().positive().optional(),
     /** A caller's key (CallerRef.key). */
     callerKey: z.string().min(1).max(300).optional(),
+    /** Started on this local weekday (0 = Sunday) and/or hour, with the viewer's offsets (shared/overview.ts). */
+    localTime: z
+      .object({ utcOffsets: utcOffsetsSchema, weekday: z.number().int().min(0).max(6).optional(), hour: z.number().int().min(0).max(23).optional() })
+      .strict()
+      .refine((local) => local.weekday !== undefined || local.hour !== undefined, 'a weekday or an hour is needed')
+      .optional(),
+    /** Called this tool ('' = a call without a name); with toolFailed, only where a call to it failed (true) or none did (false). */
+    toolName: z.string().max(200).optional(),
+    toolFailed: z.boolean().optional(),
+    /** new: the caller's first session in the archive started at or after `since`; returning: before it. */
+    callerHistory: z.object({ kind: z.enum(['new', 'returning']), since: z.number().int() }).strict().optional(),
   })
-  .strict();
+  .strict()
+  .refine((filters) => filters.toolFailed === undefined || filters.toolName !== undefined, 'toolFailed needs a toolName');
 export type SessionFilters = z.infer<typeof sessionFiltersSchema>;
 
 const empty = z.object({}).strict();
@@ -65,6 +80,8 @@ const empty = z.object({}).strict();
 export const ARCHIVE_API = {
   status: empty,
   facets: empty,
+  /** The Overview page's numbers for [from, to) and the period before it, in the viewer's local time. */
+  overview: overviewArgsSchema,
   listSessions: z
     .object({
       query: z.string().max(500).optional(),
@@ -370,6 +387,7 @@ export interface SendTestResult {
 export interface ArchiveResults {
   status: ArchiveStatus;
   facets: Facets;
+  overview: Overview;
   listSessions: SessionPage;
   getSession: SessionDetail;
   getMessages: MessagePage;

@@ -347,6 +347,7 @@ export class ArchiveService {
     return {
       status: () => this.status(),
       facets: () => store().json.facets(),
+      overview: (args) => store().json.overview({ ...args, now: Date.now() }),
       listSessions: (args) => store().json.listSessions({ ...args, now: Date.now(), staleAfterMs: this.staleAfterMs }),
       getSession: async ({ sessionId }) => {
         const session = await store().json.getSession(sessionId, this.staleAfterMs);

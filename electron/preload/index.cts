@@ -13,7 +13,7 @@ const METHODS = [
   'listRules', 'saveRule', 'deleteRule', 'previewRule', 'getCallerSettings', 'saveCallerSettings', 'getCaller', 'listAlerts',
   'listBackups', 'backupNow',
   'encryptionStatus', 'encryptArchive', 'changeArchiveKey', 'revealArchiveKey', 'useArchiveKey',
-  'eraseCaller', 'getRetention', 'setRetention', 'exportBefore',
+  'eraseCaller', 'getRetention', 'setRetention', 'exportBefore', 'overview',
   'whoAmI', 'listAuditLog',
   'listForwardTargets', 'saveForwardTarget', 'deleteForwardTarget', 'pauseForwardTarget', 'resumeForwardTarget',
   'listForwardAttempts', 'resendForward', 'resendForwardPeriod',

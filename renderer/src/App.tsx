@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import type { ArchiveStatus, SessionFilters } from '../../shared/api';
 import { ApiCallError, getApi } from './api/client';
 import { EmptyState, ErrorState, Loading } from './components/common';
@@ -19,8 +19,12 @@ import { SetPasswordView, SignInView } from './views/SignInView';
 /** Tabs only owners use (the server refuses their calls to staff anyway). */
 const OWNER_TABS: ReadonlySet<View> = new Set(['forwarding', 'setup']);
 
+// The charts library is loaded with the Overview only: the other views do not wait for it.
+const OverviewView = lazy(() => import('./views/overview/OverviewView').then((module) => ({ default: module.OverviewView })));
+
 const TABS: Array<{ view: View; label: string }> = [
   { view: 'inbox', label: 'Inbox' },
+  { view: 'overview', label: 'Overview' },
   { view: 'sessions', label: 'Sessions' },
   { view: 'deliveries', label: 'Deliveries' },
   { view: 'forwarding', label: 'Forwarding' },
@@ -86,6 +90,15 @@ function ArchiveWindow({ user, onSignOut }: { user: SignedInUser | null; onSignO
   const [error, setError] = useState<ApiCallError | Error | null>(null);
   const [sessionFilters, setSessionFilters] = useState<SessionFilters>({});
   const [callerLabel, setCallerLabel] = useState<string | null>(null);
+  // A bar or cell of the Overview: the Sessions list with exactly what it counts.
+  const openSessions = useCallback(
+    (filters: SessionFilters) => {
+      setSessionFilters(filters);
+      setCallerLabel(null);
+      navigate('sessions');
+    },
+    [navigate],
+  );
 
   const loadStatus = useCallback(() => {
     api.status({}).then(
@@ -186,6 +199,11 @@ function ArchiveWindow({ user, onSignOut }: { user: SignedInUser | null; onSignO
       )}
       <main className="content">
         {route.view === 'inbox' && <InboxView status={status} openId={route.id} onOpen={(id) => navigate('inbox', id)} />}
+        {route.view === 'overview' && (
+          <Suspense fallback={<Loading label="Opening the overview…" />}>
+            <OverviewView onOpenSessions={openSessions} onGoToSetup={() => navigate('setup')} />
+          </Suspense>
+        )}
         {route.view === 'sessions' && (
           <SessionsView
             status={status}

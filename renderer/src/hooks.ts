@@ -2,7 +2,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, use
 import type { ArchiveChange } from '../../shared/api';
 import { getApi } from './api/client';
 
-export type View = 'inbox' | 'sessions' | 'deliveries' | 'forwarding' | 'setup' | 'callers';
+export type View = 'inbox' | 'overview' | 'sessions' | 'deliveries' | 'forwarding' | 'setup' | 'callers';
 export interface Route {
   view: View;
   id: string | null;
@@ -10,7 +10,7 @@ export interface Route {
   explicit: boolean;
 }
 
-const VIEWS: readonly View[] = ['inbox', 'sessions', 'deliveries', 'forwarding', 'setup', 'callers'];
+const VIEWS: readonly View[] = ['inbox', 'overview', 'sessions', 'deliveries', 'forwarding', 'setup', 'callers'];
 
 function readRoute(): Route {
   const [view, ...rest] = window.location.hash.replace(/^#\/?/, '').split('/');

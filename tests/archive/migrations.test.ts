@@ -12,10 +12,7 @@ const tables = (db: Database.Database) =>
 
 describe('migrations', () => {
   it('are numbered 1..N without gaps', () => {
-    // Numbers taken by branches being merged beside this one (12: the overview, 13: forwarding);
-    // empty once they are all merged.
-    const reserved = [12, 13].filter((n) => !MIGRATIONS.some((m) => m.version === n));
-    const numbers = [...MIGRATIONS.map((m) => m.version), ...reserved].sort((a, b) => a - b);
+    const numbers = MIGRATIONS.map((m) => m.version);
     expect(numbers).toEqual(numbers.map((_, i) => i + 1));
     expect(LATEST_VERSION).toBe(numbers.length);
   });
@@ -254,6 +251,78 @@ describe('migrations', () => {
     // Removing a person ends their sessions with them.
     db.prepare('DELETE FROM users WHERE id = 1').run();
     expect(db.prepare('SELECT count(*) AS n FROM sign_in_sessions').get()).toEqual({ n: 0 });
+    db.close();
+  });
+
+  it('the overview migration fills tool calls per session and the hourly rollups from an existing archive, and its triggers keep them exact', () => {
+    // The overview's migration (12 here; renumbered if another lands first): found by what it creates.
+    const overview = MIGRATIONS.find((m) => m.sql.includes('CREATE TABLE overview_hours'))!;
+    const file = join(tempDir(), 'a.sqlite');
+    const before = openDatabase(file, { migrateTo: overview.version - 1 });
+    const hour = 3_600_000;
+    const insertSession = before.prepare(
+      `INSERT INTO sessions (session_id, status, sort_at_ms, mode, reason, duration_seconds, tool_call_count, tool_error_count, file_count, first_seen_at, updated_at)
+       VALUES (?, 'ended', ?, ?, ?, ?, ?, ?, ?, 0, 0)`,
+    );
+    insertSession.run('a', 10 * hour + 5, 'voice', 'user_ended', 45, 3, 1, 2);
+    insertSession.run('b', 10 * hour + 900, 'text', 'timeout', 700, 1, 0, 0);
+    insertSession.run('c', 11 * hour, 'voice', null, null, 0, 0, 0);
+    before.prepare("UPDATE sessions SET caller_key = 'tel:+1' WHERE session_id IN ('a', 'c')").run();
+    const insertMessage = before.prepare('INSERT INTO messages (session_id, seq, role, content, tool_name, tool_result, tool_error) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    insertMessage.run('a', 0, 'tool', '', 'book', '{}', null);
+    insertMessage.run('a', 1, 'tool', '', 'book', null, 'timeout');
+    insertMessage.run('a', 2, 'tool', '', null, '{}', null);
+    insertMessage.run('a', 3, 'user', 'hello', null, null, null);
+    insertMessage.run('b', 0, 'tool', '', 'lookup', '{}', null);
+    before.close();
+
+    const db = openDatabase(file, { migrateTo: overview.version });
+    const rows = (sql: string) => db.prepare(sql).all();
+    expect(rows('SELECT session_id, tool_name, sort_at_ms, calls, failures FROM session_tools ORDER BY session_id, tool_name')).toEqual([
+      { session_id: 'a', tool_name: '', sort_at_ms: 10 * hour + 5, calls: 1, failures: 0 },
+      { session_id: 'a', tool_name: 'book', sort_at_ms: 10 * hour + 5, calls: 2, failures: 1 },
+      { session_id: 'b', tool_name: 'lookup', sort_at_ms: 10 * hour + 900, calls: 1, failures: 0 },
+    ]);
+    expect(rows('SELECT hour, mode, sessions, timed, seconds, tool_calls, tool_failures, files, with_files, with_caller FROM overview_hours ORDER BY hour, mode')).toEqual([
+      { hour: 10, mode: 0, sessions: 1, timed: 1, seconds: 45, tool_calls: 3, tool_failures: 1, files: 2, with_files: 1, with_caller: 1 },
+      { hour: 10, mode: 1, sessions: 1, timed: 1, seconds: 700, tool_calls: 1, tool_failures: 0, files: 0, with_files: 0, with_caller: 0 },
+      { hour: 11, mode: 0, sessions: 1, timed: 0, seconds: 0, tool_calls: 0, tool_failures: 0, files: 0, with_files: 0, with_caller: 1 },
+    ]);
+    expect(rows('SELECT caller_key, first_at FROM caller_firsts')).toEqual([{ caller_key: 'tel:+1', first_at: 10 * hour + 5 }]);
+    expect(rows('SELECT hour, reason, sessions FROM overview_hour_reasons ORDER BY reason')).toEqual([
+      { hour: 10, reason: 'timeout', sessions: 1 },
+      { hour: 10, reason: 'user_ended', sessions: 1 },
+    ]);
+    expect(rows('SELECT hour, bucket, sessions FROM overview_hour_durations ORDER BY bucket')).toEqual([
+      { hour: 10, bucket: 1, sessions: 1 },
+      { hour: 10, bucket: 5, sessions: 1 },
+    ]);
+    expect(rows("SELECT hour, tool_name, calls, failures, sessions, failed_sessions FROM overview_hour_tools WHERE tool_name = 'book'")).toEqual([
+      { hour: 10, tool_name: 'book', calls: 2, failures: 1, sessions: 1, failed_sessions: 1 },
+    ]);
+
+    // Later changes move the counts with them: a start that moves, an end that arrives, a deletion.
+    db.prepare('UPDATE sessions SET sort_at_ms = ? WHERE session_id = ?').run(12 * hour, 'a');
+    db.prepare("UPDATE sessions SET reason = 'user_ended', duration_seconds = 20 WHERE session_id = 'c'").run();
+    db.prepare("DELETE FROM sessions WHERE session_id = 'b'").run();
+    // a (the caller's first call) moved to 12:00: c, at 11:00, is their first now; then c's caller is forgotten.
+    expect(rows('SELECT caller_key, first_at FROM caller_firsts')).toEqual([{ caller_key: 'tel:+1', first_at: 11 * hour }]);
+    db.prepare("UPDATE sessions SET caller_key = NULL WHERE session_id = 'c'").run();
+    expect(rows('SELECT caller_key, first_at FROM caller_firsts')).toEqual([{ caller_key: 'tel:+1', first_at: 12 * hour }]);
+    expect(rows('SELECT hour, with_caller FROM overview_hours WHERE with_caller <> 0')).toEqual([{ hour: 12, with_caller: 1 }]);
+    expect(rows('SELECT hour, mode, sessions, timed, seconds, tool_calls FROM overview_hours WHERE sessions <> 0 ORDER BY hour, mode')).toEqual([
+      { hour: 11, mode: 0, sessions: 1, timed: 1, seconds: 20, tool_calls: 0 },
+      { hour: 12, mode: 0, sessions: 1, timed: 1, seconds: 45, tool_calls: 3 },
+    ]);
+    expect(rows('SELECT hour, reason, sessions FROM overview_hour_reasons WHERE sessions <> 0 ORDER BY hour')).toEqual([
+      { hour: 11, reason: 'user_ended', sessions: 1 },
+      { hour: 12, reason: 'user_ended', sessions: 1 },
+    ]);
+    expect(rows('SELECT hour, tool_name, calls, sessions FROM overview_hour_tools WHERE sessions <> 0 ORDER BY tool_name')).toEqual([
+      { hour: 12, tool_name: '', calls: 1, sessions: 1 },
+      { hour: 12, tool_name: 'book', calls: 2, sessions: 1 },
+    ]);
+    expect(rows('SELECT DISTINCT sort_at_ms FROM session_tools')).toEqual([{ sort_at_ms: 12 * hour }]);
     db.close();
   });
 

@@ -10,6 +10,7 @@ import { onCleanup, tempDir } from '../support/fixtures.js';
 import { describeAccountsConformance } from './accounts-conformance.js';
 import { describeFollowUpConformance } from './follow-up-conformance.js';
 import { describeForwardingConformance } from './forwarding-conformance.js';
+import { describeOverviewConformance } from './overview-conformance.js';
 import { describeStoreConformance, type StoreTarget } from './store-conformance.js';
 
 export function sqliteTarget(options: Pick<SqliteStoreOptions, 'threads' | 'deferProjection'>): StoreTarget {
@@ -64,3 +65,5 @@ describeAccountsConformance('SqliteStore on this thread', sqliteTarget({ threads
 describeAccountsConformance('SqliteStore on threads, deferred projection (the engine)', sqliteTarget({ threads: true, deferProjection: true }));
 describeForwardingConformance('SqliteStore on this thread', sqliteTarget({ threads: false }));
 describeForwardingConformance('SqliteStore on threads, deferred projection (the engine)', sqliteTarget({ threads: true, deferProjection: true }));
+describeOverviewConformance('SqliteStore on this thread', sqliteTarget({ threads: false }));
+describeOverviewConformance('SqliteStore on threads, deferred projection (the engine)', sqliteTarget({ threads: true, deferProjection: true }));

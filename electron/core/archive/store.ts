@@ -10,6 +10,7 @@
 import type { EventEmitter } from 'node:events';
 import type { JsonText } from '../json-text.js';
 import type { RetentionPeriod, RetentionView } from '../../../shared/retention.js';
+import type { Overview, OverviewArgs } from '../../../shared/overview.js';
 import type {
   ActivityProfile,
   CallerSettings,
@@ -211,6 +212,12 @@ export interface StoreReads {
   /** Sessions per local weekday and hour since `since` (utcOffsetMinutes: the local offset to use). */
   activityProfile(options: { since: number; utcOffsetMinutes: number }): Promise<ActivityProfile>;
   /**
+   * Everything the Overview page shows for [from, to) and the period of the same length before it,
+   * from one snapshot, aggregated by the store (never by loading sessions). Days and weekday/hour
+   * buckets are in the viewer's local time, given as offset segments; follow-up states as of `now`.
+   */
+  overview(options: OverviewArgs & { now: number }): Promise<Overview>;
+  /**
    * Writes a consistent copy of the archive to `file` (replacing it) from one snapshot, then checks
    * the copy (integrity, the source's schema, counts), all off the caller's thread: webhooks keep
    * being acknowledged and the window keeps reading while it runs. Trust it only when check.ok.
@@ -301,6 +308,7 @@ export const READ_OPERATIONS = [
   'getCaller',
   'periodSummary',
   'activityProfile',
+  'overview',
   'backupTo',
   'retention',
   'listUsers',

@@ -7,6 +7,7 @@ import { formatCount } from '../format';
 import { useArchiveChanges, useDebounced } from '../hooks';
 import { usePagedList } from '../paged-list';
 import { FilterBar } from './FilterBar';
+import { FilterChips } from './FilterChips';
 import { SessionDetailPane } from './SessionDetail';
 import { SessionList } from './SessionList';
 import { useContactPrivacy } from '../contact-privacy';
@@ -132,6 +133,7 @@ export function SessionsView({ status, openId, onOpen, onGoToSetup, filters, onF
             </span>
           </div>
         )}
+        <FilterChips filters={filters} onChange={setFilters} />
         <div className="list-summary" aria-live="polite">
           {list.loading ? 'Loading…' : list.total !== null ? `${formatCount(list.total)} session${list.total === 1 ? '' : 's'}${filtering ? ' match' : ''}` : `${formatCount(list.items.length)}${list.nextCursor ? '+' : ''} sessions match`}
           {!list.loading && list.hint ? <span className="list-hint"> · {list.hint}</span> : null}

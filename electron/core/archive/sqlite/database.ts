@@ -193,3 +193,12 @@ export function statement(db: WritableDB | ReadableDB, sql: string): Database.St
   }
   return prepared;
 }
+
+/**
+ * Runs `read` in one read transaction: every statement in it sees the same commit (the Overview's
+ * charts must add up with each other while the writer goes on). A read-only connection can begin
+ * one; it only holds its snapshot, never a lock the writer waits for (WAL).
+ */
+export function inSnapshot<T>(db: ReadableDB, read: () => T): T {
+  return (db as WritableDB).transaction(read).deferred();
+}

@@ -469,7 +469,192 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX forward_attempts_by_session ON forward_attempts (session_id);
     `,
   },
-  // 13 is taken by work merged beside this one (the overview).
+  {
+    version: 13,
+    name: "the overview: hourly rollups kept by triggers, tool calls per session and tool, indexes for a period's edges",
+    sql: `
+      -- The Overview aggregates a period's sessions (up to two years: every session of a busy
+      -- archive) several ways. Straight from sessions, each way was a pass over 100,000 rows that
+      -- sorted them to group them (40-65 ms each, 230 ms for the page). So the archive keeps hourly
+      -- rollups (UTC hours), changed by triggers in the same transaction as the rows they count,
+      -- like the counters, so they cannot drift: a year is at most 8,760 rows per mode, reason,
+      -- bucket or tool. Reasons, buckets and tools are keyed by value first, so each value's hours
+      -- of a period are one range (summed without sorting anything). Parts of a period that are not whole hours, and calendars in zones whose
+      -- offset is not whole hours, read sessions_overview instead: what those aggregates need, in
+      -- time order.
+      CREATE INDEX sessions_overview ON sessions (sort_at_ms, mode, duration_seconds, reason, file_count, tool_call_count, tool_error_count);
+      CREATE INDEX follow_ups_by_time ON follow_ups (sort_at_ms, state, snoozed_until);
+
+      -- Tool calls per session and tool name ('' for a call without one), kept by the projection
+      -- (the only writer of messages; counting them from messages read 4 million rows, 1 s). It
+      -- answers the "called this tool" filter; sort_at_ms is the session's, kept by a trigger when
+      -- a late session.started moves the session's start.
+      CREATE TABLE session_tools (
+        session_id  TEXT    NOT NULL REFERENCES sessions (session_id) ON DELETE CASCADE,
+        tool_name   TEXT    NOT NULL,
+        sort_at_ms  INTEGER NOT NULL,
+        calls       INTEGER NOT NULL CHECK (calls > 0),
+        failures    INTEGER NOT NULL CHECK (failures BETWEEN 0 AND calls),
+        PRIMARY KEY (session_id, tool_name)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX session_tools_by_name ON session_tools (tool_name, failures);
+      CREATE INDEX session_tools_by_time ON session_tools (sort_at_ms);
+      INSERT INTO session_tools (session_id, tool_name, sort_at_ms, calls, failures)
+        SELECT m.session_id, coalesce(m.tool_name, ''), s.sort_at_ms, count(*), sum(m.tool_error IS NOT NULL)
+        FROM messages m JOIN sessions s ON s.session_id = m.session_id
+        WHERE m.tool_name IS NOT NULL OR m.tool_arguments IS NOT NULL OR m.tool_result IS NOT NULL OR m.tool_error IS NOT NULL
+        GROUP BY m.session_id, coalesce(m.tool_name, '');
+
+      -- hour: sort_at_ms / 3600000 (UTC). mode: 0 voice, 1 text, 2 anything else.
+      CREATE TABLE overview_hours (
+        hour           INTEGER NOT NULL,
+        mode           INTEGER NOT NULL,
+        sessions       INTEGER NOT NULL,
+        timed          INTEGER NOT NULL,   -- with a duration
+        seconds        REAL    NOT NULL,
+        tool_calls     INTEGER NOT NULL,
+        tool_failures  INTEGER NOT NULL,
+        files          INTEGER NOT NULL,
+        with_files     INTEGER NOT NULL,
+        with_caller    INTEGER NOT NULL,   -- the caller is known (caller_key)
+        PRIMARY KEY (hour, mode)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TABLE overview_hour_reasons (
+        hour      INTEGER NOT NULL,
+        reason    TEXT    NOT NULL,
+        sessions  INTEGER NOT NULL,
+        PRIMARY KEY (reason, hour)
+      ) STRICT, WITHOUT ROWID;
+      -- bucket: the index in DURATION_BUCKETS (shared/overview.ts): under 30 s, 1, 2, 5, 10, 20 min, more.
+      CREATE TABLE overview_hour_durations (
+        hour      INTEGER NOT NULL,
+        bucket    INTEGER NOT NULL,
+        sessions  INTEGER NOT NULL,
+        PRIMARY KEY (bucket, hour)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TABLE overview_hour_tools (
+        hour             INTEGER NOT NULL,
+        tool_name        TEXT    NOT NULL,
+        calls            INTEGER NOT NULL,
+        failures         INTEGER NOT NULL,
+        sessions         INTEGER NOT NULL,
+        failed_sessions  INTEGER NOT NULL,
+        PRIMARY KEY (tool_name, hour)
+      ) STRICT, WITHOUT ROWID;
+
+      -- Each known caller's first session in the archive: new callers of a period are a range here.
+      CREATE TABLE caller_firsts (
+        caller_key  TEXT    PRIMARY KEY,
+        first_at    INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX caller_firsts_by_time ON caller_firsts (first_at);
+      INSERT INTO caller_firsts (caller_key, first_at)
+        SELECT caller_key, min(sort_at_ms) FROM sessions WHERE caller_key IS NOT NULL GROUP BY caller_key;
+
+      INSERT INTO overview_hours (hour, mode, sessions, timed, seconds, tool_calls, tool_failures, files, with_files, with_caller)
+        SELECT s.sort_at_ms / 3600000, CASE s.mode WHEN 'voice' THEN 0 WHEN 'text' THEN 1 ELSE 2 END, count(*), count(s.duration_seconds), coalesce(sum(s.duration_seconds), 0),
+               sum(s.tool_call_count), sum(s.tool_error_count), sum(s.file_count), sum(s.file_count > 0), sum(s.caller_key IS NOT NULL)
+        FROM sessions s GROUP BY 1, 2;
+      INSERT INTO overview_hour_reasons (hour, reason, sessions)
+        SELECT s.sort_at_ms / 3600000, s.reason, count(*) FROM sessions s WHERE s.reason IS NOT NULL GROUP BY 1, 2;
+      INSERT INTO overview_hour_durations (hour, bucket, sessions)
+        SELECT s.sort_at_ms / 3600000, CASE WHEN s.duration_seconds < 30 THEN 0 WHEN s.duration_seconds < 60 THEN 1 WHEN s.duration_seconds < 120 THEN 2 WHEN s.duration_seconds < 300 THEN 3 WHEN s.duration_seconds < 600 THEN 4 WHEN s.duration_seconds < 1200 THEN 5 ELSE 6 END, count(*) FROM sessions s WHERE s.duration_seconds IS NOT NULL GROUP BY 1, 2;
+      INSERT INTO overview_hour_tools (hour, tool_name, calls, failures, sessions, failed_sessions)
+        SELECT t.sort_at_ms / 3600000, t.tool_name, sum(t.calls), sum(t.failures), count(*), sum(t.failures > 0) FROM session_tools t GROUP BY 1, 2;
+
+      -- After the backfills, so they are not counted twice.
+      CREATE TRIGGER session_tools_follow_start AFTER UPDATE OF sort_at_ms ON sessions WHEN new.sort_at_ms IS NOT old.sort_at_ms BEGIN
+        UPDATE session_tools SET sort_at_ms = new.sort_at_ms WHERE session_id = new.session_id;
+      END;
+      CREATE TRIGGER overview_sessions_insert AFTER INSERT ON sessions BEGIN
+        INSERT INTO overview_hours (hour, mode, sessions, timed, seconds, tool_calls, tool_failures, files, with_files, with_caller)
+          VALUES (new.sort_at_ms / 3600000, CASE new.mode WHEN 'voice' THEN 0 WHEN 'text' THEN 1 ELSE 2 END, 1, (new.duration_seconds IS NOT NULL), coalesce(new.duration_seconds, 0),
+                  new.tool_call_count, new.tool_error_count, new.file_count, (new.file_count > 0), (new.caller_key IS NOT NULL))
+          ON CONFLICT (hour, mode) DO UPDATE SET sessions = sessions + excluded.sessions, timed = timed + excluded.timed, seconds = seconds + excluded.seconds,
+            tool_calls = tool_calls + excluded.tool_calls, tool_failures = tool_failures + excluded.tool_failures, files = files + excluded.files, with_files = with_files + excluded.with_files, with_caller = with_caller + excluded.with_caller;
+        INSERT INTO overview_hour_reasons (hour, reason, sessions) SELECT new.sort_at_ms / 3600000, new.reason, 1 WHERE new.reason IS NOT NULL
+          ON CONFLICT (reason, hour) DO UPDATE SET sessions = sessions + excluded.sessions;
+        INSERT INTO overview_hour_durations (hour, bucket, sessions) SELECT new.sort_at_ms / 3600000, CASE WHEN new.duration_seconds < 30 THEN 0 WHEN new.duration_seconds < 60 THEN 1 WHEN new.duration_seconds < 120 THEN 2 WHEN new.duration_seconds < 300 THEN 3 WHEN new.duration_seconds < 600 THEN 4 WHEN new.duration_seconds < 1200 THEN 5 ELSE 6 END, 1 WHERE new.duration_seconds IS NOT NULL
+          ON CONFLICT (bucket, hour) DO UPDATE SET sessions = sessions + excluded.sessions;
+      END;
+      CREATE TRIGGER overview_sessions_delete AFTER DELETE ON sessions BEGIN
+        INSERT INTO overview_hours (hour, mode, sessions, timed, seconds, tool_calls, tool_failures, files, with_files, with_caller)
+          VALUES (old.sort_at_ms / 3600000, CASE old.mode WHEN 'voice' THEN 0 WHEN 'text' THEN 1 ELSE 2 END, -1, -(old.duration_seconds IS NOT NULL), -coalesce(old.duration_seconds, 0),
+                  -old.tool_call_count, -old.tool_error_count, -old.file_count, -(old.file_count > 0), -(old.caller_key IS NOT NULL))
+          ON CONFLICT (hour, mode) DO UPDATE SET sessions = sessions + excluded.sessions, timed = timed + excluded.timed, seconds = seconds + excluded.seconds,
+            tool_calls = tool_calls + excluded.tool_calls, tool_failures = tool_failures + excluded.tool_failures, files = files + excluded.files, with_files = with_files + excluded.with_files, with_caller = with_caller + excluded.with_caller;
+        INSERT INTO overview_hour_reasons (hour, reason, sessions) SELECT old.sort_at_ms / 3600000, old.reason, -1 WHERE old.reason IS NOT NULL
+          ON CONFLICT (reason, hour) DO UPDATE SET sessions = sessions + excluded.sessions;
+        INSERT INTO overview_hour_durations (hour, bucket, sessions) SELECT old.sort_at_ms / 3600000, CASE WHEN old.duration_seconds < 30 THEN 0 WHEN old.duration_seconds < 60 THEN 1 WHEN old.duration_seconds < 120 THEN 2 WHEN old.duration_seconds < 300 THEN 3 WHEN old.duration_seconds < 600 THEN 4 WHEN old.duration_seconds < 1200 THEN 5 ELSE 6 END, -1 WHERE old.duration_seconds IS NOT NULL
+          ON CONFLICT (bucket, hour) DO UPDATE SET sessions = sessions + excluded.sessions;
+      END;
+      CREATE TRIGGER overview_sessions_update AFTER UPDATE OF sort_at_ms, mode, duration_seconds, reason, tool_call_count, tool_error_count, file_count ON sessions BEGIN
+        INSERT INTO overview_hours (hour, mode, sessions, timed, seconds, tool_calls, tool_failures, files, with_files, with_caller)
+          VALUES (old.sort_at_ms / 3600000, CASE old.mode WHEN 'voice' THEN 0 WHEN 'text' THEN 1 ELSE 2 END, -1, -(old.duration_seconds IS NOT NULL), -coalesce(old.duration_seconds, 0),
+                  -old.tool_call_count, -old.tool_error_count, -old.file_count, -(old.file_count > 0), -(old.caller_key IS NOT NULL))
+          ON CONFLICT (hour, mode) DO UPDATE SET sessions = sessions + excluded.sessions, timed = timed + excluded.timed, seconds = seconds + excluded.seconds,
+            tool_calls = tool_calls + excluded.tool_calls, tool_failures = tool_failures + excluded.tool_failures, files = files + excluded.files, with_files = with_files + excluded.with_files, with_caller = with_caller + excluded.with_caller;
+        INSERT INTO overview_hour_reasons (hour, reason, sessions) SELECT old.sort_at_ms / 3600000, old.reason, -1 WHERE old.reason IS NOT NULL
+          ON CONFLICT (reason, hour) DO UPDATE SET sessions = sessions + excluded.sessions;
+        INSERT INTO overview_hour_durations (hour, bucket, sessions) SELECT old.sort_at_ms / 3600000, CASE WHEN old.duration_seconds < 30 THEN 0 WHEN old.duration_seconds < 60 THEN 1 WHEN old.duration_seconds < 120 THEN 2 WHEN old.duration_seconds < 300 THEN 3 WHEN old.duration_seconds < 600 THEN 4 WHEN old.duration_seconds < 1200 THEN 5 ELSE 6 END, -1 WHERE old.duration_seconds IS NOT NULL
+          ON CONFLICT (bucket, hour) DO UPDATE SET sessions = sessions + excluded.sessions;
+        INSERT INTO overview_hours (hour, mode, sessions, timed, seconds, tool_calls, tool_failures, files, with_files, with_caller)
+          VALUES (new.sort_at_ms / 3600000, CASE new.mode WHEN 'voice' THEN 0 WHEN 'text' THEN 1 ELSE 2 END, 1, (new.duration_seconds IS NOT NULL), coalesce(new.duration_seconds, 0),
+                  new.tool_call_count, new.tool_error_count, new.file_count, (new.file_count > 0), (old.caller_key IS NOT NULL))
+          ON CONFLICT (hour, mode) DO UPDATE SET sessions = sessions + excluded.sessions, timed = timed + excluded.timed, seconds = seconds + excluded.seconds,
+            tool_calls = tool_calls + excluded.tool_calls, tool_failures = tool_failures + excluded.tool_failures, files = files + excluded.files, with_files = with_files + excluded.with_files, with_caller = with_caller + excluded.with_caller;
+        INSERT INTO overview_hour_reasons (hour, reason, sessions) SELECT new.sort_at_ms / 3600000, new.reason, 1 WHERE new.reason IS NOT NULL
+          ON CONFLICT (reason, hour) DO UPDATE SET sessions = sessions + excluded.sessions;
+        INSERT INTO overview_hour_durations (hour, bucket, sessions) SELECT new.sort_at_ms / 3600000, CASE WHEN new.duration_seconds < 30 THEN 0 WHEN new.duration_seconds < 60 THEN 1 WHEN new.duration_seconds < 120 THEN 2 WHEN new.duration_seconds < 300 THEN 3 WHEN new.duration_seconds < 600 THEN 4 WHEN new.duration_seconds < 1200 THEN 5 ELSE 6 END, 1 WHERE new.duration_seconds IS NOT NULL
+          ON CONFLICT (bucket, hour) DO UPDATE SET sessions = sessions + excluded.sessions;
+      END;
+      -- Whether the caller is known moves on its own (the triage identifies callers after indexing):
+      -- this keeps with_caller where the session is counted (the update above carries the old value).
+      CREATE TRIGGER overview_sessions_caller AFTER UPDATE OF caller_key ON sessions WHEN (old.caller_key IS NULL) <> (new.caller_key IS NULL) BEGIN
+        UPDATE overview_hours SET with_caller = with_caller + (new.caller_key IS NOT NULL) - (old.caller_key IS NOT NULL)
+          WHERE hour = new.sort_at_ms / 3600000 AND mode = CASE new.mode WHEN 'voice' THEN 0 WHEN 'text' THEN 1 ELSE 2 END;
+      END;
+      -- Each caller's first session in the archive ("new caller"), kept when a session is added,
+      -- moved, re-identified or erased: the smallest start in their part of the caller index.
+      CREATE TRIGGER caller_firsts_insert AFTER INSERT ON sessions WHEN new.caller_key IS NOT NULL BEGIN
+        INSERT INTO caller_firsts (caller_key, first_at) VALUES (new.caller_key, new.sort_at_ms)
+          ON CONFLICT (caller_key) DO UPDATE SET first_at = min(first_at, excluded.first_at);
+      END;
+      CREATE TRIGGER caller_firsts_update AFTER UPDATE OF caller_key, sort_at_ms ON sessions
+        WHEN old.caller_key IS NOT new.caller_key OR old.sort_at_ms IS NOT new.sort_at_ms BEGIN
+        DELETE FROM caller_firsts WHERE caller_key = old.caller_key AND NOT EXISTS (SELECT 1 FROM sessions WHERE caller_key = old.caller_key);
+        UPDATE caller_firsts SET first_at = (SELECT min(sort_at_ms) FROM sessions WHERE caller_key = old.caller_key) WHERE caller_key = old.caller_key;
+        INSERT INTO caller_firsts (caller_key, first_at) SELECT new.caller_key, new.sort_at_ms WHERE new.caller_key IS NOT NULL
+          ON CONFLICT (caller_key) DO UPDATE SET first_at = min(first_at, excluded.first_at);
+      END;
+      CREATE TRIGGER caller_firsts_delete AFTER DELETE ON sessions WHEN old.caller_key IS NOT NULL BEGIN
+        DELETE FROM caller_firsts WHERE caller_key = old.caller_key AND NOT EXISTS (SELECT 1 FROM sessions WHERE caller_key = old.caller_key);
+        UPDATE caller_firsts SET first_at = (SELECT min(sort_at_ms) FROM sessions WHERE caller_key = old.caller_key) WHERE caller_key = old.caller_key;
+      END;
+      CREATE TRIGGER overview_tools_insert AFTER INSERT ON session_tools BEGIN
+        INSERT INTO overview_hour_tools (hour, tool_name, calls, failures, sessions, failed_sessions)
+          VALUES (new.sort_at_ms / 3600000, new.tool_name, new.calls, new.failures, 1, (new.failures > 0))
+          ON CONFLICT (tool_name, hour) DO UPDATE SET calls = calls + excluded.calls, failures = failures + excluded.failures,
+            sessions = sessions + excluded.sessions, failed_sessions = failed_sessions + excluded.failed_sessions;
+      END;
+      CREATE TRIGGER overview_tools_delete AFTER DELETE ON session_tools BEGIN
+        INSERT INTO overview_hour_tools (hour, tool_name, calls, failures, sessions, failed_sessions)
+          VALUES (old.sort_at_ms / 3600000, old.tool_name, -old.calls, -old.failures, -1, -(old.failures > 0))
+          ON CONFLICT (tool_name, hour) DO UPDATE SET calls = calls + excluded.calls, failures = failures + excluded.failures,
+            sessions = sessions + excluded.sessions, failed_sessions = failed_sessions + excluded.failed_sessions;
+      END;
+      CREATE TRIGGER overview_tools_update AFTER UPDATE OF sort_at_ms, tool_name, calls, failures ON session_tools BEGIN
+        INSERT INTO overview_hour_tools (hour, tool_name, calls, failures, sessions, failed_sessions)
+          VALUES (old.sort_at_ms / 3600000, old.tool_name, -old.calls, -old.failures, -1, -(old.failures > 0))
+          ON CONFLICT (tool_name, hour) DO UPDATE SET calls = calls + excluded.calls, failures = failures + excluded.failures,
+            sessions = sessions + excluded.sessions, failed_sessions = failed_sessions + excluded.failed_sessions;
+        INSERT INTO overview_hour_tools (hour, tool_name, calls, failures, sessions, failed_sessions)
+          VALUES (new.sort_at_ms / 3600000, new.tool_name, new.calls, new.failures, 1, (new.failures > 0))
+          ON CONFLICT (tool_name, hour) DO UPDATE SET calls = calls + excluded.calls, failures = failures + excluded.failures,
+            sessions = sessions + excluded.sessions, failed_sessions = failed_sessions + excluded.failed_sessions;
+      END;
+    `,
+  },
   {
     version: 14,
     name: 'accounts: people, one-time sign-in links, sign-in sessions, and the audit log',

@@ -6,6 +6,7 @@ import { getCaller } from './reads/callers.js';
 import { exportSessions } from './reads/export.js';
 import { callerSettings, followUpCounts, getFollowUp, listRules, listTags, triagePending } from './reads/follow-ups.js';
 import { inbox } from './reads/inbox.js';
+import { overview } from './reads/overview.js';
 import { activityProfile, periodSummary } from './reads/insights.js';
 import { previewRule } from './reads/rule-preview.js';
 import { getFacets, getMessages, getSession, listSessions } from './reads/sessions.js';
@@ -42,6 +43,7 @@ export function sqliteReads(db: ReadableDB): SyncReads {
     getCaller: (key, options) => getCaller(db, key, options),
     periodSummary: (options) => periodSummary(db, options),
     activityProfile: (options) => activityProfile(db, options),
+    overview: (options) => overview(db, options),
     backupTo: (file) => backupTo(db, file),
     retention: (options) => retention(db, options),
     listUsers: () => listUsers(db),

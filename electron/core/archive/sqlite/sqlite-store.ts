@@ -226,6 +226,7 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
   readonly getCaller: StoreReads['getCaller'] = (...args) => this.reads.getCaller(...args);
   readonly periodSummary: StoreReads['periodSummary'] = (...args) => this.reads.periodSummary(...args);
   readonly activityProfile: StoreReads['activityProfile'] = (...args) => this.reads.activityProfile(...args);
+  readonly overview: StoreReads['overview'] = (...args) => this.reads.overview(...args);
   /**
    * A backup copies and then checks the whole file: tens of seconds on a big archive. On the reader
    * thread that would hold up every window read behind it, so it gets a reader thread of its own.

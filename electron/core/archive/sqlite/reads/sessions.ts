@@ -15,6 +15,7 @@ import { BadCursorError } from '../../errors.js';
 import type { ListOptions } from '../../types.js';
 import { statement, type ReadableDB } from '../database.js';
 import { doneCount, followUpCounts } from './follow-ups.js';
+import { hourOf, localMs, weekdayOf } from './local-time.js';
 import { ownerFields, type OwnerFields } from './session-owner-fields.js';
 import { highlight, isPrefix, lastWordTooShort, PREFIX_HINT, PREFIX_MIN, searchTerms, type SearchTerm } from '../../search-text.js';
 
@@ -146,6 +147,34 @@ function filterClause(db: ReadableDB, filters: SessionFilters, now: number, stal
   if (filters.maxDurationSeconds !== undefined) {
     parts.push('s.duration_seconds <= ?');
     params.push(filters.maxDurationSeconds);
+  }
+  if (filters.durationBelowSeconds !== undefined) {
+    parts.push('s.duration_seconds < ?');
+    params.push(filters.durationBelowSeconds);
+  }
+  if (filters.localTime) {
+    // The Overview's heat map cells, bucketed exactly as reads/overview.ts buckets them.
+    const local = localMs('s.sort_at_ms', filters.localTime.utcOffsets);
+    if (filters.localTime.weekday !== undefined) {
+      parts.push(`${weekdayOf(local.sql)} = ?`);
+      params.push(...local.params, filters.localTime.weekday);
+    }
+    if (filters.localTime.hour !== undefined) {
+      parts.push(`${hourOf(local.sql)} = ?`);
+      params.push(...local.params, filters.localTime.hour);
+    }
+  }
+  if (filters.toolName !== undefined) {
+    const failed = filters.toolFailed === undefined ? '' : filters.toolFailed ? ' AND t.failures > 0' : ' AND t.failures = 0';
+    parts.push(`s.session_id IN (SELECT t.session_id FROM session_tools t WHERE t.tool_name = ?${failed})`);
+    params.push(filters.toolName);
+  }
+  if (filters.callerHistory) {
+    // A caller's first session: the smallest start in their part of the caller index.
+    parts.push(
+      `s.caller_key IS NOT NULL AND (SELECT min(c.sort_at_ms) FROM sessions c WHERE c.caller_key = s.caller_key) ${filters.callerHistory.kind === 'new' ? '>=' : '<'} ?`,
+    );
+    params.push(filters.callerHistory.since);
   }
   if (filters.hasToolErrors !== undefined) parts.push(filters.hasToolErrors ? 's.tool_error_count > 0' : 's.tool_error_count = 0');
   if (filters.hasFiles !== undefined) parts.push(filters.hasFiles ? 's.file_count > 0' : 's.file_count = 0');

@@ -100,6 +100,7 @@ function projectEnded(db: WritableDB, payload: SessionEndedPayload, receivedAt: 
     files: summary.files,
     now: receivedAt,
   });
+  recordTools(db, payload.sessionId, summary.tools);
 
   const insertMessage = statement(db, 
     `INSERT INTO messages (session_id, seq, role, content, timestamp_ms, tool_name, tool_arguments, tool_result,
@@ -136,6 +137,16 @@ function projectEnded(db: WritableDB, payload: SessionEndedPayload, receivedAt: 
   }
 }
 
+/** The session's tool calls per tool name, for the Overview (migration 12): replaced, never added to. */
+function recordTools(db: WritableDB, sessionId: string, tools: Map<string, { calls: number; failures: number }>): void {
+  statement(db, 'DELETE FROM session_tools WHERE session_id = ?').run(sessionId);
+  const insert = statement(
+    db,
+    'INSERT INTO session_tools (session_id, tool_name, sort_at_ms, calls, failures) SELECT session_id, ?, sort_at_ms, ?, ? FROM sessions WHERE session_id = ?',
+  );
+  for (const [name, counts] of tools) insert.run(name, counts.calls, counts.failures, sessionId);
+}
+
 /** Whole numbers are bound as INTEGER (better-sqlite3 binds JS numbers as REAL: 205 would read back as "205.0"). */
 function bindableId(id: number | string): number | string | bigint {
   return typeof id === 'number' && Number.isSafeInteger(id) ? BigInt(id) : id;
@@ -146,6 +157,7 @@ function summarize(transcript: TranscriptItem[]) {
   let toolCalls = 0;
   let toolErrors = 0;
   let files = 0;
+  const tools = new Map<string, { calls: number; failures: number }>();
   for (const item of transcript) {
     if (firstUserLine === null && item.role === 'user' && item.content.trim() !== '') {
       const line = item.content.trim().replace(/\s+/g, ' ');
@@ -153,7 +165,13 @@ function summarize(transcript: TranscriptItem[]) {
     }
     if (item.toolCall) toolCalls += 1;
     if (item.toolCall?.error) toolErrors += 1;
+    if (item.toolCall) {
+      const counts = tools.get(item.toolCall.name ?? '') ?? { calls: 0, failures: 0 };
+      counts.calls += 1;
+      if (item.toolCall.error) counts.failures += 1;
+      tools.set(item.toolCall.name ?? '', counts);
+    }
     files += item.files?.length ?? 0;
   }
-  return { firstUserLine, toolCalls, toolErrors, files };
+  return { firstUserLine, toolCalls, toolErrors, files, tools };
 }
