@@ -531,10 +531,13 @@ export class ArchiveService {
         return { targets, counts };
       },
       saveForwardTarget: async ({ id, url, events, headers, secret, newSecret }) => {
-        const taken = (await store().forwardTargets()).find((target) => target.url === url);
+        const targets = await store().forwardTargets();
+        const taken = targets.find((target) => target.url === url);
         if (taken && taken.id !== id) throw new ApiError('bad-request', `${url} is already a forwarding target: edit that one.`);
+        // An edit keeps where the target came from (serve upserts command-line ones by URL at each start).
+        const origin = targets.find((target) => target.id === id)?.origin ?? 'owner';
         const setSecret = secret ?? (id === undefined || newSecret ? generateForwardSecret() : undefined);
-        const target = await store().saveForwardTarget({ id, url, events, headers, secret: setSecret, origin: 'owner', at: Date.now() });
+        const target = await store().saveForwardTarget({ id, url, events, headers, secret: setSecret, origin, at: Date.now() });
         return changed({ target, secret: setSecret ?? null });
       },
       deleteForwardTarget: async ({ id }) => changed({ deleted: await store().deleteForwardTarget(id) }),

@@ -38,6 +38,7 @@ describe.runIf(browserAvailable)('the Forwarding view in Chromium', { timeout: 9
     await form.getByLabel('URL (http or https)').fill(target.url);
     await form.getByLabel('Only ended calls that need follow-up').uncheck();
     await form.getByLabel('Extra headers, one per line (optional)').fill('Authorization: Bearer crm-token');
+    await form.screenshot({ path: join(SCREENSHOTS, 'forwarding-form.png') });
     await form.getByRole('button', { name: 'Add target' }).click();
     const secret = (await page.getByTestId('new-secret').textContent())!;
     expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
