@@ -13,7 +13,7 @@ import { onCleanup, SECRET, tempDir } from '../support/fixtures.js';
 
 const STAFF_METHODS = [
   'status', 'facets', 'listSessions', 'getSession', 'getMessages', 'listDeliveries', 'getDelivery', 'inbox', 'getFollowUp',
-  'setFollowUp', 'addNote', 'editNote', 'deleteNote', 'listTags', 'saveTag', 'tagSession', 'getCaller', 'listAlerts', 'whoAmI',
+  'setFollowUp', 'addNote', 'editNote', 'deleteNote', 'listTags', 'saveTag', 'tagSession', 'getCaller', 'listAlerts', 'whoAmI', 'overview',
 ];
 
 describe('who may call what', () => {
