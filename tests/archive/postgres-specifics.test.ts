@@ -2,7 +2,8 @@
  * What only the PostgreSQL store does, on a real throwaway cluster: the errors of opening one
  * (each a PostgresConnectError, within seconds), migrations under the advisory lock, several
  * stores (hubs) on one database (exactly-once storage, projected events heard across them, the
- * listener coming back after its connection drops), and a commit the server refuses.
+ * listener coming back after its connection drops, accounts changed on two hubs at once), and a
+ * commit the server refuses.
  */
 import { createServer, type Socket } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
@@ -131,6 +132,43 @@ describePostgres('PostgresStore specifics', () => {
     const { error } = await openFails(url);
     expect(error).toBeInstanceOf(ArchiveVersionError);
     expect((error as Error).message).toMatch(/newer version/);
+  });
+
+  it('adds accounts to an archive of schema 1 without touching what it holds (migration 2 is additive)', async () => {
+    const url = await cluster().createDatabase();
+    const old = await PostgresStore.open(url, { migrateTo: 1 });
+    const { started, ended } = sessionPair({ messages: 2 });
+    await ingest(old, started);
+    await ingest(old, ended);
+    await old.close();
+    expect(await sql(url, "SELECT to_regclass('users') AS t")).toEqual([{ t: null }]);
+    const store = await openStore(url);
+    expect((await sql<{ version: number }>(url, 'SELECT max(version) AS version FROM archive_schema'))[0]!.version).toBe(2);
+    expect((await store.getSession(started.sessionId, STALE))?.status).toBe('ended');
+    expect(await store.addUser({ name: 'Ana', role: 'owner', at: 1 })).toMatchObject({ name: 'Ana', hasPassword: false });
+  });
+
+  it('a sign-in link redeemed on two hubs at once signs in on one only', async () => {
+    const url = await cluster().createDatabase();
+    const [a, b] = [await openStore(url), await openStore(url)];
+    await a.addUser({ name: 'Ana', role: 'owner', at: 1 });
+    await a.createSignInLink({ userName: 'Ana', tokenHash: 'link', at: 1, expiresAt: 10_000 });
+    const redeem = (store: PostgresStore, session: string) =>
+      store.redeemSignInLink({ tokenHash: 'link', passwordHash: 'scrypt$x', session: { tokenHash: session, expiresAt: 20_000 }, now: 2 });
+    const results = await Promise.all([redeem(a, 'session-a'), redeem(b, 'session-b')]);
+    expect(results.filter((user) => user !== null)).toHaveLength(1);
+    expect((await sql(url, 'SELECT token_hash FROM sign_in_sessions'))).toHaveLength(1);
+  });
+
+  it('two hubs disabling the last two owners at once: one is refused, an owner is left', async () => {
+    const url = await cluster().createDatabase();
+    const [a, b] = [await openStore(url), await openStore(url)];
+    await a.addUser({ name: 'Ana', role: 'owner', at: 1 });
+    await a.addUser({ name: 'Bo', role: 'owner', at: 1 });
+    const outcomes = await Promise.allSettled([a.disableUser({ name: 'Ana', at: 2 }), b.disableUser({ name: 'Bo', at: 2 })]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(String((outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult).reason)).toMatch(/last owner/);
+    expect((await a.listUsers()).filter((user) => user.disabledAt === null)).toHaveLength(1);
   });
 
   it('stores each event once when two hubs receive the same deliveries at the same time', async () => {

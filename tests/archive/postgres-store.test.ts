@@ -7,6 +7,7 @@
 import { PostgresStore, type PostgresStoreOptions } from '../../electron/core/archive/postgres/postgres-store.js';
 import { onCleanup } from '../support/fixtures.js';
 import { describePostgres, usePostgresCluster } from '../support/postgres-fixture.js';
+import { describeAccountsConformance } from './accounts-conformance.js';
 import { describeFollowUpConformance } from './follow-up-conformance.js';
 import { describeStoreConformance, type StoreTarget } from './store-conformance.js';
 
@@ -41,4 +42,5 @@ describePostgres('PostgresStore', () => {
 
   describeStoreConformance('PostgresStore', target);
   describeFollowUpConformance('PostgresStore', target);
+  describeAccountsConformance('PostgresStore', target);
 });

@@ -6,7 +6,7 @@
  *
  * The schema is the SQLite archive's projection (sqlite/migrations.ts, version 11) in one step:
  * the events table is the source of truth (the bytes received, bytea), and sessions, messages,
- * files and the search document are projections of it.
+ * files and the search document are projections of it. Version 2 follows SQLite's 14 (accounts).
  */
 import type pg from 'pg';
 import { ArchiveVersionError } from '../errors.js';
@@ -269,6 +269,56 @@ export const MIGRATIONS: readonly Migration[] = [
         finished_at  bigint
       );
       ${COUNTERS}
+    `,
+  },
+  {
+    version: 2,
+    name: 'accounts: people, one-time sign-in links, sign-in sessions, and the audit log',
+    // SQLite migration 14 in PostgreSQL. Additive: a hub of the previous version keeps working beside it.
+    sql: `
+      -- name_key is the name folded for comparison (userNameKey: NFC, Unicode lower case), so "Ana"
+      -- and "ANA" are one person; byte-wise (COLLATE "C") so the list sorts as in the SQLite store.
+      CREATE TABLE users (
+        id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        name           text NOT NULL,
+        name_key       text COLLATE "C" NOT NULL UNIQUE,
+        role           text NOT NULL CHECK (role IN ('owner', 'staff')),
+        password_hash  text,
+        created_at     bigint NOT NULL,
+        disabled_at    bigint
+      );
+
+      -- Tokens are kept as their SHA-256 only: a copy of the archive (a backup) signs no one in.
+      CREATE TABLE sign_in_links (
+        token_hash  text COLLATE "C" PRIMARY KEY,
+        user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at  bigint NOT NULL,
+        expires_at  bigint NOT NULL
+      );
+      CREATE INDEX sign_in_links_by_user ON sign_in_links (user_id);
+
+      CREATE TABLE sign_in_sessions (
+        token_hash    text COLLATE "C" PRIMARY KEY,
+        user_id       bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at    bigint NOT NULL,
+        last_seen_at  bigint NOT NULL,
+        expires_at    bigint NOT NULL
+      );
+      CREATE INDEX sign_in_sessions_by_user ON sign_in_sessions (user_id);
+
+      -- Who did what, when, to what, from where. Never message contents; actor is a name, not a
+      -- reference, so the record outlives a removed account.
+      CREATE TABLE audit_log (
+        id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at       bigint NOT NULL,
+        actor    text NOT NULL,
+        action   text NOT NULL,
+        target   text COLLATE "C",
+        address  text,
+        detail   text
+      );
+      -- Erasing a session replaces its id where the log names it (an export of it, say).
+      CREATE INDEX audit_log_by_target ON audit_log (target) WHERE target IS NOT NULL;
     `,
   },
 ];

@@ -131,6 +131,15 @@ export class PostgresStore extends EventEmitter<StoreEvents> implements ArchiveS
   readonly retriage: StoreWrites['retriage'] = (...args) => this.guard(() => this.writer.retriage(...args));
   readonly triageStale: StoreWrites['triageStale'] = (...args) => this.guard(() => this.writer.triageStale(...args));
 
+  readonly addUser: StoreWrites['addUser'] = (...args) => this.guard(() => this.writer.addUser(...args));
+  readonly createSignInLink: StoreWrites['createSignInLink'] = (...args) => this.guard(() => this.writer.createSignInLink(...args));
+  readonly redeemSignInLink: StoreWrites['redeemSignInLink'] = (...args) => this.guard(() => this.writer.redeemSignInLink(...args));
+  readonly startSignInSession: StoreWrites['startSignInSession'] = (...args) => this.guard(() => this.writer.startSignInSession(...args));
+  readonly touchSignInSession: StoreWrites['touchSignInSession'] = (...args) => this.guard(() => this.writer.touchSignInSession(...args));
+  readonly endSignInSession: StoreWrites['endSignInSession'] = (...args) => this.guard(() => this.writer.endSignInSession(...args));
+  readonly disableUser: StoreWrites['disableUser'] = (...args) => this.guard(() => this.writer.disableUser(...args));
+  readonly removeUser: StoreWrites['removeUser'] = (...args) => this.guard(() => this.writer.removeUser(...args));
+  readonly recordAudit: StoreWrites['recordAudit'] = (...args) => this.guard(() => this.writer.recordAudit(...args));
   readonly counts: StoreReads['counts'] = (...args) => this.reads.counts(...args);
   readonly recentOutages: StoreReads['recentOutages'] = (...args) => this.reads.recentOutages(...args);
   readonly facets: StoreReads['facets'] = (...args) => this.reads.facets(...args);
@@ -155,6 +164,11 @@ export class PostgresStore extends EventEmitter<StoreEvents> implements ArchiveS
   readonly activityProfile: StoreReads['activityProfile'] = (...args) => this.reads.activityProfile(...args);
   readonly backupTo: StoreReads['backupTo'] = (...args) => this.reads.backupTo(...args);
   readonly retention: StoreReads['retention'] = (...args) => this.reads.retention(...args);
+  readonly listUsers: StoreReads['listUsers'] = (...args) => this.reads.listUsers(...args);
+  readonly userCredentials: StoreReads['userCredentials'] = (...args) => this.reads.userCredentials(...args);
+  readonly signInLinkUser: StoreReads['signInLinkUser'] = (...args) => this.reads.signInLinkUser(...args);
+  readonly signInSession: StoreReads['signInSession'] = (...args) => this.reads.signInSession(...args);
+  readonly auditLog: StoreReads['auditLog'] = (...args) => this.reads.auditLog(...args);
 
   /** Commits what is pending, stops listening, closes the pool. */
   close(): Promise<void> {

@@ -1,6 +1,7 @@
 /** The store's read operations over the pool (each query on whichever connection is free). */
 import type { StoreReads } from '../store.js';
 import type { Db } from './db.js';
+import { auditLog, listUsers, signInLinkUser, signInSession, userCredentials } from './reads/accounts.js';
 import { getCaller } from './reads/callers.js';
 import { getDelivery, listDeliveries, listQuarantine } from './reads/deliveries.js';
 import { exportSessions } from './reads/export.js';
@@ -38,5 +39,10 @@ export function postgresReads(db: Db, backupTo: StoreReads['backupTo']): StoreRe
     activityProfile: (options) => activityProfile(db, options),
     backupTo,
     retention: (options) => retention(db, options),
+    listUsers: () => listUsers(db),
+    userCredentials: (name) => userCredentials(db, name),
+    signInLinkUser: (options) => signInLinkUser(db, options),
+    signInSession: (options) => signInSession(db, options),
+    auditLog: (options) => auditLog(db, options),
   };
 }

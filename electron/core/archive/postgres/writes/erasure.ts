@@ -2,7 +2,8 @@
  * Erasing sessions with their traces (sqlite/writes/erasure.ts in PostgreSQL): the received events,
  * the session row with everything that hangs off it (messages, files, its search document,
  * follow-up, notes, tags: by cascade, and the kept counters follow by trigger), the quarantined
- * bodies that named them, and the identifying parts of their delivery-log rows.
+ * bodies that named them, the identifying parts of their delivery-log rows, and their ids where
+ * the audit log names them.
  *
  * Unlike FTS5, a GIN index keeps no copy of a deleted document's words once its row is vacuumed,
  * so there is nothing to scrub: finishErasures runs VACUUM on the tables erasures touch, so the
@@ -16,7 +17,7 @@ import { all, run, value, type Db } from '../db.js';
 export const PAST_CUTOFF = 'sort_at_ms < ? AND (ended_at_ms IS NULL OR ended_at_ms < ?)';
 
 /** The tables an erasure deletes from: VACUUMed by finishErasures. */
-export const ERASED_TABLES = ['events', 'sessions', 'messages', 'files', 'follow_ups', 'notes', 'session_tags', 'quarantine', 'deliveries'] as const;
+export const ERASED_TABLES = ['events', 'sessions', 'messages', 'files', 'follow_ups', 'notes', 'session_tags', 'quarantine', 'deliveries', 'audit_log'] as const;
 
 /** Erases one session's events and its row; true when anything was there. */
 export async function eraseOne(db: Db, sessionId: string): Promise<boolean> {
@@ -33,6 +34,8 @@ export async function eraseTraces(db: Db, sessionIds: readonly string[], searchB
   if (sessionIds.length === 0) return;
   await run(db, 'UPDATE deliveries SET session_id = NULL, headers = NULL WHERE session_id = ANY(?::text[])', [sessionIds]);
   await run(db, 'DELETE FROM quarantine WHERE session_id = ANY(?::text[])', [sessionIds]);
+  // The audit log keeps that an export happened, not which session it was.
+  await run(db, "UPDATE audit_log SET target = '(an erased session)' WHERE target = ANY(?::text[])", [sessionIds]);
   if (!searchBodies) return;
   for (const id of sessionIds) {
     await run(db, 'DELETE FROM quarantine WHERE session_id IS NULL AND position(convert_to(?, \'UTF8\') IN body) > 0', [id]);

@@ -35,7 +35,9 @@ import type {
   SetFollowUpInput,
   TagSessionInput,
 } from '../../types.js';
+import type { AddUserInput, AuditInput, RedeemLinkInput, SignInLinkInput, SignInSessionInput, UserRecord } from '../../account-types.js';
 import { run, value, type Db } from '../db.js';
+import * as accounts from './accounts.js';
 import { ERASED_TABLES, eraseOne, erasePage, eraseTraces, recordErased } from './erasure.js';
 import { GroupCommitter } from './group-commit.js';
 import * as edits from './owner-edits.js';
@@ -222,6 +224,42 @@ export class PostgresWriter implements Omit<StoreWrites, 'settled'> {
 
   triageStale(options: { staleBefore: number; now: number }): Promise<{ changed: number }> {
     return this.committer.submit(({ db }) => triage.triageStale(db, options), { background: true });
+  }
+
+  addUser(input: AddUserInput): Promise<UserRecord> {
+    return this.committer.submit(({ db }) => accounts.addUser(db, input));
+  }
+
+  createSignInLink(input: SignInLinkInput): Promise<UserRecord> {
+    return this.committer.submit(({ db }) => accounts.createSignInLink(db, input));
+  }
+
+  redeemSignInLink(input: RedeemLinkInput): Promise<UserRecord | null> {
+    return this.committer.submit(({ db }) => accounts.redeemSignInLink(db, input));
+  }
+
+  startSignInSession(input: SignInSessionInput): Promise<void> {
+    return this.committer.submit(({ db }) => accounts.startSignInSession(db, input));
+  }
+
+  touchSignInSession(input: { tokenHash: string; at: number }): Promise<void> {
+    return this.committer.submit(({ db }) => accounts.touchSignInSession(db, input));
+  }
+
+  endSignInSession(tokenHash: string): Promise<boolean> {
+    return this.committer.submit(({ db }) => accounts.endSignInSession(db, tokenHash));
+  }
+
+  disableUser(input: { name: string; at: number }): Promise<UserRecord> {
+    return this.committer.submit(({ db }) => accounts.disableUser(db, input));
+  }
+
+  removeUser(name: string): Promise<UserRecord> {
+    return this.committer.submit(({ db }) => accounts.removeUser(db, name));
+  }
+
+  recordAudit(input: AuditInput): Promise<void> {
+    return this.committer.submit(({ db }) => accounts.recordAudit(db, input));
   }
 
   /** Seeds the built-in rules (a new archive, or a new built-in) in a transaction of its own. */
