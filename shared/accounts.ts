@@ -87,6 +87,9 @@ export const METHOD_ROLES: Record<ArchiveMethod, Role> = {
   useArchiveKey: 'owner',
   whoAmI: 'staff',
   listAuditLog: 'owner',
+  hubConnection: 'owner',
+  connectHub: 'owner',
+  disconnectHub: 'owner',
 };
 
 export function mayCall(role: Role, method: ArchiveMethod): boolean {

@@ -98,6 +98,10 @@ const packageVersion = (() => {
   }
 })();
 
+const refuseHub = (): never => {
+  throw new ApiError('bad-request', 'Only the desktop app connects to an office hub; this archive is served by `callaider-archive serve`.');
+};
+
 export class ArchiveService {
   private readonly listeners = new Set<(change: ArchiveChange) => void>();
   private readonly handlers: Handlers;
@@ -394,6 +398,10 @@ export class ArchiveService {
       ...this.erasureHandlers(),
       whoAmI: (_args, { user }) => ({ user }),
       listAuditLog: (args) => store().json.auditLog(args),
+      // The desktop app answers these itself (electron/main/desktop-service.ts), engine or not.
+      hubConnection: refuseHub,
+      connectHub: refuseHub,
+      disconnectHub: refuseHub,
     };
   }
 

@@ -15,6 +15,7 @@ const METHODS = [
   'encryptionStatus', 'encryptArchive', 'changeArchiveKey', 'revealArchiveKey', 'useArchiveKey',
   'eraseCaller', 'getRetention', 'setRetention', 'exportBefore',
   'whoAmI', 'listAuditLog',
+  'hubConnection', 'connectHub', 'disconnectHub',
 ];
 
 const bridge = {

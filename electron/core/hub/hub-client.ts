@@ -97,6 +97,11 @@ export class HubClient extends EventEmitter<HubEvents> {
     return this.current;
   }
 
+  /** Who signed in (null before the first sign-in). */
+  get signedIn(): SignedInUser | null {
+    return this.user;
+  }
+
   get host(): string {
     return this.options.url.host;
   }
