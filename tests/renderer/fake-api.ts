@@ -142,6 +142,9 @@ export function fakeApi(overrides: Partial<ArchiveApi> = {}): ArchiveApi & { emi
     useArchiveKey: notImplemented('useArchiveKey'),
     whoAmI: () => Promise.resolve({ user: null }),
     listAuditLog: () => Promise.resolve({ items: [], nextBeforeId: null }),
+    hubConnection: () => Promise.resolve({ mode: 'local', url: null, name: null, remember: false, fingerprint: null, state: null, since: null, message: null, user: null }),
+    connectHub: notImplemented('connectHub'),
+    disconnectHub: notImplemented('disconnectHub'),
     subscribe: (listener: (change: ArchiveChange) => void) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
