@@ -98,6 +98,9 @@ export const METHOD_ROLES: Record<ArchiveMethod, Role> = {
   listForwardAttempts: 'owner',
   resendForward: 'owner',
   resendForwardPeriod: 'owner',
+  hubConnection: 'owner',
+  connectHub: 'owner',
+  disconnectHub: 'owner',
 };
 
 export function mayCall(role: Role, method: ArchiveMethod): boolean {

@@ -9,6 +9,7 @@ import { retentionPeriodSchema, type RetentionView } from './retention.js';
 import type { AuditPage, WhoAmI } from './accounts.js';
 import { FORWARD_OUTCOMES, forwardTargetInputSchema, type ForwardAttemptPage, type ForwardCounts, type ForwardTarget } from './forwarding.js';
 import { overviewArgsSchema, utcOffsetsSchema, type Overview } from './overview.js';
+import { FINGERPRINT_PATTERN, type ConnectHubResult, type HubView } from './hub.js';
 import {
   callerSettingsSchema,
   FOLLOW_UP_STATES,
@@ -214,6 +215,22 @@ export const ARCHIVE_API = {
   whoAmI: empty,
   /** The audit log, newest first (owners). */
   listAuditLog: z.object({ beforeId: z.number().int().positive().optional(), limit: z.number().int().min(1).max(500).default(100) }).strict(),
+
+  // ---- office hub (desktop app only; shared/hub.ts) ----
+  /** Whether this computer keeps its own archive or shows an office hub's, and how that connection is. */
+  hubConnection: empty,
+  /** Connect to (or sign in again at) an office hub; a self-signed hub first answers with its fingerprint to confirm. */
+  connectHub: z
+    .object({
+      url: z.string().min(1).max(300),
+      name: z.string().min(1).max(200),
+      password: z.string().min(1).max(1024),
+      remember: z.boolean(),
+      fingerprint: z.string().regex(FINGERPRINT_PATTERN, 'is not a SHA-256 fingerprint (AB:CD:… 32 pairs)').nullable().default(null),
+    })
+    .strict(),
+  /** Back to this computer's own archive (which was kept as it was). */
+  disconnectHub: empty,
 } as const;
 
 export type ArchiveMethod = keyof typeof ARCHIVE_API;
@@ -441,6 +458,9 @@ export interface ArchiveResults {
   useArchiveKey: EncryptionView;
   whoAmI: WhoAmI;
   listAuditLog: AuditPage;
+  hubConnection: HubView;
+  connectHub: ConnectHubResult;
+  disconnectHub: HubView;
 }
 
 /** Encryption at rest, as the Setup card shows it. */

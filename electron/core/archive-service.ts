@@ -99,6 +99,10 @@ const packageVersion = (() => {
   }
 })();
 
+const refuseHub = (): never => {
+  throw new ApiError('bad-request', 'Only the desktop app connects to an office hub; this archive is served by `callaider-archive serve`.');
+};
+
 export class ArchiveService {
   private readonly listeners = new Set<(change: ArchiveChange) => void>();
   private readonly handlers: Handlers;
@@ -410,6 +414,10 @@ export class ArchiveService {
       whoAmI: (_args, { user }) => ({ user }),
       listAuditLog: (args) => store().json.auditLog(args),
       ...this.forwardingHandlers(),
+      // The desktop app answers these itself (electron/main/desktop-service.ts), engine or not.
+      hubConnection: refuseHub,
+      connectHub: refuseHub,
+      disconnectHub: refuseHub,
     };
   }
 

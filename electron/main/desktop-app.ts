@@ -11,6 +11,8 @@ import { settingsSchema, type SettingsUpdate, type SettingsView } from '../../sh
 import { ApiError, ArchiveService, type SettingsHost } from '../core/archive-service.js';
 import { checkBackupsFolder, defaultBackupsFolder } from '../core/backup/backups.js';
 import { Engine } from '../core/engine.js';
+import { HubLink, hubTrayLine, type ConnectRequest } from '../core/hub/hub-link.js';
+import { hubNotice } from '../core/hub/hub-notices.js';
 import { consoleLogger, type Logger } from '../core/log.js';
 import { archivePath, packageRoot, rendererDir } from '../core/paths.js';
 import { SettingsStore, type SecretCodec } from '../core/settings-store.js';
@@ -19,7 +21,7 @@ import { DesktopEncryption } from './desktop-encryption.js';
 import { WEBHOOK_PATH } from '../core/webhook-paths.js';
 import { appMenuTemplate, helpUrlFrom, isAllowedHelpUrl } from './app-menu.js';
 import { registerAppScheme, serveAppScheme } from './app-protocol.js';
-import { DesktopService } from './desktop-service.js';
+import { DesktopService, type HubHost } from './desktop-service.js';
 import { registerArchiveIpc } from './ipc.js';
 import { setStartAtLogin } from './login-item.js';
 import { Notifier } from './notifier.js';
@@ -101,6 +103,9 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
   let failure: string | null = 'Starting…';
   let keychainRetry: ReturnType<typeof setTimeout> | null = null;
   let keychainAttempts = 0;
+  /** The office hub connection, once the keychain could be asked (it keeps a remembered password). */
+  let hubLink: HubLink | null = null;
+  const hubActive = (): boolean => hubLink?.active ?? false;
   const dataDir = (): string => app.getPath('userData');
 
   const window = new ArchiveWindow({
@@ -125,6 +130,7 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
     if (keychainRetry) clearTimeout(keychainRetry);
     if (quitting) return;
     quitting = true;
+    hubLink?.close();
     if (!engine) return;
     event.preventDefault();
     // Taken out of reach at once: nothing else (a settings save, a key change) may stop or
@@ -150,10 +156,18 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
       return;
     }
     refreshing = (async () => {
-      const status = service && engine ? await service.status().catch(() => null) : null;
+      const hub = hubLink?.active ? hubLink.view() : null;
+      const status = hub
+        ? hub.state === 'connected'
+          ? await hubLink!.call<ArchiveStatus>('status', {}).catch(() => null)
+          : null
+        : service && engine
+          ? await service.status().catch(() => null)
+          : null;
       tray?.update({
         status,
         failure,
+        hub: hub ? { line: hubTrayLine(hub, formatSince) ?? '', connected: hub.state === 'connected' } : null,
         notificationsPaused: store?.settings.notificationsPaused ?? false,
         startAtLogin: store?.settings.startAtLogin ?? false,
       });
@@ -191,7 +205,11 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
       staleAfterMinutes: settings.staleAfterMinutes,
       recentOutages: [],
       lastSelfTest: null,
-      warnings: [{ code: 'not-running', message: `Not receiving: ${failure ?? 'the archive is not running'}` }],
+      warnings: [
+        hubActive()
+          ? { code: 'not-running', message: `Office hub: ${hubLink!.view().message ?? 'connecting…'}` }
+          : { code: 'not-running', message: `Not receiving: ${failure ?? 'the archive is not running'}` },
+      ],
       indexing: 0,
       followUps: { open: 0, snoozed: 0 },
       triage: null,
@@ -238,7 +256,8 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
 
   /** Starts the engine if the settings allow: never while a saved secret is unread (fail closed). */
   const launch = async (): Promise<void> => {
-    if (quitting || !store || engine) return;
+    // Showing an office hub's archive: this computer's own stays on disk, untouched, unopened.
+    if (quitting || !store || engine || hubActive()) return;
     if (!(await store.retryUnreadable())) {
       secretsLocked(store.unreadableSecrets);
       return;
@@ -304,6 +323,11 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
       for (const warning of store.warnings) log.warn(warning);
       // Rewritten at every start: the entry must name where the app is now (an AppImage moves).
       if (store.settings.startAtLogin) applyStartAtLogin(true);
+      hubLink = createHubLink(codec);
+      if (await hubLink.resume()) {
+        failure = null;
+        return;
+      }
     }
     await launch();
   };
@@ -372,11 +396,60 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
   };
   const settingsHost: SettingsHost = { view: settingsView, update: updateSettings };
 
+  /** Follows the hub: its changes go to the window (and notifications), its state to the tray. */
+  const createHubLink = (secrets: SecretCodec): HubLink => {
+    const link = new HubLink({ dataDir: dataDir(), codec: secrets, log });
+    link.on('change', (change) => {
+      desktopService.emit(change);
+      if (change.type === 'status' || change.type === 'session' || change.type === 'follow-up' || change.type === 'triage') refreshTray();
+      void hubNotice(change, (sessionId) => link.call<SessionDetail | null>('getSession', { sessionId })).then((notice) => {
+        if (notice?.kind === 'call') void notifier.onProjected([notice.call]);
+        if (notice?.kind === 'alert') notifier.onAlert(notice.alert);
+      });
+    });
+    link.on('state', () => changed());
+    return link;
+  };
+
+  /** Connecting stops this computer's engine only once the hub accepted the sign-in. */
+  const hubHost: HubHost = {
+    active: hubActive,
+    view: () => hubLink?.view() ?? { mode: 'local', url: null, name: null, remember: false, fingerprint: null, state: null, since: null, message: null, user: null },
+    connect: async (request: ConnectRequest) => {
+      if (!hubLink) throw new ApiError('failed', 'The settings are not loaded yet; try again in a moment.');
+      const link = hubLink;
+      const result = await link.connect(request);
+      if (result.outcome === 'connected') {
+        await serially(async () => {
+          if (!engine) return;
+          const old = engine;
+          engine = null;
+          await old.stop();
+        });
+        failure = null;
+        changed();
+      }
+      return result;
+    },
+    disconnect: async () => {
+      const view = (await hubLink?.disconnect()) ?? hubHost.view();
+      failure = 'starting this computer’s archive';
+      await serially(launch);
+      changed();
+      return view;
+    },
+    answer: (method, args) => {
+      if (!hubLink) throw new ApiError('failed', 'Not connected to an office hub.');
+      return hubLink.answer(method, args);
+    },
+  };
+
   const desktopService = new DesktopService({
     running: () => (engine ? service : null),
     settings: () => (store ? settingsHost : null),
     standbyStatus,
     encryption,
+    hub: hubHost,
   });
 
   /** Everything the shell hears from an engine, attached the same way at start and after a restart. */
@@ -395,6 +468,7 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
     preferences: () => store?.settings ?? settingsSchema.parse({}),
     getSession: async (sessionId) => {
       try {
+        if (hubLink?.active) return await hubLink.call<SessionDetail | null>('getSession', { sessionId });
         return ((await service?.call('getSession', { sessionId })) as SessionDetail | undefined) ?? null;
       } catch {
         return null;
@@ -473,6 +547,13 @@ export function startDesktopApp(electron: Electron, log: Logger = consoleLogger(
     }
   });
   return { ready };
+}
+
+/** "14:05" today, "27 Nov 14:05" on another day: since when the hub is unreachable. */
+function formatSince(at: number): string {
+  const when = new Date(at);
+  const time = when.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return when.toDateString() === new Date().toDateString() ? time : `${when.toLocaleDateString([], { day: 'numeric', month: 'short' })} ${time}`;
 }
 
 /** The README on the web, from package.json (null when it names no https page). */

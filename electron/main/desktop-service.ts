@@ -4,10 +4,16 @@
  * for the keychain) the window must still open and let the owner fix the cause, so status says
  * what failed, getSettings and updateSettings work as soon as the settings are loaded (the update
  * is what retries the engine), and every other call answers with a clear error.
+ *
+ * Connected to an office hub, the window's calls go to the hub instead (as the signed-in person,
+ * whose role the hub enforces); the hub connection itself and this computer's encryption are
+ * still answered here.
  */
 import { z } from 'zod';
 import { ARCHIVE_API, isArchiveMethod, type ArchiveChange, type ArchiveMethod, type ArchiveResults, type ArchiveStatus } from '../../shared/api.js';
+import type { ConnectHubResult, HubView } from '../../shared/hub.js';
 import { ApiError, type ArchiveService, type SettingsHost } from '../core/archive-service.js';
+import type { ConnectRequest } from '../core/hub/hub-link.js';
 
 export interface DesktopServiceDeps {
   /** The running engine's service, or null while there is no engine. */
@@ -18,7 +24,20 @@ export interface DesktopServiceDeps {
   standbyStatus: () => ArchiveStatus;
   /** Encryption at rest: answered here, engine or not (a key change stops and restarts the engine). */
   encryption: EncryptionHost;
+  hub: HubHost;
 }
+
+/** The office hub connection (electron/core/hub/hub-link.ts, with the engine stopped or started around it). */
+export interface HubHost {
+  /** Showing a hub's archive rather than this computer's own. */
+  active(): boolean;
+  view(): HubView;
+  connect(request: ConnectRequest): Promise<ConnectHubResult>;
+  disconnect(): Promise<HubView>;
+  answer(method: string, args: unknown): Promise<unknown>;
+}
+
+const HUB_METHODS = new Set<ArchiveMethod>(['hubConnection', 'connectHub', 'disconnectHub']);
 
 export interface EncryptionHost {
   view(): ArchiveResults['encryptionStatus'];
@@ -39,6 +58,16 @@ export class DesktopService {
   async answer(method: string, rawArgs: unknown): Promise<unknown> {
     this.follow();
     if (isArchiveMethod(method) && ENCRYPTION_METHODS.has(method)) return this.encryption(method, rawArgs);
+    if (isArchiveMethod(method) && HUB_METHODS.has(method)) return this.hubConnection(method, rawArgs);
+    if (this.deps.hub.active()) {
+      try {
+        return await this.deps.hub.answer(method, rawArgs);
+      } catch (error) {
+        // The window must still open, and Setup say what is wrong with the connection.
+        if (method === 'status') return this.deps.standbyStatus();
+        throw error;
+      }
+    }
     const service = this.deps.running();
     if (service) return service.answer(method, rawArgs);
     if (!isArchiveMethod(method)) throw new ApiError('not-found', `unknown method "${method}"`);
@@ -90,6 +119,25 @@ export class DesktopService {
       throw new ApiError('failed', error instanceof Error ? error.message : String(error));
     } finally {
       if (method !== 'encryptionStatus' && method !== 'revealArchiveKey') this.emit({ type: 'status' });
+    }
+  }
+
+  private async hubConnection(method: ArchiveMethod, rawArgs: unknown): Promise<unknown> {
+    const parsed = ARCHIVE_API[method].safeParse(rawArgs ?? {});
+    if (!parsed.success) throw new ApiError('bad-request', `${method}: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
+    const hub = this.deps.hub;
+    try {
+      if (method === 'hubConnection') return hub.view();
+      if (method === 'connectHub') return await hub.connect(parsed.data as ConnectRequest);
+      return await hub.disconnect();
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      throw new ApiError('failed', error instanceof Error ? error.message : String(error));
+    } finally {
+      if (method !== 'hubConnection') {
+        this.emit({ type: 'status' });
+        this.emit({ type: 'sessions-changed' });
+      }
     }
   }
 

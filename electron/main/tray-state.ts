@@ -46,3 +46,8 @@ export function trayStateLine(state: TrayState, status: ArchiveStatus | null, fa
       return `not receiving${failure ? ` (${failure})` : ''}`;
   }
 }
+
+/** Connected to an office hub: "CallAIder Archive: Connected to hub:4319 as Ana · 3 calls to follow up". */
+export function hubTooltip(hubLine: string, status: ArchiveStatus | null): string {
+  return [`CallAIder Archive: ${hubLine}`, followUpLine(status?.followUps.open ?? 0)].filter((part): part is string => part !== null).join(' · ');
+}

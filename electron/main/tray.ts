@@ -5,7 +5,7 @@
  */
 import type { Menu as MenuType, MenuItemConstructorOptions, NativeImage, Tray as TrayType } from 'electron';
 import type { ArchiveStatus } from '../../shared/api.js';
-import { backupLine, followUpLine, trayStateFrom, trayStateLine, trayTooltip, type TrayState } from './tray-state.js';
+import { backupLine, followUpLine, hubTooltip, trayStateFrom, trayStateLine, trayTooltip, type TrayState } from './tray-state.js';
 
 /** macOS names template images `<name>Template.png` (with `@2x` found next to it). */
 const TEMPLATE_IMAGE = /Template\.png$/;
@@ -45,13 +45,15 @@ export interface TrayView {
   failure: string | null;
   notificationsPaused: boolean;
   startAtLogin: boolean;
+  /** Showing an office hub's archive: what the tray says about it instead of receiving, and whether it is connected. */
+  hub: { line: string; connected: boolean } | null;
 }
 
 export class TrayController {
   private readonly tray: TrayType;
   private state: TrayState = 'error';
   private badge: number | null = null;
-  private view: TrayView = { status: null, failure: null, notificationsPaused: false, startAtLogin: false };
+  private view: TrayView = { status: null, failure: null, notificationsPaused: false, startAtLogin: false, hub: null };
 
   constructor(private readonly deps: TrayDeps) {
     this.tray = new deps.Tray(this.image('error'));
@@ -74,10 +76,10 @@ export class TrayController {
   }
 
   private render(): void {
-    const { status, failure } = this.view;
-    this.state = trayStateFrom(status, failure);
+    const { status, failure, hub } = this.view;
+    this.state = hub ? (hub.connected ? 'receiving' : 'error') : trayStateFrom(status, failure);
     this.tray.setImage(this.image(this.state));
-    this.tray.setToolTip(trayTooltip(this.state, status, failure));
+    this.tray.setToolTip(hub ? hubTooltip(hub.line, status) : trayTooltip(this.state, status, failure));
     this.tray.setContextMenu(this.deps.Menu.buildFromTemplate(this.menu()));
     this.showBadge(status?.followUps.open ?? 0);
   }
@@ -102,17 +104,22 @@ export class TrayController {
 
   private menu(): MenuItemConstructorOptions[] {
     const { actions } = this.deps;
-    const { status } = this.view;
+    const { status, hub } = this.view;
     const followUps = followUpLine(status?.followUps.open ?? 0);
     const backup = backupLine(status);
     return [
-      { label: trayStateLine(this.state, status, this.view.failure), enabled: false },
+      { label: hub ? hub.line : trayStateLine(this.state, status, this.view.failure), enabled: false },
       { type: 'separator' },
       { label: followUps ? `${followUps}…` : 'Nothing to follow up', enabled: status !== null, click: () => actions.openInbox() },
       ...(backup ? [{ label: `${backup}: check Backups…`, click: () => actions.openBackups() }] : []),
       { label: 'Open archive', click: () => actions.openArchive() },
-      { label: 'Copy webhook URL', enabled: Boolean(status?.publicWebhookUrl), click: () => actions.copyWebhookUrl() },
-      { label: 'Send test event', enabled: status !== null, click: () => actions.sendTestEvent() },
+      // The hub receives the calls: these belong to this computer's own receiver.
+      ...(hub
+        ? []
+        : [
+            { label: 'Copy webhook URL', enabled: Boolean(status?.publicWebhookUrl), click: () => actions.copyWebhookUrl() },
+            { label: 'Send test event', enabled: status !== null, click: () => actions.sendTestEvent() },
+          ]),
       { type: 'separator' },
       { label: 'Pause notifications', type: 'checkbox', checked: this.view.notificationsPaused, click: (item) => actions.setNotificationsPaused(item.checked) },
       { label: 'Start at login', type: 'checkbox', checked: this.view.startAtLogin, click: (item) => actions.setStartAtLogin(item.checked) },

@@ -17,6 +17,7 @@ const METHODS = [
   'whoAmI', 'listAuditLog',
   'listForwardTargets', 'saveForwardTarget', 'deleteForwardTarget', 'pauseForwardTarget', 'resumeForwardTarget',
   'listForwardAttempts', 'resendForward', 'resendForwardPeriod',
+  'hubConnection', 'connectHub', 'disconnectHub',
 ];
 
 const bridge = {

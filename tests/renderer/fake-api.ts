@@ -150,6 +150,9 @@ export function fakeApi(overrides: Partial<ArchiveApi> = {}): ArchiveApi & { emi
     listForwardAttempts: () => Promise.resolve({ attempts: [], nextBeforeId: null }),
     resendForward: notImplemented('resendForward'),
     resendForwardPeriod: notImplemented('resendForwardPeriod'),
+    hubConnection: () => Promise.resolve({ mode: 'local', url: null, name: null, remember: false, fingerprint: null, state: null, since: null, message: null, user: null }),
+    connectHub: notImplemented('connectHub'),
+    disconnectHub: notImplemented('disconnectHub'),
     subscribe: (listener: (change: ArchiveChange) => void) => {
       listeners.add(listener);
       return () => listeners.delete(listener);

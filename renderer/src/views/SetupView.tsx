@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { ArchiveStatus, SendTestResult } from '../../../shared/api';
-import { getApi } from '../api/client';
+import { getApi, isHttpApi } from '../api/client';
 import { Badge, CopyButton } from '../components/common';
 import { formatCount, localDateTime, utcTitle } from '../format';
 import { CallerSettingsCard } from './rules/CallerSettingsCard';
@@ -11,6 +11,7 @@ import { ForwardingCard } from './ForwardingCard';
 import { EncryptionCard } from './EncryptionCard';
 import { RetentionCard } from './RetentionCard';
 import { AuditLogCard } from './AuditLogCard';
+import { HubCard } from './HubCard';
 
 export function SetupView({ status, onChanged }: { status: ArchiveStatus; onChanged: () => void }) {
   const api = getApi();
@@ -22,6 +23,8 @@ export function SetupView({ status, onChanged }: { status: ArchiveStatus; onChan
 
   return (
     <div className="setup-view">
+      {/* Only the desktop app can show an office hub's archive instead of its own. */}
+      {!isHttpApi(api) && <HubCard status={status} onChanged={onChanged} />}
       <section className="card" aria-labelledby="connect-title">
         <h2 id="connect-title">Connect CallAIder</h2>
         <p>In CallAIder, open your assistant’s settings and paste these values. CallAIder then sends every session here.</p>
