@@ -5,6 +5,7 @@ import { getCaller } from './reads/callers.js';
 import { getDelivery, listDeliveries, listQuarantine } from './reads/deliveries.js';
 import { exportSessions } from './reads/export.js';
 import { callerSettings, followUpCounts, getFollowUp, listRules, listTags, triagePending } from './reads/follow-ups.js';
+import { forwardAttempts, forwardCounts, forwardTargets } from './reads/forwarding.js';
 import { inbox } from './reads/inbox.js';
 import { activityProfile, periodSummary } from './reads/insights.js';
 import { retention } from './reads/retention.js';
@@ -38,5 +39,8 @@ export function postgresReads(db: Db, backupTo: StoreReads['backupTo']): StoreRe
     activityProfile: (options) => activityProfile(db, options),
     backupTo,
     retention: (options) => retention(db, options),
+    forwardTargets: () => forwardTargets(db),
+    forwardAttempts: (query) => forwardAttempts(db, query),
+    forwardCounts: () => forwardCounts(db),
   };
 }
