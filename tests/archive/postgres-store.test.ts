@@ -9,6 +9,7 @@ import { onCleanup } from '../support/fixtures.js';
 import { describePostgres, usePostgresCluster } from '../support/postgres-fixture.js';
 import { describeAccountsConformance } from './accounts-conformance.js';
 import { describeFollowUpConformance } from './follow-up-conformance.js';
+import { describeForwardingConformance } from './forwarding-conformance.js';
 import { describeStoreConformance, type StoreTarget } from './store-conformance.js';
 
 describePostgres('PostgresStore', () => {
@@ -43,4 +44,5 @@ describePostgres('PostgresStore', () => {
   describeStoreConformance('PostgresStore', target);
   describeFollowUpConformance('PostgresStore', target);
   describeAccountsConformance('PostgresStore', target);
+  describeForwardingConformance('PostgresStore', target);
 });

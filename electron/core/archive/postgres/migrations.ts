@@ -78,6 +78,71 @@ const COUNTERS = `
     FOR EACH ROW EXECUTE FUNCTION count_follow_ups();
 `;
 
+/**
+ * Forwarding (sqlite/migrations.ts, version 12). Self-contained: it needs only version 1, so the
+ * other branches' migrations (2: accounts, 4: the overview) merge beside it in any order.
+ */
+const FORWARDING = `
+  CREATE TABLE forward_targets (
+    id                    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    url                   text NOT NULL UNIQUE,
+    events                text[] NOT NULL,   -- kinds, in order: session.started, session.ended, follow-up
+    headers               text NOT NULL,     -- JSON object of extra headers (as text: keeps their order)
+    secret                text NOT NULL,
+    origin                text NOT NULL CHECK (origin IN ('owner', 'command-line')),
+    created_at            bigint NOT NULL,
+    updated_at            bigint NOT NULL,
+    paused_at             bigint,
+    paused_reason         text,
+    last_success_at       bigint,
+    last_attempt_at       bigint,
+    failing_since         bigint,
+    consecutive_failures  integer NOT NULL DEFAULT 0,
+    last_error            text
+  );
+
+  -- One row per (stored event, target): written in the transaction that stored the event, so a
+  -- forward exists exactly when its event does. Erasing the event takes its rows with it.
+  CREATE TABLE forward_outbox (
+    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    target_id         bigint NOT NULL REFERENCES forward_targets (id) ON DELETE CASCADE,
+    event_id          bigint NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    session_id        text COLLATE "C" NOT NULL,
+    event             text NOT NULL,
+    kind              text NOT NULL CHECK (kind IN ('session.started', 'session.ended', 'follow-up')),
+    state             text NOT NULL CHECK (state IN ('pending', 'sent', 'gave-up')),
+    attempts          integer NOT NULL DEFAULT 0,
+    enqueued_at       bigint NOT NULL,
+    due_at            bigint NOT NULL,
+    first_attempt_at  bigint,
+    claimed_until     bigint,
+    done_at           bigint,
+    UNIQUE (target_id, event_id)
+  );
+  CREATE INDEX forward_outbox_due ON forward_outbox (target_id, due_at, id) WHERE state = 'pending';
+  CREATE INDEX forward_outbox_by_event ON forward_outbox (event_id);
+  -- Counts stay cheap however long the record of sent rows grows: only given-up rows are indexed here.
+  CREATE INDEX forward_outbox_gave_up ON forward_outbox (target_id) WHERE state = 'gave-up';
+
+  CREATE TABLE forward_attempts (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    outbox_id   bigint NOT NULL,
+    target_id   bigint NOT NULL REFERENCES forward_targets (id) ON DELETE CASCADE,
+    session_id  text COLLATE "C" NOT NULL,
+    event       text NOT NULL,
+    kind        text NOT NULL,
+    attempt     integer NOT NULL,
+    at          bigint NOT NULL,
+    outcome     text NOT NULL CHECK (outcome IN ('ok', 'failed', 'gave-up')),
+    status      integer,
+    latency_ms  integer,
+    excerpt     text,
+    error       text
+  );
+  CREATE INDEX forward_attempts_by_target ON forward_attempts (target_id, id);
+  CREATE INDEX forward_attempts_by_session ON forward_attempts (session_id);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -321,9 +386,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_log_by_target ON audit_log (target) WHERE target IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    name: 'forwarding: targets, a durable outbox written with each stored event, and every attempt',
+    sql: FORWARDING,
+  },
 ];
 
-export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+export const LATEST_VERSION = Math.max(...MIGRATIONS.map((migration) => migration.version));
+
+/** In version order whatever order the list was written in (branches add theirs side by side). */
+const IN_ORDER = [...MIGRATIONS].sort((a, b) => a.version - b.version);
 
 /** Any 64-bit number the archive alone uses: "callaider-archive schema". */
 const MIGRATION_LOCK = 7_204_513_881_077_001;
@@ -347,7 +420,7 @@ export async function migrate(client: pg.ClientBase, migrateTo = LATEST_VERSION)
         `This archive database was upgraded by a newer version of CallAIder Archive (schema ${current}; this version knows up to ${LATEST_VERSION}). Update the app on this machine.`,
       );
     }
-    for (const migration of MIGRATIONS) {
+    for (const migration of IN_ORDER) {
       if (migration.version <= current || migration.version > migrateTo) continue;
       await client.query(migration.sql);
       await client.query('INSERT INTO archive_schema (version, name) VALUES ($1, $2)', [migration.version, migration.name]);

@@ -130,6 +130,14 @@ export class PostgresStore extends EventEmitter<StoreEvents> implements ArchiveS
   readonly saveCallerSettings: StoreWrites['saveCallerSettings'] = (...args) => this.guard(() => this.writer.saveCallerSettings(...args));
   readonly retriage: StoreWrites['retriage'] = (...args) => this.guard(() => this.writer.retriage(...args));
   readonly triageStale: StoreWrites['triageStale'] = (...args) => this.guard(() => this.writer.triageStale(...args));
+  readonly saveForwardTarget: StoreWrites['saveForwardTarget'] = (...args) => this.guard(() => this.writer.saveForwardTarget(...args));
+  readonly deleteForwardTarget: StoreWrites['deleteForwardTarget'] = (...args) => this.guard(() => this.writer.deleteForwardTarget(...args));
+  readonly pauseForwardTarget: StoreWrites['pauseForwardTarget'] = (...args) => this.guard(() => this.writer.pauseForwardTarget(...args));
+  readonly resumeForwardTarget: StoreWrites['resumeForwardTarget'] = (...args) => this.guard(() => this.writer.resumeForwardTarget(...args));
+  readonly claimForwards: StoreWrites['claimForwards'] = (...args) => this.guard(() => this.writer.claimForwards(...args));
+  readonly recordForwardAttempt: StoreWrites['recordForwardAttempt'] = (...args) => this.guard(() => this.writer.recordForwardAttempt(...args));
+  readonly resendForward: StoreWrites['resendForward'] = (...args) => this.guard(() => this.writer.resendForward(...args));
+  readonly resendPeriod: StoreWrites['resendPeriod'] = (...args) => this.guard(() => this.writer.resendPeriod(...args));
 
   readonly addUser: StoreWrites['addUser'] = (...args) => this.guard(() => this.writer.addUser(...args));
   readonly createSignInLink: StoreWrites['createSignInLink'] = (...args) => this.guard(() => this.writer.createSignInLink(...args));
@@ -169,6 +177,9 @@ export class PostgresStore extends EventEmitter<StoreEvents> implements ArchiveS
   readonly signInLinkUser: StoreReads['signInLinkUser'] = (...args) => this.reads.signInLinkUser(...args);
   readonly signInSession: StoreReads['signInSession'] = (...args) => this.reads.signInSession(...args);
   readonly auditLog: StoreReads['auditLog'] = (...args) => this.reads.auditLog(...args);
+  readonly forwardTargets: StoreReads['forwardTargets'] = () => this.reads.forwardTargets();
+  readonly forwardAttempts: StoreReads['forwardAttempts'] = (...args) => this.reads.forwardAttempts(...args);
+  readonly forwardCounts: StoreReads['forwardCounts'] = () => this.reads.forwardCounts();
 
   /** Commits what is pending, stops listening, closes the pool. */
   close(): Promise<void> {

@@ -6,6 +6,7 @@ import { getCaller } from './reads/callers.js';
 import { getDelivery, listDeliveries, listQuarantine } from './reads/deliveries.js';
 import { exportSessions } from './reads/export.js';
 import { callerSettings, followUpCounts, getFollowUp, listRules, listTags, triagePending } from './reads/follow-ups.js';
+import { forwardAttempts, forwardCounts, forwardTargets } from './reads/forwarding.js';
 import { inbox } from './reads/inbox.js';
 import { activityProfile, periodSummary } from './reads/insights.js';
 import { retention } from './reads/retention.js';
@@ -44,5 +45,8 @@ export function postgresReads(db: Db, backupTo: StoreReads['backupTo']): StoreRe
     signInLinkUser: (options) => signInLinkUser(db, options),
     signInSession: (options) => signInSession(db, options),
     auditLog: (options) => auditLog(db, options),
+    forwardTargets: () => forwardTargets(db),
+    forwardAttempts: (query) => forwardAttempts(db, query),
+    forwardCounts: () => forwardCounts(db),
   };
 }

@@ -12,15 +12,17 @@
 import { performance } from 'node:perf_hooks';
 import type { EraseOptions, ErasePage, ErasureStart, EraseScope } from '../../types.js';
 import { all, run, value, type Db } from '../db.js';
+import { eraseForwards } from './forwarding.js';
 
 /** The retention rule (two parameters, both the cutoff): started before it, and no end at or after it. */
 export const PAST_CUTOFF = 'sort_at_ms < ? AND (ended_at_ms IS NULL OR ended_at_ms < ?)';
 
 /** The tables an erasure deletes from: VACUUMed by finishErasures. */
-export const ERASED_TABLES = ['events', 'sessions', 'messages', 'files', 'follow_ups', 'notes', 'session_tags', 'quarantine', 'deliveries', 'audit_log'] as const;
+export const ERASED_TABLES = ['events', 'sessions', 'messages', 'files', 'follow_ups', 'notes', 'session_tags', 'quarantine', 'deliveries', 'audit_log', 'forward_outbox', 'forward_attempts'] as const;
 
 /** Erases one session's events and its row; true when anything was there. */
 export async function eraseOne(db: Db, sessionId: string): Promise<boolean> {
+  await eraseForwards(db, sessionId);
   const events = await run(db, 'DELETE FROM events WHERE session_id = ?', [sessionId]);
   const sessions = await run(db, 'DELETE FROM sessions WHERE session_id = ?', [sessionId]);
   return events + sessions > 0;

@@ -34,13 +34,22 @@ import type {
   SaveRuleInput,
   SetFollowUpInput,
   TagSessionInput,
+  ClaimedForward,
+  ClaimForwardsOptions,
+  ForwardAttemptRecord,
+  ForwardAttemptRecorded,
+  ResendPeriodOptions,
+  ResendPeriodPage,
+  SaveForwardTargetInput,
 } from '../../types.js';
 import type { AddUserInput, AuditInput, RedeemLinkInput, SignInLinkInput, SignInSessionInput, UserRecord } from '../../account-types.js';
+import type { ForwardTarget } from '../../../../../shared/forwarding.js';
 import { run, value, type Db } from '../db.js';
 import * as accounts from './accounts.js';
 import { ERASED_TABLES, eraseOne, erasePage, eraseTraces, recordErased } from './erasure.js';
 import { GroupCommitter } from './group-commit.js';
 import * as edits from './owner-edits.js';
+import * as forwarding from './forwarding.js';
 import { projectEvent } from './projection.js';
 import * as triage from './triage.js';
 
@@ -63,10 +72,9 @@ export class PostgresWriter implements Omit<StoreWrites, 'settled'> {
   ingest(input: IngestInput): Promise<IngestResult> {
     return this.committer.submit(async ({ db, projected }) => {
       const { payload } = input;
-      const inserted = await run(
+      const eventId = await value<number | undefined>(
         db,
-        `INSERT INTO events (session_id, event, event_at, received_at, source, body, body_sha256, redactions)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, event) DO NOTHING`,
+        forwarding.STORE_EVENT_WITH_FORWARDS,
         [
           payload.sessionId,
           payload.event,
@@ -78,12 +86,15 @@ export class PostgresWriter implements Omit<StoreWrites, 'settled'> {
           input.redactions ?? 0,
         ],
       );
-      const duplicate = inserted === 0;
+      const duplicate = eventId === undefined;
       if (!duplicate) {
         // A caller may pass only the event's identity (as across a thread): the body is the payload.
         const full = 'data' in payload ? payload : (JSON.parse(Buffer.from(input.body).toString('utf8')) as KnownPayload);
         await projectEvent(db, full, input.receivedAt);
-        const attention = await triage.afterProjection(db, payload.sessionId, Date.now());
+        const now = Date.now();
+        const attention = await triage.afterProjection(db, payload.sessionId, now);
+        // "Needs follow-up" is known only now: its forward commits with the state that decided it.
+        if (attention?.followUp && payload.event === 'session.ended') await forwarding.enqueueFollowUp(db, payload.sessionId, now);
         projected([{ sessionId: payload.sessionId, event: payload.event, ...(attention && payload.event === 'session.ended' ? { attention } : {}) }]);
       }
       const delivery = input.delivery;
@@ -260,6 +271,39 @@ export class PostgresWriter implements Omit<StoreWrites, 'settled'> {
 
   recordAudit(input: AuditInput): Promise<void> {
     return this.committer.submit(({ db }) => accounts.recordAudit(db, input));
+  }
+
+  saveForwardTarget(input: SaveForwardTargetInput): Promise<ForwardTarget> {
+    return this.committer.submit(({ db }) => forwarding.saveTarget(db, input));
+  }
+
+  deleteForwardTarget(id: number): Promise<boolean> {
+    return this.committer.submit(({ db }) => forwarding.deleteTarget(db, id));
+  }
+
+  pauseForwardTarget(input: { id: number; reason: string; at: number }): Promise<ForwardTarget> {
+    return this.committer.submit(({ db }) => forwarding.pauseTarget(db, input.id, input.reason, input.at));
+  }
+
+  resumeForwardTarget(input: { id: number; at: number }): Promise<ForwardTarget> {
+    return this.committer.submit(({ db }) => forwarding.resumeTarget(db, input.id, input.at));
+  }
+
+  /** Claims and attempt records are a few indexed statements: they join the webhooks' batches. */
+  claimForwards(options: ClaimForwardsOptions): Promise<ClaimedForward[]> {
+    return this.committer.submit(({ db }) => forwarding.claimDue(db, options));
+  }
+
+  recordForwardAttempt(result: ForwardAttemptRecord): Promise<ForwardAttemptRecorded | null> {
+    return this.committer.submit(({ db }) => forwarding.recordAttempt(db, result));
+  }
+
+  resendForward(input: { outboxId: number; at: number }): Promise<boolean> {
+    return this.committer.submit(({ db }) => forwarding.resendOne(db, input.outboxId, input.at));
+  }
+
+  resendPeriod(options: ResendPeriodOptions): Promise<ResendPeriodPage> {
+    return this.committer.submit(({ db }) => forwarding.resendPeriod(db, options), { background: true });
   }
 
   /** Seeds the built-in rules (a new archive, or a new built-in) in a transaction of its own. */
