@@ -143,7 +143,7 @@ describePostgres('PostgresStore specifics', () => {
     await old.close();
     expect(await sql(url, "SELECT to_regclass('users') AS t")).toEqual([{ t: null }]);
     const store = await openStore(url);
-    expect((await sql<{ version: number }>(url, 'SELECT max(version) AS version FROM archive_schema'))[0]!.version).toBe(2);
+    expect((await sql<{ version: number }>(url, 'SELECT max(version) AS version FROM archive_schema'))[0]!.version).toBe(POSTGRES_SCHEMA_VERSION);
     expect((await store.getSession(started.sessionId, STALE))?.status).toBe('ended');
     expect(await store.addUser({ name: 'Ana', role: 'owner', at: 1 })).toMatchObject({ name: 'Ana', hasPassword: false });
   });
