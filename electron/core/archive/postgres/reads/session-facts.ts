@@ -34,6 +34,11 @@ export async function factsRow(db: Db, sessionId: string): Promise<FactsRow | nu
   return (await one<FactsRow>(db, `SELECT ${FACT_COLUMNS} FROM sessions WHERE session_id = ?`, [sessionId])) ?? null;
 }
 
+/** Several sessions' facts in one query (a batch's triage), in arrival order. */
+export function factsRows(db: Db, sessionIds: readonly string[]): Promise<FactsRow[]> {
+  return all<FactsRow>(db, `SELECT ${FACT_COLUMNS} FROM sessions WHERE session_id = ANY(?::text[]) ORDER BY seq`, [sessionIds]);
+}
+
 export async function hasSessionsAfter(db: Db, seq: number): Promise<boolean> {
   return (await one(db, 'SELECT 1 FROM sessions WHERE seq > ? LIMIT 1', [seq])) !== undefined;
 }

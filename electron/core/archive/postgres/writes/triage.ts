@@ -17,8 +17,8 @@ import { InvalidEditError, NotFoundError } from '../../errors.js';
 import type { RetriageOptions, RetriagePage, SaveRuleInput } from '../../types.js';
 import { all, run, value, type Db } from '../db.js';
 import { callerSettings, followUpRow, listRules, priorityNumber, ruleById, TRIAGE_PENDING } from '../reads/follow-ups.js';
-import { factsRow, factsRowsAfter, hasSessionsAfter, sessionFacts, sessionTotal, type FactsRow } from '../reads/session-facts.js';
-import { isStorageFailure } from './group-commit.js';
+import { factsRow, factsRows, factsRowsAfter, hasSessionsAfter, sessionFacts, sessionTotal, type FactsRow } from '../reads/session-facts.js';
+import { isRetryable, isStorageFailure } from './group-commit.js';
 import { tagNamed } from './owner-edits.js';
 
 export interface Attention {
@@ -62,10 +62,40 @@ export async function afterProjection(db: Db, sessionId: string, now: number): P
     await db.query('RELEASE SAVEPOINT triage');
     return result ? { followUp: result.followUp, notify: result.notify } : null;
   } catch (error) {
-    if (isStorageFailure(error)) throw error;
+    if (isStorageFailure(error) || isRetryable(error)) throw error;
     await db.query('ROLLBACK TO SAVEPOINT triage');
     process.stderr.write(`archive: triage of session ${sessionId} failed: ${error instanceof Error ? error.message : String(error)}\n`);
     return null;
+  }
+}
+
+/**
+ * After a batch's events were projected: the rules and settings read once, the sessions' facts in
+ * one query, and the whole batch's triage in one savepoint. Should the rules fail on one session,
+ * the batch's triage is rolled back and run again one session at a time (afterProjection), so
+ * only that session is left untriaged.
+ */
+export async function afterProjectionMany(db: Db, sessionIds: readonly string[], now: number): Promise<Map<string, Attention>> {
+  const attention = new Map<string, Attention>();
+  if (sessionIds.length === 0) return attention;
+  await db.query('SAVEPOINT triage_batch');
+  try {
+    const setup = await setupOf(db);
+    for (const row of await factsRows(db, sessionIds)) {
+      const result = await apply(db, setup, row, null, now);
+      attention.set(row.session_id, { followUp: result.followUp, notify: result.notify });
+    }
+    await db.query('RELEASE SAVEPOINT triage_batch');
+    return attention;
+  } catch (error) {
+    if (isStorageFailure(error) || isRetryable(error)) throw error;
+    await db.query('ROLLBACK TO SAVEPOINT triage_batch');
+    attention.clear();
+    for (const id of sessionIds) {
+      const one = await afterProjection(db, id, now);
+      if (one) attention.set(id, one);
+    }
+    return attention;
   }
 }
 
