@@ -134,7 +134,7 @@ describePostgres('PostgresStore specifics', () => {
     expect((error as Error).message).toMatch(/newer version/);
   });
 
-  it('adds accounts to an archive of schema 1 without touching what it holds (migration 2 is additive)', async () => {
+  it('brings an archive of schema 1 up to date, keeping what it holds and its counts (accounts added, counters in slots)', async () => {
     const url = await cluster().createDatabase();
     const old = await PostgresStore.open(url, { migrateTo: 1 });
     const { started, ended } = sessionPair({ messages: 2 });
@@ -145,6 +145,11 @@ describePostgres('PostgresStore specifics', () => {
     const store = await openStore(url);
     expect((await sql<{ version: number }>(url, 'SELECT max(version) AS version FROM archive_schema'))[0]!.version).toBe(POSTGRES_SCHEMA_VERSION);
     expect((await store.getSession(started.sessionId, STALE))?.status).toBe('ended');
+    expect(await store.counts({ staleBefore: 0 })).toMatchObject({ sessions: 1, events: 2, messages: 2 });
+    const next = sessionPair({ messages: 3 });
+    await ingest(store, next.started);
+    await ingest(store, next.ended);
+    expect(await store.counts({ staleBefore: 0 })).toMatchObject({ sessions: 2, events: 4, messages: 5 });
     expect(await store.addUser({ name: 'Ana', role: 'owner', at: 1 })).toMatchObject({ name: 'Ana', hasPassword: false });
   });
 
@@ -183,6 +188,30 @@ describePostgres('PostgresStore specifics', () => {
     expect(await b.counts({ staleBefore: 0 })).toEqual(await a.counts({ staleBefore: 0 }));
     const [row] = await sql<{ n: number }>(url, 'SELECT count(*)::int AS n FROM messages');
     expect(row!.n).toBe(75);
+  });
+
+  it('stores a batch of ingests in one transaction; an event the server refuses fails alone, the rest are stored', async () => {
+    const url = await cluster().createDatabase();
+    const store = await openStore(url);
+    const pairs = Array.from({ length: 6 }, () => sessionPair({ messages: 2 }));
+    const refused = sessionPair().started;
+    const before = await store.commitStats();
+    const outcomes = await Promise.allSettled([
+      ...pairs.flatMap((p) => [ingest(store, p.started), ingest(store, p.ended)]),
+      ingest(store, pairs[0]!.ended),
+      // A source the events table does not allow: the batch's INSERT fails, so each is stored alone.
+      store.ingest({ payload: refused, body: Buffer.from(JSON.stringify(refused)), source: 'carrier-pigeon' as never, receivedAt: Date.now() }),
+    ]);
+    const after = await store.commitStats();
+    expect(after.transactions - before.transactions).toBeLessThan(outcomes.length);
+    expect(after.jobs - before.jobs).toBe(outcomes.length);
+    expect(outcomes.slice(0, 12).map((o) => o.status === 'fulfilled' && o.value.duplicate)).toEqual(Array(12).fill(false));
+    expect(outcomes[12]).toEqual({ status: 'fulfilled', value: { duplicate: true } });
+    expect(outcomes[13]!.status).toBe('rejected');
+    expect(await store.counts({ staleBefore: 0 })).toMatchObject({ sessions: 6, events: 12, messages: 12, deliveries: 0 });
+    expect(await store.getSession(refused.sessionId, STALE)).toBeNull();
+    for (const p of pairs) expect((await store.getSession(p.started.sessionId, STALE))?.status).toBe('ended');
+    expect((await store.listSessions({ limit: 10, query: pairs[3]!.started.sessionId, filters: {}, staleAfterMs: STALE })).items.map((s) => s.sessionId)).toEqual([pairs[3]!.started.sessionId]);
   });
 
   it("tells each hub of events the others committed; a hub's own events are emitted once", async () => {

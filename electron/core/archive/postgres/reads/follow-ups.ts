@@ -47,6 +47,12 @@ export async function followUpRow(db: Db, sessionId: string): Promise<FollowUpRo
   return (await one<FollowUpRow>(db, 'SELECT * FROM follow_ups WHERE session_id = ?', [sessionId])) ?? null;
 }
 
+/** Several sessions' follow-up rows in one query (a batch's triage). */
+export async function followUpRows(db: Db, sessionIds: readonly string[]): Promise<Map<string, FollowUpRow>> {
+  const rows = await all<FollowUpRow>(db, 'SELECT * FROM follow_ups WHERE session_id = ANY(?::text[])', [sessionIds]);
+  return new Map(rows.map((row) => [row.session_id, row]));
+}
+
 export function parseReasons(json: string): FollowUpReason[] {
   const parsed = JSON.parse(json) as unknown;
   return Array.isArray(parsed) ? (parsed as FollowUpReason[]) : [];

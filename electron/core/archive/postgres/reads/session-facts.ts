@@ -34,6 +34,11 @@ export async function factsRow(db: Db, sessionId: string): Promise<FactsRow | nu
   return (await one<FactsRow>(db, `SELECT ${FACT_COLUMNS} FROM sessions WHERE session_id = ?`, [sessionId])) ?? null;
 }
 
+/** Several sessions' facts in one query (a batch's triage), in arrival order. */
+export function factsRows(db: Db, sessionIds: readonly string[]): Promise<FactsRow[]> {
+  return all<FactsRow>(db, `SELECT ${FACT_COLUMNS} FROM sessions WHERE session_id = ANY(?::text[]) ORDER BY seq`, [sessionIds]);
+}
+
 export async function hasSessionsAfter(db: Db, seq: number): Promise<boolean> {
   return (await one(db, 'SELECT 1 FROM sessions WHERE seq > ? LIMIT 1', [seq])) !== undefined;
 }
@@ -42,13 +47,33 @@ export async function sessionTotal(db: Db): Promise<number> {
   return (await value<number | undefined>(db, "SELECT value FROM counters WHERE name = 'sessions'")) ?? 0;
 }
 
+export interface FactsMessage {
+  session_id: string;
+  role: string;
+  content: string;
+  tool_name: string | null;
+  tool_arguments: string | null;
+  tool_error: string | null;
+  file_count: number;
+}
+
+const MESSAGE_COLUMNS = 'session_id, role, content, tool_name, tool_arguments, tool_error, file_count';
+
 /** staleBefore null: nothing counts as dropped (a session just projected is not stale). */
 export async function sessionFacts(db: Db, row: FactsRow, staleBefore: number | null): Promise<SessionFacts> {
-  const messages = await all<{ role: string; content: string; tool_name: string | null; tool_arguments: string | null; tool_error: string | null; file_count: number }>(
-    db,
-    'SELECT role, content, tool_name, tool_arguments, tool_error, file_count FROM messages WHERE session_id = ? ORDER BY seq',
-    [row.session_id],
-  );
+  const messages = await all<FactsMessage>(db, `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE session_id = ? ORDER BY seq`, [row.session_id]);
+  return factsOf(row, messages, staleBefore);
+}
+
+/** Several sessions' messages in one query (a batch's triage), each session's in order. */
+export async function messagesOfSessions(db: Db, sessionIds: readonly string[]): Promise<Map<string, FactsMessage[]>> {
+  const bySession = new Map<string, FactsMessage[]>(sessionIds.map((id) => [id, []]));
+  const rows = await all<FactsMessage>(db, `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE session_id = ANY(?::text[]) ORDER BY session_id, seq`, [sessionIds]);
+  for (const message of rows) bySession.get(message.session_id)?.push(message);
+  return bySession;
+}
+
+export function factsOf(row: FactsRow, messages: readonly FactsMessage[], staleBefore: number | null): SessionFacts {
   return {
     sessionId: row.session_id,
     status: row.status,

@@ -2,7 +2,7 @@
  * Forwarding in the writer (sqlite/writes/forwarding.ts in PostgreSQL): targets, the outbox and
  * the record of attempts.
  *
- * The outbox is written by the statement that stores the event (STORE_EVENT_WITH_FORWARDS), so a
+ * The outbox is written by the statement that stores the events (STORE_EVENTS_WITH_FORWARDS), so a
  * forward exists exactly when its event does, a duplicate writes none, and ingest pays no extra
  * round trip for it. Rows reference the stored event and go with it when it is erased.
  *
@@ -26,15 +26,16 @@ import { forwardTarget } from '../reads/forwarding.js';
 const GONE = 'This forwarding target is no longer there (deleted meanwhile?).';
 
 /**
- * Stores one event (ON CONFLICT: a duplicate stores nothing) and, in the same statement, its
- * outbox rows for every target that takes this event. An import brings back old calls: handing
- * them on again is the owner's choice (resend a period). Parameters: those of the events INSERT;
- * the result is the new event's id, or no row for a duplicate.
+ * Stores a batch's events (ON CONFLICT: a duplicate stores nothing) and, in the same statement,
+ * their outbox rows for every target that takes each event. An import brings back old calls:
+ * handing them on again is the owner's choice (resend a period). Parameters: the events' columns
+ * as arrays (ingest-batch.ts); the result names the events stored, without the duplicates.
  */
-export const STORE_EVENT_WITH_FORWARDS = `
+export const STORE_EVENTS_WITH_FORWARDS = `
   WITH stored AS (
     INSERT INTO events (session_id, event, event_at, received_at, source, body, body_sha256, redactions)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, event) DO NOTHING
+    SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::bytea[], ?::text[], ?::integer[])
+    ON CONFLICT (session_id, event) DO NOTHING
     RETURNING id, session_id, event, received_at, source
   ), forwards AS (
     INSERT INTO forward_outbox (target_id, event_id, session_id, event, kind, state, enqueued_at, due_at)
@@ -42,7 +43,7 @@ export const STORE_EVENT_WITH_FORWARDS = `
     FROM stored s JOIN forward_targets t ON s.event = ANY (t.events)
     WHERE s.source <> 'import'
   )
-  SELECT id FROM stored`;
+  SELECT session_id, event FROM stored`;
 
 /**
  * An ended session the rules just marked for follow-up: its session.ended goes to the targets

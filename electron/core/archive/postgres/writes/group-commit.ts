@@ -19,6 +19,8 @@ export interface JobContext {
   db: Db;
   /** Events this job made visible (announced with the commit). */
   projected(events: ProjectedEvent[]): void;
+  /** A job that carries several writes (the ingests of a batch) counts as that many in the stats. */
+  countAs(writes: number): void;
 }
 
 interface Job<T> {
@@ -40,7 +42,8 @@ export function isStorageFailure(error: unknown): boolean {
   return error instanceof Error && CONNECTION_LOST.test(error.message);
 }
 
-const isRetryable = (error: unknown) => error instanceof pg.DatabaseError && RETRY_BATCH.has(String(error.code));
+/** A deadlock or serialization failure: the whole batch is run again, so no job may swallow it. */
+export const isRetryable = (error: unknown) => error instanceof pg.DatabaseError && RETRY_BATCH.has(String(error.code));
 
 export class GroupCommitter {
   private queue: Array<Job<unknown>> = [];
@@ -106,8 +109,8 @@ export class GroupCommitter {
         try {
           const outcome = await this.transaction(client, jobs);
           this.stats.transactions += 1;
-          this.stats.jobs += jobs.length;
-          this.stats.largestBatch = Math.max(this.stats.largestBatch, jobs.length);
+          this.stats.jobs += outcome.writes;
+          this.stats.largestBatch = Math.max(this.stats.largestBatch, outcome.writes);
           outcome.results.forEach((result, i) => (result.ok ? jobs[i]!.resolve(result.value) : jobs[i]!.reject(result.error)));
           if (outcome.events.length > 0) this.onCommitted(outcome.events);
           return;
@@ -128,12 +131,14 @@ export class GroupCommitter {
   private async transaction(client: pg.PoolClient, jobs: Array<Job<unknown>>) {
     const events: ProjectedEvent[] = [];
     const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    let writes = 0;
     await client.query('BEGIN');
     for (const job of jobs) {
       const mine: ProjectedEvent[] = [];
+      let weight = 1;
       await client.query('SAVEPOINT job');
       try {
-        const value = await job.work({ db: client, projected: (projected) => mine.push(...projected) });
+        const value = await job.work({ db: client, projected: (projected) => mine.push(...projected), countAs: (n) => (weight = n) });
         await client.query('RELEASE SAVEPOINT job');
         events.push(...mine);
         results.push({ ok: true, value });
@@ -142,11 +147,12 @@ export class GroupCommitter {
         await client.query('ROLLBACK TO SAVEPOINT job');
         results.push({ ok: false, error });
       }
+      writes += weight;
     }
     if (events.length > 0) await this.beforeCommit(client, events);
     const committed = await client.query('COMMIT');
     // COMMIT of a transaction the server had aborted answers ROLLBACK instead of failing.
     if (committed.command !== 'COMMIT') throw new Error('the transaction was rolled back by the server');
-    return { results, events };
+    return { results, events, writes };
   }
 }

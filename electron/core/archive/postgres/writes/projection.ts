@@ -1,54 +1,77 @@
 /**
- * Projects a stored event into sessions, messages, files and the session's search document, in
- * the transaction that stored it. Either event may arrive first (or from another hub): each fills
- * in its own columns and leaves the other's alone, so both orders end in the same row; concurrent
+ * Projects stored events into sessions, messages, files and the sessions' search documents, in
+ * the transaction that stored them, a whole batch at once: one statement per table for all its
+ * events (arrays, unnested by the server), so a batch costs a handful of round trips however
+ * many events it holds. Either event may arrive first (or from another hub): each fills in its
+ * own columns and leaves the other's alone, so both orders end in the same row; concurrent
  * upserts of one session from two hubs wait for each other on its primary key.
  */
 import type { KnownPayload, SessionEndedPayload, SessionStartedPayload, TranscriptItem } from '../../../../../shared/payload.js';
 import { stringifyJson } from '../../../../../shared/json.js';
-import { one, run, type Db } from '../db.js';
+import { all, run, type Db } from '../db.js';
 import { searchDocument } from '../search.js';
 
 const FIRST_LINE_MAX = 240;
 /** Documents up to this many characters keep word positions (a tsvector may not pass 1 MB). */
 const POSITIONED_MAX = 256 * 1024;
 
-export async function projectEvent(db: Db, payload: KnownPayload, receivedAt: number): Promise<void> {
-  if (payload.event === 'session.started') await projectStarted(db, payload, receivedAt);
-  else await projectEnded(db, payload, receivedAt);
-  await reindexSession(db, payload.sessionId);
+export interface Projectable {
+  payload: KnownPayload;
+  receivedAt: number;
 }
 
-/** Rewrites the session's search document from its current rows (text folded here: search.ts). */
-export async function reindexSession(db: Db, sessionId: string): Promise<void> {
-  const row = await one<{ metadata: string | null; reason: string | null; messages: string | null }>(
+/** Projects events whose rows were just inserted (each session's started and ended at most once). */
+export async function projectEvents(db: Db, events: readonly Projectable[]): Promise<void> {
+  const started = events.filter((e): e is { payload: SessionStartedPayload; receivedAt: number } => e.payload.event === 'session.started');
+  const ended = events.filter((e): e is { payload: SessionEndedPayload; receivedAt: number } => e.payload.event === 'session.ended');
+  // Started first: when both are in the batch, the ended upsert finds the real start (as in either arrival order).
+  if (started.length > 0) await projectStarted(db, started);
+  if (ended.length > 0) await projectEnded(db, ended);
+  await reindexSessions(db, [...new Set(events.map((e) => e.payload.sessionId))]);
+}
+
+/** Rewrites the sessions' search documents from their current rows (text folded here: search.ts). */
+export async function reindexSessions(db: Db, sessionIds: readonly string[]): Promise<void> {
+  if (sessionIds.length === 0) return;
+  const rows = await all<{ session_id: string; metadata: string | null; reason: string | null; messages: string | null }>(
     db,
-    `SELECT s.metadata, s.reason,
+    `SELECT s.session_id, s.metadata, s.reason,
             (SELECT string_agg(m.content || ' ' || coalesce(m.tool_name, '') || ' ' || coalesce(m.tool_arguments, '') || ' ' ||
                                coalesce(m.tool_result, '') || ' ' || coalesce(m.tool_error, ''), ' ' ORDER BY m.seq)
              FROM messages m WHERE m.session_id = s.session_id) AS messages
-     FROM sessions s WHERE s.session_id = ?`,
-    [sessionId],
+     FROM sessions s WHERE s.session_id = ANY(?::text[])`,
+    [sessionIds],
   );
-  if (!row) return;
-  const document = searchDocument([sessionId, row.metadata, row.reason, row.messages]);
-  if (document.length <= POSITIONED_MAX) {
-    await run(db, "UPDATE sessions SET search = to_tsvector('archive_search', ?) WHERE session_id = ?", [document, sessionId]);
-    return;
+  const positioned: Array<{ id: string; document: string }> = [];
+  for (const row of rows) {
+    const document = searchDocument([row.session_id, row.metadata, row.reason, row.messages]);
+    if (document.length <= POSITIONED_MAX) {
+      positioned.push({ id: row.session_id, document });
+      continue;
+    }
+    // A tsvector holds at most 1 MB: a transcript that long keeps each distinct word once, without
+    // positions (every word is still found; a phrase in it matches its words anywhere in the session).
+    const words = [...new Set(document.split(' '))];
+    await run(db, 'UPDATE sessions SET search = array_to_tsvector(?::text[]) WHERE session_id = ?', [words, row.session_id]);
   }
-  // A tsvector holds at most 1 MB: a transcript that long keeps each distinct word once, without
-  // positions (every word is still found; a phrase in it matches its words anywhere in the session).
-  const words = [...new Set(document.split(' '))];
-  await run(db, 'UPDATE sessions SET search = array_to_tsvector(?::text[]) WHERE session_id = ?', [words, sessionId]);
+  if (positioned.length === 0) return;
+  await run(
+    db,
+    `UPDATE sessions SET search = to_tsvector('archive_search', d.document)
+     FROM unnest(?::text[], ?::text[]) AS d(session_id, document) WHERE sessions.session_id = d.session_id`,
+    [positioned.map((p) => p.id), positioned.map((p) => p.document)],
+  );
 }
 
-async function projectStarted(db: Db, payload: SessionStartedPayload, receivedAt: number): Promise<void> {
-  const startedMs = Date.parse(payload.timestamp);
-  const metadata = payload.data.metadata;
+async function projectStarted(db: Db, events: ReadonlyArray<{ payload: SessionStartedPayload; receivedAt: number }>): Promise<void> {
+  const column = <T>(pick: (payload: SessionStartedPayload, receivedAt: number) => T) => events.map((e) => pick(e.payload, e.receivedAt));
+  const metadata = (payload: SessionStartedPayload) => payload.data.metadata;
   await run(
     db,
     `INSERT INTO sessions (session_id, assistant_id, status, started_at, started_at_ms, sort_at_ms, mode, metadata, first_seen_at, updated_at)
-     VALUES (?, ?, 'active', ?, ?, ?, ?, ?, ?, ?)
+     SELECT s.session_id, s.assistant_id, 'active', s.started_at, s.started_ms, s.started_ms, s.mode, s.metadata, s.received_at, s.received_at
+     FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::bigint[])
+       AS s(session_id, assistant_id, started_at, started_ms, mode, metadata, received_at)
      ON CONFLICT (session_id) DO UPDATE SET
        assistant_id  = coalesce(sessions.assistant_id, excluded.assistant_id),
        started_at    = excluded.started_at,
@@ -58,31 +81,37 @@ async function projectStarted(db: Db, payload: SessionStartedPayload, receivedAt
        metadata      = excluded.metadata,
        updated_at    = excluded.updated_at`,
     [
-      payload.sessionId,
-      String(payload.assistantId),
-      payload.timestamp,
-      startedMs,
-      startedMs,
-      typeof metadata?.sessionMode === 'string' ? metadata.sessionMode : null,
-      metadata === undefined ? null : stringifyJson(metadata),
-      receivedAt,
-      receivedAt,
+      column((p) => p.sessionId),
+      column((p) => String(p.assistantId)),
+      column((p) => p.timestamp),
+      column((p) => Date.parse(p.timestamp)),
+      column((p) => (typeof metadata(p)?.sessionMode === 'string' ? (metadata(p)!.sessionMode as string) : null)),
+      column((p) => (metadata(p) === undefined ? null : stringifyJson(metadata(p)))),
+      column((_, receivedAt) => receivedAt),
     ],
   );
 }
 
-async function projectEnded(db: Db, payload: SessionEndedPayload, receivedAt: number): Promise<void> {
-  const endedMs = Date.parse(payload.timestamp);
-  const duration = payload.data.durationSeconds ?? null;
-  const transcript = payload.data.transcript ?? [];
-  const summary = summarize(transcript);
-  // Until session.started arrives, the best guess for the start is end minus duration.
-  const estimatedStart = duration === null ? endedMs : Math.round(endedMs - duration * 1000);
+async function projectEnded(db: Db, events: ReadonlyArray<{ payload: SessionEndedPayload; receivedAt: number }>): Promise<void> {
+  const rows = events.map(({ payload, receivedAt }) => {
+    const endedMs = Date.parse(payload.timestamp);
+    const duration = payload.data.durationSeconds ?? null;
+    const transcript = payload.data.transcript ?? [];
+    // Until session.started arrives, the best guess for the start is end minus duration.
+    const estimatedStart = duration === null ? endedMs : Math.round(endedMs - duration * 1000);
+    return { payload, receivedAt, endedMs, duration, transcript, estimatedStart, summary: summarize(transcript) };
+  });
+  const column = <T>(pick: (row: (typeof rows)[number]) => T) => rows.map(pick);
   await run(
     db,
     `INSERT INTO sessions (session_id, assistant_id, status, ended_at, ended_at_ms, sort_at_ms, reason, duration_seconds,
        first_user_line, message_count, tool_call_count, tool_error_count, file_count, first_seen_at, updated_at)
-     VALUES (?, ?, 'ended', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     SELECT e.session_id, e.assistant_id, 'ended', e.ended_at, e.ended_ms, e.sort_at_ms, e.reason, e.duration_seconds,
+       e.first_user_line, e.message_count, e.tool_call_count, e.tool_error_count, e.file_count, e.received_at, e.received_at
+     FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::double precision[],
+                 ?::text[], ?::integer[], ?::integer[], ?::integer[], ?::integer[], ?::bigint[])
+       AS e(session_id, assistant_id, ended_at, ended_ms, sort_at_ms, reason, duration_seconds,
+            first_user_line, message_count, tool_call_count, tool_error_count, file_count, received_at)
      ON CONFLICT (session_id) DO UPDATE SET
        assistant_id     = coalesce(sessions.assistant_id, excluded.assistant_id),
        status           = 'ended',
@@ -98,50 +127,49 @@ async function projectEnded(db: Db, payload: SessionEndedPayload, receivedAt: nu
        file_count       = excluded.file_count,
        updated_at       = excluded.updated_at`,
     [
-      payload.sessionId,
-      String(payload.assistantId),
-      payload.timestamp,
-      endedMs,
-      estimatedStart,
-      payload.data.reason ?? null,
-      duration,
-      summary.firstUserLine,
-      transcript.length,
-      summary.toolCalls,
-      summary.toolErrors,
-      summary.files,
-      receivedAt,
-      receivedAt,
+      column((r) => r.payload.sessionId),
+      column((r) => String(r.payload.assistantId)),
+      column((r) => r.payload.timestamp),
+      column((r) => r.endedMs),
+      column((r) => r.estimatedStart),
+      column((r) => r.payload.data.reason ?? null),
+      column((r) => r.duration),
+      column((r) => r.summary.firstUserLine),
+      column((r) => r.transcript.length),
+      column((r) => r.summary.toolCalls),
+      column((r) => r.summary.toolErrors),
+      column((r) => r.summary.files),
+      column((r) => r.receivedAt),
     ],
   );
-  if (transcript.length === 0) return;
-  // One statement per table however long the transcript (arrays, unnested by the server).
-  const column = <T>(pick: (item: TranscriptItem, seq: number) => T) => transcript.map(pick);
+  const messages = rows.flatMap((r) => r.transcript.map((item, seq) => ({ sessionId: r.payload.sessionId, seq, item })));
+  if (messages.length === 0) return;
+  const column2 = <T>(pick: (m: (typeof messages)[number]) => T) => messages.map(pick);
   await run(
     db,
     `INSERT INTO messages (session_id, seq, role, content, timestamp_ms, tool_name, tool_arguments, tool_result, tool_error, file_count)
-     SELECT ?, * FROM unnest(?::integer[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::integer[])`,
+     SELECT * FROM unnest(?::text[], ?::integer[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::integer[])`,
     [
-      payload.sessionId,
-      column((_, seq) => seq),
-      column((item) => item.role),
-      column((item) => item.content),
-      column((item) => Math.trunc(item.timestamp)),
-      column((item) => item.toolCall?.name ?? null),
-      column((item) => (item.toolCall && item.toolCall.arguments !== undefined ? stringifyJson(item.toolCall.arguments) : null)),
-      column((item) => (item.toolCall && item.toolCall.result !== undefined ? stringifyJson(item.toolCall.result) : null)),
-      column((item) => (item.toolCall?.error ? item.toolCall.error : null)),
-      column((item) => item.files?.length ?? 0),
+      column2((m) => m.sessionId),
+      column2((m) => m.seq),
+      column2((m) => m.item.role),
+      column2((m) => m.item.content),
+      column2((m) => Math.trunc(m.item.timestamp)),
+      column2((m) => m.item.toolCall?.name ?? null),
+      column2((m) => (m.item.toolCall && m.item.toolCall.arguments !== undefined ? stringifyJson(m.item.toolCall.arguments) : null)),
+      column2((m) => (m.item.toolCall && m.item.toolCall.result !== undefined ? stringifyJson(m.item.toolCall.result) : null)),
+      column2((m) => (m.item.toolCall?.error ? m.item.toolCall.error : null)),
+      column2((m) => m.item.files?.length ?? 0),
     ],
   );
-  const files = transcript.flatMap((item, seq) => (item.files ?? []).map((file) => ({ seq, file })));
+  const files = messages.flatMap((m) => (m.item.files ?? []).map((file) => ({ sessionId: m.sessionId, seq: m.seq, file })));
   if (files.length === 0) return;
   await run(
     db,
     `INSERT INTO files (session_id, message_seq, gcs_uri, mime_type, filename)
-     SELECT ?, * FROM unnest(?::integer[], ?::text[], ?::text[], ?::text[])`,
+     SELECT * FROM unnest(?::text[], ?::integer[], ?::text[], ?::text[], ?::text[])`,
     [
-      payload.sessionId,
+      files.map((f) => f.sessionId),
       files.map((f) => f.seq),
       files.map((f) => f.file.gcsUri),
       files.map((f) => f.file.mimeType ?? null),

@@ -16,9 +16,9 @@ import { builtinRules, defaultCountryFromLocale, identifyCaller, triageSession }
 import { InvalidEditError, NotFoundError } from '../../errors.js';
 import type { RetriageOptions, RetriagePage, SaveRuleInput } from '../../types.js';
 import { all, run, value, type Db } from '../db.js';
-import { callerSettings, followUpRow, listRules, priorityNumber, ruleById, TRIAGE_PENDING } from '../reads/follow-ups.js';
-import { factsRow, factsRowsAfter, hasSessionsAfter, sessionFacts, sessionTotal, type FactsRow } from '../reads/session-facts.js';
-import { isStorageFailure } from './group-commit.js';
+import { callerSettings, followUpRow, followUpRows, listRules, priorityNumber, ruleById, TRIAGE_PENDING, type FollowUpRow } from '../reads/follow-ups.js';
+import { factsOf, factsRow, factsRows, factsRowsAfter, hasSessionsAfter, messagesOfSessions, sessionFacts, sessionTotal, type FactsMessage, type FactsRow } from '../reads/session-facts.js';
+import { isRetryable, isStorageFailure } from './group-commit.js';
 import { tagNamed } from './owner-edits.js';
 
 export interface Attention {
@@ -62,10 +62,43 @@ export async function afterProjection(db: Db, sessionId: string, now: number): P
     await db.query('RELEASE SAVEPOINT triage');
     return result ? { followUp: result.followUp, notify: result.notify } : null;
   } catch (error) {
-    if (isStorageFailure(error)) throw error;
+    if (isStorageFailure(error) || isRetryable(error)) throw error;
     await db.query('ROLLBACK TO SAVEPOINT triage');
     process.stderr.write(`archive: triage of session ${sessionId} failed: ${error instanceof Error ? error.message : String(error)}\n`);
     return null;
+  }
+}
+
+/**
+ * After a batch's events were projected: the rules and settings read once, what the rules look at
+ * (sessions, messages, follow-ups, rule tags) in one query each for the batch, and the whole
+ * batch's triage in one savepoint. Should the rules fail on one session,
+ * the batch's triage is rolled back and run again one session at a time (afterProjection), so
+ * only that session is left untriaged.
+ */
+export async function afterProjectionMany(db: Db, sessionIds: readonly string[], now: number): Promise<Map<string, Attention>> {
+  const attention = new Map<string, Attention>();
+  if (sessionIds.length === 0) return attention;
+  await db.query('SAVEPOINT triage_batch');
+  try {
+    const setup = await setupOf(db);
+    const ahead = await readAhead(db, sessionIds);
+    for (const row of await factsRows(db, sessionIds)) {
+      const result = await apply(db, setup, row, null, now, ahead);
+      attention.set(row.session_id, { followUp: result.followUp, notify: result.notify });
+    }
+    await writeNewFollowUps(db, ahead, now);
+    await db.query('RELEASE SAVEPOINT triage_batch');
+    return attention;
+  } catch (error) {
+    if (isStorageFailure(error) || isRetryable(error)) throw error;
+    await db.query('ROLLBACK TO SAVEPOINT triage_batch');
+    attention.clear();
+    for (const id of sessionIds) {
+      const one = await afterProjection(db, id, now);
+      if (one) attention.set(id, one);
+    }
+    return attention;
   }
 }
 
@@ -159,8 +192,36 @@ export async function saveCallerSettings(db: Db, settings: CallerSettings): Prom
 }
 
 /** Re-identifies the caller and re-applies the rules to one session; says whether anything changed. */
-async function apply(db: Db, setup: Setup, row: FactsRow, staleBefore: number | null, now: number): Promise<Attention & { changed: boolean }> {
-  const facts = await sessionFacts(db, row, staleBefore);
+/** What apply reads about a session, read ahead for a whole batch (one query each instead of one per session). */
+interface ReadAhead {
+  messages: Map<string, FactsMessage[]>;
+  followUps: Map<string, FollowUpRow>;
+  ruleTags: Map<string, number[]>;
+  /** New follow-ups of the batch, written with one INSERT after its sessions are triaged (writeNewFollowUps). */
+  newFollowUps: Array<{ sessionId: string; priority: number | null; reasons: string; sortAt: number }>;
+}
+
+async function readAhead(db: Db, sessionIds: readonly string[]): Promise<ReadAhead> {
+  const ruleTags = new Map<string, number[]>();
+  const tagRows = await all<{ session_id: string; tag_id: number }>(db, "SELECT session_id, tag_id FROM session_tags WHERE session_id = ANY(?::text[]) AND source = 'rule'", [sessionIds]);
+  for (const { session_id, tag_id } of tagRows) ruleTags.set(session_id, [...(ruleTags.get(session_id) ?? []), tag_id]);
+  return { messages: await messagesOfSessions(db, sessionIds), followUps: await followUpRows(db, sessionIds), ruleTags, newFollowUps: [] };
+}
+
+async function writeNewFollowUps(db: Db, ahead: ReadAhead, now: number): Promise<void> {
+  const rows = ahead.newFollowUps.splice(0);
+  if (rows.length === 0) return;
+  await run(
+    db,
+    `INSERT INTO follow_ups (session_id, state, priority, reasons, changed_by, changed_at, owner_set, version, sort_at_ms)
+     SELECT f.session_id, 'follow-up', f.priority, f.reasons, ?, ?, 0, 1, f.sort_at_ms
+     FROM unnest(?::text[], ?::integer[], ?::text[], ?::bigint[]) AS f(session_id, priority, reasons, sort_at_ms)`,
+    [RULES_ACTOR, now, rows.map((r) => r.sessionId), rows.map((r) => r.priority), rows.map((r) => r.reasons), rows.map((r) => r.sortAt)],
+  );
+}
+
+async function apply(db: Db, setup: Setup, row: FactsRow, staleBefore: number | null, now: number, ahead?: ReadAhead): Promise<Attention & { changed: boolean }> {
+  const facts = ahead ? factsOf(row, ahead.messages.get(row.session_id) ?? [], staleBefore) : await sessionFacts(db, row, staleBefore);
   const caller = identifyCaller(facts, setup.callers, setup.country);
   let changed = false;
   if ((caller?.key ?? null) !== row.caller_key || (caller?.label ?? null) !== row.caller_label || (caller?.kind ?? null) !== row.caller_kind) {
@@ -174,7 +235,7 @@ async function apply(db: Db, setup: Setup, row: FactsRow, staleBefore: number | 
   }
   const outcome = triageSession(facts, setup.rules);
   const reasons = JSON.stringify(outcome.followUp?.reasons ?? []);
-  const existing = await followUpRow(db, row.session_id);
+  const existing = ahead ? (ahead.followUps.get(row.session_id) ?? null) : await followUpRow(db, row.session_id);
   let followUp = existing?.state === 'follow-up';
   if (existing?.owner_set === 1) {
     if (existing.reasons !== reasons || existing.sort_at_ms !== row.sort_at_ms) {
@@ -187,7 +248,10 @@ async function apply(db: Db, setup: Setup, row: FactsRow, staleBefore: number | 
     followUp = state === 'follow-up';
     if (!existing) {
       // Most sessions need nothing: no row until there is something to keep.
-      if (followUp) {
+      if (followUp && ahead) {
+        ahead.newFollowUps.push({ sessionId: row.session_id, priority, reasons, sortAt: row.sort_at_ms });
+        changed = true;
+      } else if (followUp) {
         await run(
           db,
           `INSERT INTO follow_ups (session_id, state, priority, reasons, changed_by, changed_at, owner_set, version, sort_at_ms)
@@ -211,13 +275,13 @@ async function apply(db: Db, setup: Setup, row: FactsRow, staleBefore: number | 
       }
     }
   }
-  if (await applyRuleTags(db, row.session_id, outcome.tags, now)) changed = true;
+  if (await applyRuleTags(db, row.session_id, outcome.tags, now, ahead?.ruleTags.get(row.session_id) ?? (ahead ? [] : undefined))) changed = true;
   return { changed, followUp, notify: outcome.notify };
 }
 
 /** The session's rule-added tags become exactly `names`; tags the owner added are left alone. */
-async function applyRuleTags(db: Db, sessionId: string, names: string[], now: number): Promise<boolean> {
-  const current = (await all<{ tag_id: number }>(db, "SELECT tag_id FROM session_tags WHERE session_id = ? AND source = 'rule'", [sessionId])).map((r) => r.tag_id);
+async function applyRuleTags(db: Db, sessionId: string, names: string[], now: number, readAhead?: number[]): Promise<boolean> {
+  const current = readAhead ?? (await all<{ tag_id: number }>(db, "SELECT tag_id FROM session_tags WHERE session_id = ? AND source = 'rule'", [sessionId])).map((r) => r.tag_id);
   if (current.length === 0 && names.length === 0) return false;
   const wanted = new Set<number>();
   for (const name of names) wanted.add((await tagNamed(db, name)).id);

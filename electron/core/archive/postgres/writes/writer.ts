@@ -3,15 +3,12 @@
  * only once its rows are committed (synchronous_commit on: flushed to the server's WAL).
  *
  * Projection is inline: an event is projected into sessions, messages, files, search and triage
- * in the transaction that stores it. The SQLite store defers it to keep fsyncs short on one
+ * in the transaction that stores it, set-based for all the ingests of a batch (ingest-batch.ts). The SQLite store defers it to keep fsyncs short on one
  * laptop disk; here the cost of a commit is the round trip and the server's WAL flush, which one
  * batch pays once for all its events, and a deferred queue would have to be shared and claimed
  * between hubs. Inline, every hub's commit is complete: what it announces (NOTIFY) is readable.
  */
-import { createHash } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
-import type { KnownPayload } from '../../../../../shared/payload.js';
 import type { RetentionPeriod } from '../../../../../shared/retention.js';
 import type { CallerSettings, ExportedFollowUp, FollowUpView, Rule, Tag, TagColor } from '../../../../../shared/follow-up.js';
 import type { StoreWrites } from '../../store.js';
@@ -47,11 +44,17 @@ import type { ForwardTarget } from '../../../../../shared/forwarding.js';
 import { run, value, type Db } from '../db.js';
 import * as accounts from './accounts.js';
 import { ERASED_TABLES, eraseOne, erasePage, eraseTraces, recordErased } from './erasure.js';
-import { GroupCommitter } from './group-commit.js';
+import { GroupCommitter, isRetryable, isStorageFailure, type JobContext } from './group-commit.js';
+import { deliveriesOf, insertDeliveries, storeEvents } from './ingest-batch.js';
 import * as edits from './owner-edits.js';
 import * as forwarding from './forwarding.js';
-import { projectEvent } from './projection.js';
 import * as triage from './triage.js';
+
+interface WaitingIngest {
+  input: IngestInput;
+  resolve: (result: IngestResult) => void;
+  reject: (error: unknown) => void;
+}
 
 /** Deliveries between two prunings of the log (a DELETE per request would double its cost). */
 const PRUNE_EVERY = 100;
@@ -59,6 +62,7 @@ const PRUNE_EVERY = 100;
 export class PostgresWriter implements Omit<StoreWrites, 'settled'> {
   private readonly committer: GroupCommitter;
   private deliveriesSincePrune = 0;
+  private readonly waitingIngests: WaitingIngest[] = [];
 
   constructor(
     private readonly pool: pg.Pool,
@@ -69,60 +73,68 @@ export class PostgresWriter implements Omit<StoreWrites, 'settled'> {
     this.committer = new GroupCommitter(pool, announce, onProjected);
   }
 
+  /**
+   * Ingests wait here for the next transaction, which takes all of them as one job (ingest-batch.ts):
+   * one statement per table for the batch rather than about fifteen per event.
+   */
   ingest(input: IngestInput): Promise<IngestResult> {
-    return this.committer.submit(async ({ db, projected }) => {
-      const { payload } = input;
-      const eventId = await value<number | undefined>(
-        db,
-        forwarding.STORE_EVENT_WITH_FORWARDS,
-        [
-          payload.sessionId,
-          payload.event,
-          payload.timestamp,
-          input.receivedAt,
-          input.source,
-          input.body,
-          createHash('sha256').update(input.body).digest('hex'),
-          input.redactions ?? 0,
-        ],
-      );
-      const duplicate = eventId === undefined;
-      if (!duplicate) {
-        // A caller may pass only the event's identity (as across a thread): the body is the payload.
-        const full = 'data' in payload ? payload : (JSON.parse(Buffer.from(input.body).toString('utf8')) as KnownPayload);
-        await projectEvent(db, full, input.receivedAt);
-        const now = Date.now();
-        const attention = await triage.afterProjection(db, payload.sessionId, now);
-        // "Needs follow-up" is known only now: its forward commits with the state that decided it.
-        if (attention?.followUp && payload.event === 'session.ended') await forwarding.enqueueFollowUp(db, payload.sessionId, now);
-        projected([{ sessionId: payload.sessionId, event: payload.event, ...(attention && payload.event === 'session.ended' ? { attention } : {}) }]);
-      }
-      const delivery = input.delivery;
-      if (delivery) {
-        await this.insertDelivery(db, {
-          receivedAt: delivery.receivedAt,
-          method: delivery.method,
-          path: delivery.path,
-          remote: delivery.remote,
-          eventHeader: delivery.eventHeader,
-          event: payload.event,
-          sessionId: payload.sessionId,
-          outcome: duplicate ? 'duplicate' : 'stored',
-          statusCode: 200,
-          reason: delivery.reason,
-          size: delivery.size,
-          latencyMs: performance.timeOrigin + performance.now() - delivery.startedAt,
-          headersJson: delivery.headersJson,
-        });
-      }
-      return { duplicate };
+    return new Promise<IngestResult>((resolve, reject) => {
+      this.waitingIngests.push({ input, resolve, reject });
+      if (this.waitingIngests.length > 1) return;
+      let batch: WaitingIngest[] | null = null;
+      this.committer
+        .submit(async (context) => {
+          // Taken when the transaction runs (all that arrived meanwhile), kept if it is run again.
+          batch ??= this.waitingIngests.splice(0);
+          context.countAs(batch.length);
+          return this.ingestBatch(context, batch);
+        })
+        .then(
+          (results) => results.forEach((result, n) => (result.ok ? batch![n]!.resolve(result.value) : batch![n]!.reject(result.error))),
+          (error: unknown) => (batch ?? this.waitingIngests.splice(0)).forEach((waiting) => waiting.reject(error)),
+        );
     });
+  }
+
+  /**
+   * The whole batch set-based, in a savepoint; should one event make it fail (anything but the
+   * server), the batch is rolled back and each event stored on its own, so only that one fails.
+   */
+  private async ingestBatch({ db, projected }: JobContext, batch: readonly WaitingIngest[]): Promise<Array<{ ok: true; value: IngestResult } | { ok: false; error: unknown }>> {
+    const inputs = batch.map((waiting) => waiting.input);
+    await db.query('SAVEPOINT ingest_batch');
+    try {
+      const stored = await storeEvents(db, inputs, Date.now());
+      await this.insertDeliveries(db, deliveriesOf(inputs, stored.duplicate));
+      await db.query('RELEASE SAVEPOINT ingest_batch');
+      projected(stored.projected);
+      return stored.duplicate.map((duplicate) => ({ ok: true, value: { duplicate } }));
+    } catch (error) {
+      if (isStorageFailure(error) || isRetryable(error) || inputs.length === 1) throw error;
+      await db.query('ROLLBACK TO SAVEPOINT ingest_batch');
+    }
+    const results: Array<{ ok: true; value: IngestResult } | { ok: false; error: unknown }> = [];
+    for (const input of inputs) {
+      await db.query('SAVEPOINT ingest_one');
+      try {
+        const stored = await storeEvents(db, [input], Date.now());
+        await this.insertDeliveries(db, deliveriesOf([input], stored.duplicate));
+        await db.query('RELEASE SAVEPOINT ingest_one');
+        projected(stored.projected);
+        results.push({ ok: true, value: { duplicate: stored.duplicate[0]! } });
+      } catch (error) {
+        if (isStorageFailure(error) || isRetryable(error)) throw error;
+        await db.query('ROLLBACK TO SAVEPOINT ingest_one');
+        results.push({ ok: false, error });
+      }
+    }
+    return results;
   }
 
   logDelivery(delivery: DeliveryRecord, quarantined?: QuarantineRecord): Promise<void> {
     return this.committer.submit(async ({ db }) => {
       const quarantineId = quarantined ? await this.insertQuarantine(db, quarantined) : null;
-      await this.insertDelivery(db, delivery, quarantineId);
+      await this.insertDeliveries(db, [delivery], quarantineId);
     });
   }
 
@@ -319,15 +331,9 @@ export class PostgresWriter implements Omit<StoreWrites, 'settled'> {
     return this.committer.close();
   }
 
-  private async insertDelivery(db: Db, d: DeliveryRecord, quarantineId: number | null = null): Promise<void> {
-    await run(
-      db,
-      `INSERT INTO deliveries (received_at, method, path, remote, event_header, event, session_id, outcome,
-         status_code, reason, size, latency_ms, headers, quarantine_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [d.receivedAt, d.method, d.path, d.remote, d.eventHeader, d.event, d.sessionId, d.outcome, d.statusCode, d.reason, d.size, d.latencyMs, d.headersJson, quarantineId],
-    );
-    this.deliveriesSincePrune += 1;
+  private async insertDeliveries(db: Db, rows: readonly DeliveryRecord[], quarantineId: number | null = null): Promise<void> {
+    await insertDeliveries(db, rows, quarantineId);
+    this.deliveriesSincePrune += rows.length;
     if (this.deliveriesSincePrune >= PRUNE_EVERY) {
       this.deliveriesSincePrune = 0;
       await run(db, 'DELETE FROM deliveries WHERE id <= (SELECT max(id) FROM deliveries) - ?', [this.limits.maxDeliveries]);
