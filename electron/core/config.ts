@@ -47,6 +47,11 @@ export interface EngineConfig {
   backupKeep?: KeepPolicy | undefined;
   /** The archive's encryption key (desktop: the OS keychain; headless: CALLAIDER_ARCHIVE_KEY or --key-file). */
   archiveKey?: ArchiveKey | null | undefined;
+  /**
+   * The office hub: a PostgreSQL URL (postgres://…) shared by several receivers. Unset: the SQLite
+   * archive in dataDir. The data folder stays this host's either way (lock, secrets, backups).
+   */
+  databaseUrl?: string | undefined;
 }
 
 export const DEFAULTS = {
