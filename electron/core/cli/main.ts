@@ -365,6 +365,18 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('copy')
+    .description('copy a whole archive into another: SQLite (a data folder or an archive file) to PostgreSQL, or back; every event as stored, follow-ups, notes, tags, rules, caller settings and retention; counts checked at the end')
+    .requiredOption('--from <where>', 'a data folder, an archive file, or postgres://…')
+    .requiredOption('--to <where>', 'a data folder, an archive file, or postgres://… (must be empty)')
+    .option('--into-non-empty', 'copy into an archive that already holds sessions (what is there is kept; nothing is stored twice)')
+    .addOption(keyFileOption())
+    .action(async (flags: { from: string; to: string; intoNonEmpty?: boolean; keyFile?: string }) => {
+      const { copyCommand } = await import('./copy-command.js');
+      await copyCommand(flags.from, flags.to, { intoNonEmpty: Boolean(flags.intoNonEmpty), key: archiveKey(flags) });
+    });
+
+  program
     .command('backup')
     .description('write a verified copy of the archive (works while an engine runs) and print its file; with --database, an NDJSON export of the database (`import` reads it back)')
     .addOption(dataDirOption())
@@ -507,7 +519,7 @@ export function buildProgram(): Command {
 
 const FRIENDLY_ERRORS = [ConfigError, ArchiveLockedError, PortInUseError, TunnelError, SessionNotFoundError, ArchiveVersionError, ArchiveKeyError, ArchiveLocationError];
 /** Named, not imported: importing it would load the PostgreSQL driver for every command. */
-const FRIENDLY_ERROR_NAMES = ['PostgresConnectError'];
+const FRIENDLY_ERROR_NAMES = ['PostgresConnectError', 'CopyRefusedError'];
 
 export async function main(argv: string[] = process.argv): Promise<void> {
   // `export | head` closes the pipe early; that is the reader's choice, not an error.
