@@ -135,7 +135,7 @@ function archiveLines(config: EngineConfig, counts: ArchiveCounts): string[] {
   return [
     `  Archive         PostgreSQL ${maskDatabaseUrl(config.databaseUrl)} (${counts.sessions} sessions; shared by every receiver started with this URL; ${tls}; encryption at rest is the server's)`,
     `  This host       ${config.dataDir} (engine lock, window certificate and state; backups below are this host's)`,
-    '  Shared upkeep   retention, erasures and the triage pass run on every receiver; each step is a transaction on the database, so receivers running them at once do each change once',
+    '  Shared upkeep   retention, erasures and the triage pass run on every receiver; each step is one transaction on the database, so receivers running them at once leave the same result as one',
   ];
 }
 
