@@ -53,6 +53,11 @@ export interface EngineConfig {
   forwardTargets?: CommandLineTarget[] | undefined;
   /** The forwarder's timing (tests use short ones); defaults in forwarding/forwarder.ts. */
   forwarding?: Pick<ForwarderOptions, 'timeoutMs' | 'retry' | 'pauseAfter' | 'pollMs'> | undefined;
+  /**
+   * The office hub: a PostgreSQL URL (postgres://…) shared by several receivers. Unset: the SQLite
+   * archive in dataDir. The data folder stays this host's either way (lock, secrets, backups).
+   */
+  databaseUrl?: string | undefined;
 }
 
 export const DEFAULTS = {

@@ -13,7 +13,7 @@ import type { AlertSettings } from '../../shared/settings.js';
 import { AlertCenter } from './alerts/alert-center.js';
 import type { AlertFeed } from './alerts/types.js';
 import { EngineLock } from './archive/engine-lock.js';
-import { SqliteStore } from './archive/sqlite/sqlite-store.js';
+import { describeLocation, openArchive, type ArchiveLocation } from './archive/open-store.js';
 import type { ArchiveStore, ProjectedEvent } from './archive/store.js';
 import type { EngineConfig } from './config.js';
 import { silentLogger, type Logger } from './log.js';
@@ -208,7 +208,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const receiverModule = import('./receiver.js');
     receiverModule.catch(() => undefined);
     try {
-      archive = await SqliteStore.open(archivePath(config.dataDir), {
+      archive = await openArchive(archiveLocation(config), {
         threads: true,
         nativeBinding: deps.nativeBinding,
         key: config.archiveKey,
@@ -264,7 +264,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (!config.secret) {
         log.warn('no webhook secret configured: unsigned events are accepted from anyone who can reach the webhook URL');
       }
-      log.info(`receiving CallAIder webhooks on ${localWebhookUrl}; archive ${archivePath(config.dataDir)}`);
+      log.info(`receiving CallAIder webhooks on ${localWebhookUrl}; archive ${describeLocation(archiveLocation(config))}`);
       return engine;
     } catch (error) {
       await receiver?.close().catch(() => undefined);
@@ -302,6 +302,14 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.lock.release();
     this.log.info('engine stopped; archive closed cleanly');
   }
+}
+
+/**
+ * Where the engine's archive is: the shared PostgreSQL database when one is configured (the data
+ * folder then keeps only this host's lock, secrets, state files and backups), else the SQLite file.
+ */
+export function archiveLocation(config: Pick<EngineConfig, 'dataDir' | 'databaseUrl'>): ArchiveLocation {
+  return config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'sqlite', file: archivePath(config.dataDir) };
 }
 
 async function listen(app: FastifyInstance, host: string, port: number): Promise<{ host: string; port: number }> {

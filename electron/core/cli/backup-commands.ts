@@ -3,22 +3,37 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isEncryptedFile, type ArchiveKey } from '../archive/archive-key.js';
 import { EngineLock } from '../archive/engine-lock.js';
+import { describeLocation, openArchive, type ArchiveLocation } from '../archive/open-store.js';
 import { SqliteStore } from '../archive/sqlite/sqlite-store.js';
 import { takeBackup } from '../backup/backups.js';
 import { stamp } from '../backup/naming.js';
 import { ConfigError } from '../config.js';
 import { archivePath } from '../paths.js';
 
-/** Backs up the archive in `dataDir` into `folder` (a read: works while an engine runs). Prints the file. */
-export async function backupCommand(dataDir: string, folder: string, key: ArchiveKey | null = null): Promise<void> {
-  const file = archivePath(dataDir);
-  if (!existsSync(file)) throw new ConfigError(`no archive in ${dataDir} yet (nothing has been received or imported there)`);
-  const store = await SqliteStore.open(file, { readonly: true, key });
+/**
+ * Backs up the archive into `folder` (a read: works while an engine runs) and prints the file:
+ * a SQLite archive as a SQLite copy, a PostgreSQL one as the store's NDJSON export (one snapshot).
+ */
+export async function backupCommand(location: ArchiveLocation, folder: string, key: ArchiveKey | null = null): Promise<void> {
+  const store = await openArchive(location, { readonly: true, key });
   try {
     const record = await takeBackup({ store, folder });
     if (!record.ok) throw new ConfigError(`the backup failed and was not kept: ${record.error}`);
     process.stdout.write(`${join(folder, record.file)}\n`);
-    process.stderr.write(`backed up ${record.counts?.sessions ?? 0} sessions (${record.counts?.events ?? 0} events, ${record.bytes} bytes) in ${record.ms} ms; verified${key ? '; encrypted with the archive\'s key (keep the key: the backup cannot be restored without it)' : ''}\n`);
+    const format = location.kind === 'postgres' ? `; an NDJSON export of ${describeLocation(location)} (restore it with \`callaider-archive import\`)` : '';
+    process.stderr.write(`backed up ${record.counts?.sessions ?? 0} sessions (${record.counts?.events ?? 0} events, ${record.bytes} bytes) in ${record.ms} ms; verified${key ? '; encrypted with the archive\'s key (keep the key: the backup cannot be restored without it)' : ''}${format}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+/** `verify --database`: the database answers, its schema is one this version knows (else ArchiveVersionError), and its counts. */
+export async function verifyDatabase(url: string): Promise<void> {
+  const location: ArchiveLocation = { kind: 'postgres', url };
+  const store = await openArchive(location);
+  try {
+    const counts = await store.counts({ staleBefore: 0 });
+    process.stdout.write(`OK ${describeLocation(location)}: ${counts.sessions} sessions, ${counts.events} events, ${counts.messages} messages\n`);
   } finally {
     await store.close();
   }

@@ -12,7 +12,7 @@ import { EXPORT_FORMATS, type ExportFormat } from '../../../shared/export-format
 import { ArchiveLockedError } from '../archive/engine-lock.js';
 import { ArchiveKeyError, ArchiveVersionError } from '../archive/errors.js';
 import { headlessKey, KEY_ENV, type ArchiveKey } from '../archive/archive-key.js';
-import { SqliteStore } from '../archive/sqlite/sqlite-store.js';
+import { ArchiveLocationError, DATABASE_URL_ENV, describeLocation, openArchive, type ArchiveLocation, type OpenArchiveOptions } from '../archive/open-store.js';
 import {
   ConfigError,
   DEFAULTS,
@@ -39,7 +39,7 @@ import { TunnelError } from '../tunnel/tunnel.js';
 import type { headlessSettings as headlessSettingsType, savedWebhookSecret as savedWebhookSecretType } from './headless-settings.js';
 import type { serve as serveType } from './serve.js';
 import type { eraseCommand as eraseCommandType, retentionCommand as retentionCommandType } from './erasure-commands.js';
-import type { backupCommand as backupCommandType, restoreCommand as restoreCommandType, verifyCommand as verifyCommandType } from './backup-commands.js';
+import type { backupCommand as backupCommandType, restoreCommand as restoreCommandType, verifyCommand as verifyCommandType, verifyDatabase as verifyDatabaseType } from './backup-commands.js';
 import { parseBackupKeep, parseBackupSchedule } from '../backup/options.js';
 import type { KeepPolicy } from '../backup/rotation.js';
 import type { BackupSchedule } from '../backup/scheduler.js';
@@ -58,6 +58,7 @@ const savedWebhookSecret: typeof savedWebhookSecretType = async (...args) => (aw
 
 const backupCommand: typeof backupCommandType = async (...args) => (await import('./backup-commands.js')).backupCommand(...args);
 const verifyCommand = async (...args: Parameters<typeof verifyCommandType>) => (await import('./backup-commands.js')).verifyCommand(...args);
+const verifyDatabase = async (...args: Parameters<typeof verifyDatabaseType>) => (await import('./backup-commands.js')).verifyDatabase(...args);
 const restoreCommand = async (...args: Parameters<typeof restoreCommandType>) => (await import('./backup-commands.js')).restoreCommand(...args);
 
 const encryptCommand: typeof encryptCommandType = async (...args) => (await import('./key-commands.js')).encryptCommand(...args);
@@ -95,6 +96,25 @@ function dataDirOption(): Option {
   return new Option('--data-dir <dir>', 'archive folder (default: the desktop app\'s data folder; env CALLAIDER_ARCHIVE_DATA_DIR)');
 }
 
+function databaseOption(): Option {
+  return new Option('--database <url>', 'the office hub\'s PostgreSQL archive (postgres://user:password@host:5432/database) instead of the SQLite file in the data folder').env(DATABASE_URL_ENV);
+}
+
+type ArchiveFlags = { dataDir?: string; keyFile?: string; database?: string };
+
+/** The archive a command works on: --database (or its environment variable), else the data folder's SQLite file. */
+function commandLocation(flags: ArchiveFlags, mustExist: boolean): ArchiveLocation {
+  if (flags.database) return { kind: 'postgres', url: flags.database };
+  const dataDir = resolveDataDir(flags.dataDir);
+  if (mustExist) return { kind: 'sqlite', file: existingArchivePath(dataDir) };
+  mkdirSync(dataDir, { recursive: true });
+  return { kind: 'sqlite', file: archivePath(dataDir) };
+}
+
+function openCommandArchive(flags: ArchiveFlags, options: { mustExist: boolean } & Pick<OpenArchiveOptions, 'readonly'>) {
+  return openArchive(commandLocation(flags, options.mustExist), { readonly: options.readonly, key: archiveKey(flags) });
+}
+
 function keyFileOption(): Option {
   return new Option('--key-file <file>', `the encrypted archive's key: 64 hex digits or a passphrase (default: env ${KEY_ENV})`);
 }
@@ -124,6 +144,7 @@ export function buildProgram(): Command {
   const addServeOptions = (command: Command) =>
     command
       .addOption(dataDirOption())
+      .addOption(databaseOption())
       .addOption(keyFileOption())
       .option('--port <port>', 'webhook listener port', wrap((v) => parsePort(v, '--port')), DEFAULTS.port)
       .option('--host <host>', 'webhook listener address (keep loopback: the tunnel reaches it there)', DEFAULTS.host)
@@ -152,7 +173,7 @@ export function buildProgram(): Command {
       .option('--forward-config <file>', 'forwarding targets in a JSON file: {"targets":[{"url","events","headers","secret"}]}');
 
   type ServeFlags = {
-    dataDir?: string; keyFile?: string; port: number; host: string; uiPort: number; ui: boolean; uiToken?: string; uiHost?: string; tlsCert?: string; tlsKey?: string; secret?: string; previousSecret?: string;
+    dataDir?: string; keyFile?: string; database?: string; port: number; host: string; uiPort: number; ui: boolean; uiToken?: string; uiHost?: string; tlsCert?: string; tlsKey?: string; secret?: string; previousSecret?: string;
     requireHeader?: EngineConfig['requiredHeader']; bodyLimit: number; bodyBudget: number; tunnel: EngineConfig['tunnel']; ngrokDomain?: string; publicUrl?: string;
     dailySummary: string | null; quietAlerts: boolean; keepCardNumbers?: boolean;
     backups?: string; backupSchedule?: BackupSchedule; backupKeep?: KeepPolicy;
@@ -184,6 +205,7 @@ export function buildProgram(): Command {
       backupKeep: flags.backupKeep,
       archiveKey: archiveKey(flags),
       forwardTargets: forwardTargetsFrom(flags),
+      databaseUrl: flags.database || undefined,
     });
   };
 
@@ -226,6 +248,7 @@ export function buildProgram(): Command {
     if (flags.keepCardNumbers) config.redactCards = false;
     config.archiveKey = archiveKey(flags);
     config.forwardTargets = forwardTargetsFrom(flags);
+    config.databaseUrl = flags.database || undefined;
     await serve(config, { uiPort: flags.ui ? flags.uiPort : null, ...windowFlags(flags), headlessNotice: true, secretNote });
   });
 
@@ -241,16 +264,16 @@ export function buildProgram(): Command {
     .command('export')
     .description('write sessions out as json, ndjson, csv or md')
     .addOption(dataDirOption())
+    .addOption(databaseOption())
     .addOption(keyFileOption())
     .addOption(new Option('--format <format>', 'output format').choices(EXPORT_FORMATS).default('json'))
     .option('--session <id>', 'only this session')
     .option('--out <file>', 'write to a file (default: standard output)')
     .option('--mask', 'mask phone numbers (last 2 digits kept) and e-mail addresses (first letter and domain kept) in the exported text')
     .option('--before <date>', 'only the sessions a retention run with this cutoff would erase (started, and ended, before it): YYYY-MM-DD (UTC midnight) or an ISO time', wrap(parseBefore))
-    .action(async (flags: { dataDir?: string; keyFile?: string; format: ExportFormat; session?: string; out?: string; mask?: boolean; before?: number }) => {
+    .action(async (flags: ArchiveFlags & { format: ExportFormat; session?: string; out?: string; mask?: boolean; before?: number }) => {
       if (flags.session && flags.before !== undefined) throw new ConfigError('give either --session or --before, not both');
-      const dataDir = resolveDataDir(flags.dataDir);
-      const store = await SqliteStore.open(existingArchivePath(dataDir), { readonly: true, key: archiveKey(flags) });
+      const store = await openCommandArchive(flags, { mustExist: true, readonly: true });
       try {
         if (!flags.out) {
           const count = await writeExport(store, process.stdout, { format: flags.format, sessionId: flags.session, mask: flags.mask, before: flags.before });
@@ -283,11 +306,10 @@ export function buildProgram(): Command {
     .description('replay saved payloads (one payload, a JSON array, NDJSON, or an export of this app) into the archive')
     .argument('<files...>')
     .addOption(dataDirOption())
+    .addOption(databaseOption())
     .addOption(keyFileOption())
-    .action(async (files: string[], flags: { dataDir?: string; keyFile?: string }) => {
-      const dataDir = resolveDataDir(flags.dataDir);
-      mkdirSync(dataDir, { recursive: true });
-      const archive = await SqliteStore.open(archivePath(dataDir), { key: archiveKey(flags) });
+    .action(async (files: string[], flags: ArchiveFlags) => {
+      const archive = await openCommandArchive(flags, { mustExist: false });
       try {
         const summary = await importFiles(archive, files);
         process.stderr.write(
@@ -305,10 +327,11 @@ export function buildProgram(): Command {
     .command('reverify')
     .description('re-check deliveries quarantined for a bad signature with the right secret, and store those that match')
     .addOption(dataDirOption())
+    .addOption(databaseOption())
     .addOption(keyFileOption())
     .addOption(new Option('--secret <secret>', 'the webhook secret to check against').env(SECRET_ENV).makeOptionMandatory())
-    .action(async (flags: { dataDir?: string; keyFile?: string; secret: string }) => {
-      const archive = await SqliteStore.open(existingArchivePath(resolveDataDir(flags.dataDir)), { key: archiveKey(flags) });
+    .action(async (flags: ArchiveFlags & { secret: string }) => {
+      const archive = await openCommandArchive(flags, { mustExist: true });
       try {
         const summary = await reverifyQuarantine(archive, flags.secret);
         process.stderr.write(
@@ -323,14 +346,14 @@ export function buildProgram(): Command {
     .command('demo')
     .description('fill an archive with realistic demo sessions (voice and text, failing tool calls, files, months of history)')
     .addOption(dataDirOption())
+    .addOption(databaseOption())
     .addOption(keyFileOption())
     .option('--sessions <n>', 'how many sessions', positiveInt('--sessions'), 300)
     .option('--seed <n>', 'random seed (same seed, same sessions)', positiveInt('--seed'))
     .option('--long-every <n>', 'every n-th session gets a long transcript (hundreds of messages)', positiveInt('--long-every'), 25)
-    .action(async (flags: { dataDir?: string; keyFile?: string; sessions: number; seed?: number; longEvery: number }) => {
-      const dataDir = resolveDataDir(flags.dataDir);
-      mkdirSync(dataDir, { recursive: true });
-      const archive = await SqliteStore.open(archivePath(dataDir), { key: archiveKey(flags) });
+    .action(async (flags: ArchiveFlags & { sessions: number; seed?: number; longEvery: number }) => {
+      const location = commandLocation(flags, false);
+      const archive = await openArchive(location, { key: archiveKey(flags) });
       try {
         const started = Date.now();
         let lastReport = 0;
@@ -346,21 +369,34 @@ export function buildProgram(): Command {
           },
         });
         const counts = await archive.counts({ staleBefore: 0 });
-        process.stderr.write(`added ${flags.sessions} demo sessions in ${((Date.now() - started) / 1000).toFixed(1)} s; the archive in ${dataDir} now holds ${counts.sessions} sessions, ${counts.messages} messages\n`);
+        process.stderr.write(`added ${flags.sessions} demo sessions in ${((Date.now() - started) / 1000).toFixed(1)} s; the archive in ${describeLocation(location)} now holds ${counts.sessions} sessions, ${counts.messages} messages\n`);
       } finally {
         await archive.close();
       }
     });
 
   program
+    .command('copy')
+    .description('copy a whole archive into another: SQLite (a data folder or an archive file) to PostgreSQL, or back; every event as stored, follow-ups, notes, tags, rules, caller settings and retention; counts checked at the end')
+    .requiredOption('--from <where>', 'a data folder, an archive file, or postgres://…')
+    .requiredOption('--to <where>', 'a data folder, an archive file, or postgres://… (must be empty)')
+    .option('--into-non-empty', 'copy into an archive that already holds sessions (what is there is kept; nothing is stored twice)')
+    .addOption(keyFileOption())
+    .action(async (flags: { from: string; to: string; intoNonEmpty?: boolean; keyFile?: string }) => {
+      const { copyCommand } = await import('./copy-command.js');
+      await copyCommand(flags.from, flags.to, { intoNonEmpty: Boolean(flags.intoNonEmpty), key: archiveKey(flags) });
+    });
+
+  program
     .command('backup')
-    .description('write a verified copy of the archive (works while an engine runs) and print its file')
+    .description('write a verified copy of the archive (works while an engine runs) and print its file; with --database, an NDJSON export of the database (`import` reads it back)')
     .addOption(dataDirOption())
+    .addOption(databaseOption())
     .addOption(keyFileOption())
     .option('--to <dir>', 'backups folder (default: backups/ in the data folder)')
-    .action(async (flags: { dataDir?: string; keyFile?: string; to?: string }) => {
+    .action(async (flags: ArchiveFlags & { to?: string }) => {
       const dataDir = resolveDataDir(flags.dataDir);
-      await backupCommand(dataDir, resolve(flags.to ?? join(dataDir, 'backups')), archiveKey(flags));
+      await backupCommand(commandLocation(flags, true), resolve(flags.to ?? join(dataDir, 'backups')), archiveKey(flags));
     });
 
   program
@@ -368,9 +404,11 @@ export function buildProgram(): Command {
     .description('check a backup file, or the archive itself: integrity, schema and counts (exit 1 on a problem)')
     .argument('[file]', 'a backup file (default: the archive in the data folder)')
     .addOption(dataDirOption())
+    .addOption(databaseOption())
     .addOption(keyFileOption())
-    .action(async (file: string | undefined, flags: { dataDir?: string; keyFile?: string }) => {
+    .action(async (file: string | undefined, flags: ArchiveFlags) => {
       if (file && flags.dataDir) throw new ConfigError('give either a FILE or --data-dir, not both');
+      if (flags.database && !file) return verifyDatabase(flags.database);
       await verifyCommand(file ? resolve(file) : existingArchivePath(resolveDataDir(flags.dataDir)), archiveKey(flags));
     });
 
@@ -490,7 +528,9 @@ export function buildProgram(): Command {
   return program;
 }
 
-const FRIENDLY_ERRORS = [ConfigError, ArchiveLockedError, PortInUseError, TunnelError, SessionNotFoundError, ArchiveVersionError, ArchiveKeyError];
+const FRIENDLY_ERRORS = [ConfigError, ArchiveLockedError, PortInUseError, TunnelError, SessionNotFoundError, ArchiveVersionError, ArchiveKeyError, ArchiveLocationError];
+/** Named, not imported: importing it would load the PostgreSQL driver for every command. */
+const FRIENDLY_ERROR_NAMES = ['PostgresConnectError', 'CopyRefusedError'];
 
 export async function main(argv: string[] = process.argv): Promise<void> {
   // `export | head` closes the pipe early; that is the reader's choice, not an error.
@@ -501,7 +541,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
-    if (FRIENDLY_ERRORS.some((type) => error instanceof type)) {
+    if (FRIENDLY_ERRORS.some((type) => error instanceof type) || (error instanceof Error && FRIENDLY_ERROR_NAMES.includes(error.name))) {
       process.stderr.write(`callaider-archive: ${(error as Error).message}\n`);
     } else {
       process.stderr.write(`callaider-archive: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -12,6 +12,7 @@ import type { IngestedEvent } from '../receiver.js';
 import { Engine } from '../engine.js';
 import { consoleLogger } from '../log.js';
 import { archivePath } from '../paths.js';
+import { maskDatabaseUrl } from '../archive/open-store.js';
 import type { UiServer } from '../ui-server.js';
 import { mask } from './mask.js';
 import { describeBackups } from '../backup/options.js';
@@ -101,7 +102,7 @@ function banner(engine: Engine, ui: UiServer | null, access: WindowAccess | null
     'CallAIder Archive is receiving webhooks.',
     `  Listening on    ${engine.localWebhookUrl}`,
     `  Public URL      ${publicUrl ?? '(none: CallAIder cannot reach this machine yet; use --tunnel ngrok, or --public-url for your own proxy)'}`,
-    `  Archive         ${archivePath(config.dataDir)} (${counts.sessions} sessions; ${config.archiveKey ? `encrypted, key from ${config.archiveKey.source}` : 'not encrypted: see `callaider-archive encrypt`'})`,
+    ...archiveLines(config, counts),
   ];
   lines.push(`  Archive window  ${ui ? windowLine(ui) : 'off (--no-ui)'}`);
   if (ui && access?.tls) lines.push(`  Certificate     SHA-256 ${access.tls.fingerprint}${access.selfSigned ? ' (self-signed: check that your browser shows this fingerprint before you trust it)' : ''}`);
@@ -123,6 +124,20 @@ function banner(engine: Engine, ui: UiServer | null, access: WindowAccess | null
   return `${lines.join('\n')}\n`;
 }
 
+/** Where the archive is and what protects it; for the office hub, what the receivers share and what each keeps. */
+function archiveLines(config: EngineConfig, counts: ArchiveCounts): string[] {
+  if (!config.databaseUrl) {
+    return [`  Archive         ${archivePath(config.dataDir)} (${counts.sessions} sessions; ${config.archiveKey ? `encrypted, key from ${config.archiveKey.source}` : 'not encrypted: see `callaider-archive encrypt`'})`];
+  }
+  const tls = /[?&]sslmode=(require|verify-ca|verify-full)\b/.test(config.databaseUrl)
+    ? 'TLS to the server required'
+    : 'no TLS required: add ?sslmode=require unless the server is on this machine';
+  return [
+    `  Archive         PostgreSQL ${maskDatabaseUrl(config.databaseUrl)} (${counts.sessions} sessions; shared by every receiver started with this URL; ${tls}; encryption at rest is the server's)`,
+    `  This host       ${config.dataDir} (engine lock, window certificate and state; backups below are this host's)`,
+    '  Shared upkeep   retention, erasures and the triage pass run on every receiver; each step is one transaction on the database, so receivers running them at once leave the same result as one',
+  ];
+}
 
 /** The log line for one acknowledged event. */
 export function describeIngested({ payload, duplicate }: IngestedEvent): string {
