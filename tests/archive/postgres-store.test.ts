@@ -8,6 +8,7 @@ import { PostgresStore, type PostgresStoreOptions } from '../../electron/core/ar
 import { onCleanup } from '../support/fixtures.js';
 import { describePostgres, usePostgresCluster } from '../support/postgres-fixture.js';
 import { describeFollowUpConformance } from './follow-up-conformance.js';
+import { describeOverviewConformance } from './overview-conformance.js';
 import { describeStoreConformance, type StoreTarget } from './store-conformance.js';
 
 describePostgres('PostgresStore', () => {
@@ -41,4 +42,5 @@ describePostgres('PostgresStore', () => {
 
   describeStoreConformance('PostgresStore', target);
   describeFollowUpConformance('PostgresStore', target);
+  describeOverviewConformance('PostgresStore', target);
 });
