@@ -10,6 +10,7 @@ import { describePostgres, usePostgresCluster } from '../support/postgres-fixtur
 import { describeAccountsConformance } from './accounts-conformance.js';
 import { describeFollowUpConformance } from './follow-up-conformance.js';
 import { describeForwardingConformance } from './forwarding-conformance.js';
+import { describeOverviewConformance } from './overview-conformance.js';
 import { describeStoreConformance, type StoreTarget } from './store-conformance.js';
 
 describePostgres('PostgresStore', () => {
@@ -45,4 +46,5 @@ describePostgres('PostgresStore', () => {
   describeFollowUpConformance('PostgresStore', target);
   describeAccountsConformance('PostgresStore', target);
   describeForwardingConformance('PostgresStore', target);
+  describeOverviewConformance('PostgresStore', target);
 });

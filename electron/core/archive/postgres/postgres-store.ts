@@ -170,6 +170,7 @@ export class PostgresStore extends EventEmitter<StoreEvents> implements ArchiveS
   readonly getCaller: StoreReads['getCaller'] = (...args) => this.reads.getCaller(...args);
   readonly periodSummary: StoreReads['periodSummary'] = (...args) => this.reads.periodSummary(...args);
   readonly activityProfile: StoreReads['activityProfile'] = (...args) => this.reads.activityProfile(...args);
+  readonly overview: StoreReads['overview'] = (...args) => this.reads.overview(...args);
   readonly backupTo: StoreReads['backupTo'] = (...args) => this.reads.backupTo(...args);
   readonly retention: StoreReads['retention'] = (...args) => this.reads.retention(...args);
   readonly listUsers: StoreReads['listUsers'] = (...args) => this.reads.listUsers(...args);

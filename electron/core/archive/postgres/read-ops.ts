@@ -1,6 +1,6 @@
 /** The store's read operations over the pool (each query on whichever connection is free). */
+import type pg from 'pg';
 import type { StoreReads } from '../store.js';
-import type { Db } from './db.js';
 import { auditLog, listUsers, signInLinkUser, signInSession, userCredentials } from './reads/accounts.js';
 import { getCaller } from './reads/callers.js';
 import { getDelivery, listDeliveries, listQuarantine } from './reads/deliveries.js';
@@ -9,12 +9,13 @@ import { callerSettings, followUpCounts, getFollowUp, listRules, listTags, triag
 import { forwardAttempts, forwardCounts, forwardTargets } from './reads/forwarding.js';
 import { inbox } from './reads/inbox.js';
 import { activityProfile, periodSummary } from './reads/insights.js';
+import { overview } from './reads/overview.js';
 import { retention } from './reads/retention.js';
 import { previewRule } from './reads/rule-preview.js';
 import { getFacets, getMessages, getSession, listSessions } from './reads/sessions.js';
 import { counts, recentOutages, storedEvents } from './reads/status.js';
 
-export function postgresReads(db: Db, backupTo: StoreReads['backupTo']): StoreReads {
+export function postgresReads(db: pg.Pool, backupTo: StoreReads['backupTo']): StoreReads {
   return {
     counts: (options) => counts(db, options),
     recentOutages: (options) => recentOutages(db, options),
@@ -38,6 +39,7 @@ export function postgresReads(db: Db, backupTo: StoreReads['backupTo']): StoreRe
     getCaller: (key, options) => getCaller(db, key, options),
     periodSummary: (options) => periodSummary(db, options),
     activityProfile: (options) => activityProfile(db, options),
+    overview: (options) => overview(db, options),
     backupTo,
     retention: (options) => retention(db, options),
     listUsers: () => listUsers(db),

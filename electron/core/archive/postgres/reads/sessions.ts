@@ -11,6 +11,7 @@ import type { ListOptions } from '../../types.js';
 import { all, one, placeholders, value, type Db } from '../db.js';
 import { toTsQuery, typedWords } from '../search.js';
 import { doneCount, followUpCounts } from './follow-ups.js';
+import { overviewFilterConditions } from './overview-filters.js';
 import { ownerFields, type OwnerFields } from './session-owner-fields.js';
 
 interface SessionRow {
@@ -94,6 +95,7 @@ async function filterClause(db: Db, filters: SessionFilters, now: number, staleA
   if (filters.hasToolErrors !== undefined) add(filters.hasToolErrors ? 's.tool_error_count > 0' : 's.tool_error_count = 0');
   if (filters.hasFiles !== undefined) add(filters.hasFiles ? 's.file_count > 0' : 's.file_count = 0');
   if (filters.assistantId !== undefined) add('s.assistant_id = ?', filters.assistantId);
+  for (const condition of overviewFilterConditions(filters)) add(condition.sql, ...condition.params);
   const otherFilters = parts.length > 0 || filters.tagId !== undefined || filters.callerKey !== undefined;
   let followUpOnly: number | null = null;
   let followUpDense = false;
