@@ -55,6 +55,27 @@ describePostgres('serve --database and the commands that take it', () => {
     expect(withKey.stderr).toContain('encrypts SQLite archives only');
   }, 90_000);
 
+  it('users keeps the people in the hub database (shared by every receiver), not in the data folder', async () => {
+    const url = await cluster().createDatabase();
+    const dataDir = tempDir();
+    const added = runCli(['users', 'add', 'Ana', '--role', 'owner', '--database', url, '--data-dir', dataDir, '--url', 'https://hub.example:4319']);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toContain('added Ana (owner)');
+    expect(added.stdout).toContain('https://hub.example:4319/');
+    // Another receiver's host (another data folder) sees the same people through the database.
+    const listed = runCli(['users', 'list'], { env: { CALLAIDER_ARCHIVE_DATABASE_URL: url } });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toContain('Ana');
+    const hub = await PostgresStore.open(url);
+    try {
+      expect((await hub.listUsers()).map((user) => user.name)).toEqual(['Ana']);
+    } finally {
+      await hub.close();
+    }
+    const local = runCli(['users', 'list', '--data-dir', dataDir]);
+    expect(local.stdout).not.toContain('Ana');
+  }, 60_000);
+
   it('demo, export, import, backup and verify work on the database; serve shows it with the password masked', async () => {
     const url = await cluster().createDatabase();
     expect(runCli(['demo', '--database', url, '--sessions', '6', '--seed', '7'], { timeoutMs: 60_000 }).code).toBe(0);

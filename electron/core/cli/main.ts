@@ -484,14 +484,16 @@ export function buildProgram(): Command {
     .argument('<action>', 'add | list | link | disable | remove')
     .argument('[name]', "the person's name (unique, ignoring case)")
     .addOption(dataDirOption())
+    .addOption(databaseOption())
     .addOption(keyFileOption())
     .option('--role <role>', 'with add: owner (everything) or staff (read calls, work the follow-up list)')
     .option('--url <url>', "the archive window's address for the link (default: where serve last served it with accounts)")
-    .action(async (action: string, name: string | undefined, flags: { dataDir?: string; keyFile?: string; role?: string; url?: string }) => {
+    .action(async (action: string, name: string | undefined, flags: ArchiveFlags & { role?: string; url?: string }) => {
       if (!['add', 'list', 'link', 'disable', 'remove'].includes(action)) throw new ConfigError(`unknown users action "${action}": use add, list, link, disable or remove`);
       const dataDir = resolveDataDir(flags.dataDir);
       mkdirSync(dataDir, { recursive: true });
-      await usersCommand(archivePath(dataDir), dataDir, archiveKey(flags), action as UsersAction, name, { role: flags.role, url: flags.url });
+      // On a hub the people live in its database, shared by every receiver (--database).
+      await usersCommand(() => openCommandArchive(flags, { mustExist: false }), dataDir, action as UsersAction, name, { role: flags.role, url: flags.url });
     });
 
   program

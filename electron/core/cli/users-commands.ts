@@ -7,9 +7,8 @@ import { userInfo } from 'node:os';
 import { ROLES, type Role } from '../../../shared/accounts.js';
 import { Accounts, LINK_VALID_MS } from '../accounts/accounts.js';
 import { keptFingerprint } from '../accounts/tls.js';
-import type { ArchiveKey } from '../archive/archive-key.js';
+import type { ArchiveStore } from '../archive/store.js';
 import { InvalidEditError, NotFoundError } from '../archive/errors.js';
-import { SqliteStore } from '../archive/sqlite/sqlite-store.js';
 import { ConfigError } from '../config.js';
 import { rememberedWindow } from './window-access.js';
 
@@ -60,12 +59,13 @@ function linkLines(dataDir: string, url: string | undefined, name: string, token
   return lines;
 }
 
-export async function usersCommand(file: string, dataDir: string, key: ArchiveKey | null, action: UsersAction, name: string | undefined, options: UsersOptions): Promise<void> {
+/** `open` opens the archive the people belong to: the data folder's SQLite file, or the hub's database (--database). */
+export async function usersCommand(open: () => Promise<ArchiveStore>, dataDir: string, action: UsersAction, name: string | undefined, options: UsersOptions): Promise<void> {
   if (action !== 'list' && !name) throw new ConfigError(`\`users ${action}\` needs a NAME`);
   if (action === 'list' && name) throw new ConfigError('`users list` takes no NAME');
   const role = action === 'add' ? parseRole(options.role) : null;
   if (action !== 'add' && options.role !== undefined) throw new ConfigError('--role is for `users add` only');
-  const store = await SqliteStore.open(file, { key });
+  const store = await open();
   const by = { actor: commandLineActor(), address: null };
   try {
     const accounts = new Accounts(() => store);
