@@ -31,7 +31,7 @@ import { loadDemoData } from './demo.js';
 import { listBackups } from './backup/backups.js';
 import { HEADLESS_ENCRYPTION, headlessEncryptionView } from './encryption-status.js';
 import type { RetentionPeriod } from '../../shared/retention.js';
-import { METHOD_ROLES, mayCall, type AuditAction, type SignedInUser } from '../../shared/accounts.js';
+import { METHOD_ROLES, mayCall, type AuditAction, type Role, type SignedInUser } from '../../shared/accounts.js';
 import { describeCall } from './accounts/audited-calls.js';
 import { generateForwardSecret } from './forwarding/command-line.js';
 
@@ -241,7 +241,11 @@ export class ArchiveService {
     return this.engine.config.staleAfterMinutes * 60_000;
   }
 
-  async status(): Promise<ArchiveStatus> {
+  /**
+   * `viewer` words the warnings for who reads them: staff cannot open Setup or Forwarding, so a
+   * warning that tells them to fix something there would send them to a page they do not have.
+   */
+  async status(viewer: Role = 'owner'): Promise<ArchiveStatus> {
     const { engine } = this;
     const now = Date.now();
     const [counts, outages, followUps] = await Promise.all([
@@ -254,7 +258,8 @@ export class ArchiveService {
     const tunnel = engine.tunnelStatus;
     const warnings: ArchiveStatus['warnings'] = [];
     if (!engine.config.secret) {
-      warnings.push({ code: 'no-secret', message: 'No webhook secret is set: anyone who knows the webhook URL can add sessions. Set a secret here and in CallAIder.' });
+      const fix = viewer === 'owner' ? 'Set a secret here and in CallAIder.' : 'Ask an owner of this archive to set one.';
+      warnings.push({ code: 'no-secret', message: `No webhook secret is set: anyone who knows the webhook URL can add sessions. ${fix}` });
     }
     const tunnelDown = tunnel.state === 'error' || tunnel.state === 'connecting';
     if (tunnelDown) warnings.push({ code: 'tunnel-down', message: `The tunnel is down: CallAIder cannot reach this archive. ${tunnel.error ?? ''}`.trim() });
@@ -349,7 +354,7 @@ export class ArchiveService {
     // Read through `this.engine` at call time: the engine can be replaced (attach).
     const store = () => this.engine.archive;
     return {
-      status: () => this.status(),
+      status: (_args, context) => this.status(context.user?.role ?? 'owner'),
       facets: () => store().json.facets(),
       overview: (args) => store().json.overview({ ...args, now: Date.now() }),
       listSessions: (args) => store().json.listSessions({ ...args, now: Date.now(), staleAfterMs: this.staleAfterMs }),

@@ -46,3 +46,20 @@ describe('who may call what', () => {
     expect(await service.call('revealSecret', {})).toEqual({ secret: SECRET });
   });
 });
+
+describe('warnings worded for who reads them', () => {
+  it('tells an owner to set the missing secret, and staff (who have no Setup) to ask an owner', async () => {
+    const engine = await Engine.start(defaultConfig({ dataDir: tempDir(), port: 0, secret: undefined }));
+    onCleanup(() => engine.stop());
+    const service = new ArchiveService(engine, { host: 'serve' });
+    const noSecret = async (caller?: Parameters<ArchiveService['call']>[2]) => {
+      const status = (await service.call('status', {}, caller)) as { warnings: { code: string; message: string }[] };
+      return status.warnings.find((warning) => warning.code === 'no-secret')?.message;
+    };
+    expect(await noSecret()).toMatch(/Set a secret here and in CallAIder/);
+    expect(await noSecret({ user: { name: 'Ann', role: 'owner' }, address: '10.0.0.6' })).toMatch(/Set a secret here/);
+    const forStaff = await noSecret({ user: { name: 'Bo', role: 'staff' }, address: '10.0.0.7' });
+    expect(forStaff).toMatch(/Ask an owner of this archive to set one/);
+    expect(forStaff).not.toMatch(/Set a secret here/);
+  });
+});

@@ -71,7 +71,10 @@ describe.runIf(browserAvailable)('the Forwarding view in Chromium', { timeout: 9
     await expect.poll(() => attempts.locator('tbody tr').count(), { timeout: 20_000 }).toBeGreaterThan(10);
 
     await page.getByRole('button', { name: 'Pause' }).click();
-    await page.locator('.forward-target').getByText(/Paused .*: paused by/).waitFor();
+    const pausedNotice = page.locator('.forward-target').getByText(/Paused .*: paused by/);
+    await pausedNotice.waitFor();
+    // A working target paused by a person is information, not an alarm.
+    expect(await pausedNotice.getAttribute('class')).toBe('notice');
     await page.screenshot({ path: join(SCREENSHOTS, 'forwarding-light.png'), fullPage: true });
     await page.getByRole('button', { name: 'Resume' }).click();
     await page.getByRole('button', { name: 'Pause' }).waitFor();

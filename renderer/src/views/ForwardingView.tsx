@@ -123,7 +123,12 @@ function TargetRow({ target, onEdit, onChanged }: { target: ForwardTarget; onEdi
         {target.origin === 'command-line' && <Badge tone="muted" title="Given to serve with --forward or --forward-config">command line</Badge>}
       </div>
       <p className="muted forward-kinds">{target.events.map((kind) => KIND_LABELS[kind]).join(' · ')}</p>
-      {target.paused && <p className="notice error">Paused {localDateTime(target.paused.at)}: {target.paused.reason}</p>}
+      {target.paused && (
+        // Red only when the target was failing: a pause someone chose is information, not an alarm.
+        <p className={health.failingSince !== null ? 'notice error' : 'notice'}>
+          Paused {localDateTime(target.paused.at)}: {target.paused.reason}
+        </p>
+      )}
       <dl className="facts">
         <div className="fact">
           <dt>Last success</dt>
