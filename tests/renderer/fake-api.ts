@@ -1,7 +1,12 @@
 /** An in-memory ArchiveApi for component tests: the components are real, the archive behind them is a stub. */
 import type { ArchiveApi, ArchiveChange, SessionSummary } from '../../shared/api';
 import { DEFAULT_CALLER_FIELDS, type CallerRef, type FollowUpView, type InboxItem } from '../../shared/follow-up';
+import { configure } from '@testing-library/dom';
 import { status } from '../support/archive-status.js';
+
+// findBy* gives up after 1 s by default: on a shared 2-core machine running the whole suite, a
+// first render with lazy chunks can take longer than that, which failed contact-privacy once.
+configure({ asyncUtilTimeout: 10_000 });
 
 export { status };
 
