@@ -30,6 +30,8 @@ export interface EngineConfig {
   /** ngrok: a reserved/static domain so the public URL survives restarts. */
   ngrokDomain?: string | undefined;
   ngrokAuthtoken?: string | undefined;
+  /** ngrok endpoint pooling: several hubs share ngrokDomain, and ngrok spreads calls over them. */
+  ngrokPooling?: boolean | undefined;
   /** tunnel "none": the public URL of the user's own reverse proxy, shown for pasting into CallAIder. */
   publicUrl?: string | undefined;
   /** A session that started but has not ended after this long is flagged: its end may have been missed. */
@@ -141,6 +143,13 @@ export function parseRequiredHeader(text: string): RequiredHeader {
 export function parseTunnelMode(text: string): TunnelMode {
   if (text === 'ngrok' || text === 'none') return text;
   throw new ConfigError(`--tunnel: "${text}" is not one of: ngrok, none`);
+}
+
+/** Pooling shares one reserved domain between hubs: without the tunnel or the domain it means nothing. */
+export function checkNgrokPooling(options: { tunnel: TunnelMode; ngrokDomain?: string | undefined; ngrokPooling?: boolean | undefined }): void {
+  if (!options.ngrokPooling) return;
+  if (options.tunnel !== 'ngrok') throw new ConfigError('--ngrok-pooling: only with --tunnel ngrok (with your own proxy, turn pooling on there)');
+  if (!options.ngrokDomain) throw new ConfigError('--ngrok-pooling: give the reserved domain every hub shares too, e.g. --ngrok-domain your-name.ngrok.app');
 }
 
 export function parsePublicUrl(text: string): string {

@@ -238,7 +238,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (config.tunnel === 'ngrok') {
         const openedArchive = archive;
         tunnel = new TunnelManager({
-          adapter: deps.tunnelAdapter ?? createNgrokAdapter({ authtoken: config.ngrokAuthtoken, domain: config.ngrokDomain }),
+          adapter: deps.tunnelAdapter ?? createNgrokAdapter({ authtoken: config.ngrokAuthtoken, domain: config.ngrokDomain, pooling: config.ngrokPooling }),
           target: { host: address.host, port: address.port },
           outages: { recordOutage: (outage) => void openedArchive.recordOutage(outage).catch((error: unknown) => log.error(`recording a tunnel outage: ${String(error)}`)) },
           selfTest: (base) => (engine ? engine.sendSelfTest(base) : Promise.resolve({ ok: false, message: 'engine not started' })),

@@ -17,6 +17,7 @@ import {
   ConfigError,
   DEFAULTS,
   checkBodyBudgetOption,
+  checkNgrokPooling,
   DEFAULT_ALERTS,
   defaultConfig,
   parseDailySummary,
@@ -161,6 +162,7 @@ export function buildProgram(): Command {
       .option('--body-budget <size>', 'request bodies held in memory at once; over it, 503 + Retry-After before reading', wrap(parseBodyBudget), DEFAULTS.bodyBudget)
       .option('--tunnel <mode>', 'ngrok | none', wrap(parseTunnelMode), 'none')
       .option('--ngrok-domain <domain>', 'reserved ngrok domain, so the public URL survives restarts')
+      .option('--ngrok-pooling', 'ngrok endpoint pooling: every hub started with the same --ngrok-domain serves it, and ngrok spreads calls over them')
       .option('--public-url <url>', 'with --tunnel none: the public base URL of your own reverse proxy', wrap(parsePublicUrl))
       .option('--daily-summary <HH:MM|off>', "local time of the daily summary in the log (yesterday's calls, follow-ups, failures), or off", wrap(parseDailySummary), DEFAULT_ALERTS.dailySummaryAt)
       .option('--no-quiet-alerts', 'do not warn when no call has come for unusually long during the hours calls usually come')
@@ -174,7 +176,7 @@ export function buildProgram(): Command {
 
   type ServeFlags = {
     dataDir?: string; keyFile?: string; database?: string; port: number; host: string; uiPort: number; ui: boolean; uiToken?: string; uiHost?: string; tlsCert?: string; tlsKey?: string; secret?: string; previousSecret?: string;
-    requireHeader?: EngineConfig['requiredHeader']; bodyLimit: number; bodyBudget: number; tunnel: EngineConfig['tunnel']; ngrokDomain?: string; publicUrl?: string;
+    requireHeader?: EngineConfig['requiredHeader']; bodyLimit: number; bodyBudget: number; tunnel: EngineConfig['tunnel']; ngrokDomain?: string; ngrokPooling?: boolean; publicUrl?: string;
     dailySummary: string | null; quietAlerts: boolean; keepCardNumbers?: boolean;
     backups?: string; backupSchedule?: BackupSchedule; backupKeep?: KeepPolicy;
     forward: string[]; forwardEvents: string; forwardConfig?: string;
@@ -185,6 +187,7 @@ export function buildProgram(): Command {
   ];
   const configFrom = (flags: ServeFlags): EngineConfig => {
     checkBodyBudgetOption(flags.bodyLimit, flags.bodyBudget);
+    checkNgrokPooling(flags);
     return defaultConfig({
       dataDir: resolveDataDir(flags.dataDir),
       host: flags.host,
@@ -196,6 +199,7 @@ export function buildProgram(): Command {
       bodyBudget: flags.bodyBudget,
       tunnel: flags.tunnel,
       ngrokDomain: flags.ngrokDomain,
+      ngrokPooling: flags.ngrokPooling,
       ngrokAuthtoken: process.env.NGROK_AUTHTOKEN || undefined,
       publicUrl: flags.publicUrl,
       alerts: { dailySummaryAt: flags.dailySummary, quietAlerts: flags.quietAlerts },
@@ -249,6 +253,8 @@ export function buildProgram(): Command {
     config.archiveKey = archiveKey(flags);
     config.forwardTargets = forwardTargetsFrom(flags);
     config.databaseUrl = flags.database || undefined;
+    config.ngrokPooling = flags.ngrokPooling;
+    checkNgrokPooling(config);
     await serve(config, { uiPort: flags.ui ? flags.uiPort : null, ...windowFlags(flags), headlessNotice: true, secretNote });
   });
 

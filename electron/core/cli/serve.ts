@@ -101,7 +101,7 @@ function banner(engine: Engine, ui: UiServer | null, access: WindowAccess | null
     '',
     'CallAIder Archive is receiving webhooks.',
     `  Listening on    ${engine.localWebhookUrl}`,
-    `  Public URL      ${publicUrl ?? '(none: CallAIder cannot reach this machine yet; use --tunnel ngrok, or --public-url for your own proxy)'}`,
+    `  Public URL      ${publicUrl ? `${publicUrl}${config.ngrokPooling ? '   (ngrok endpoint pooling: shared with every hub started with this domain and --ngrok-pooling)' : ''}` : '(none: CallAIder cannot reach this machine yet; use --tunnel ngrok, or --public-url for your own proxy)'}`,
     ...archiveLines(config, counts),
   ];
   lines.push(`  Archive window  ${ui ? windowLine(ui) : 'off (--no-ui)'}`);

@@ -43,7 +43,7 @@ export interface TunnelManagerEvents {
   selfTest: [{ ok: boolean; message: string; at: number }];
 }
 
-const PERMANENT = new Set(['missing-authtoken', 'ERR_NGROK_105', 'ERR_NGROK_107']);
+const PERMANENT = new Set(['missing-authtoken', 'pooling-needs-domain', 'ERR_NGROK_105', 'ERR_NGROK_107']);
 
 export class TunnelManager extends EventEmitter<TunnelManagerEvents> {
   private tunnel: Tunnel | null = null;

@@ -10,6 +10,7 @@
  * A job may report projected events: they are sent with NOTIFY inside the transaction (so other
  * hubs hear of them only once they are committed), and handed to `onCommitted` after COMMIT.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import { CommitError } from '../../errors.js';
 import type { GroupCommitStats, ProjectedEvent } from '../../types.js';
@@ -33,7 +34,14 @@ interface Job<T> {
 const STORAGE_CLASSES = /^(08|53|57|58|XX|F0|25006|55006|2D|3B)/;
 const RETRY_BATCH = new Set(['40P01', '40001']);
 const CONNECTION_LOST = /Connection terminated|connection error|Client was closed|not queryable|timeout exceeded when trying to connect|Connection terminated unexpectedly/i;
-const MAX_BATCH_RETRIES = 5;
+const MAX_BATCH_RETRIES = 8;
+
+/**
+ * How long a batch waits before it runs again after a deadlock: at once, the two hubs' batches
+ * take their locks in the same crossed order again and deadlock again (and again, until the
+ * retries run out). Waiting lets the survivor commit first; jittered, so two victims part ways.
+ */
+const retryDelayMs = (attempt: number) => Math.min(1_000, 20 * 2 ** attempt) * (0.5 + Math.random() / 2);
 
 export function isStorageFailure(error: unknown): boolean {
   if (error instanceof pg.DatabaseError) return typeof error.code === 'string' && STORAGE_CLASSES.test(error.code);
@@ -116,7 +124,10 @@ export class GroupCommitter {
           return;
         } catch (error) {
           await client.query('ROLLBACK').catch(() => undefined);
-          if (isRetryable(error) && attempt < MAX_BATCH_RETRIES) continue;
+          if (isRetryable(error) && attempt < MAX_BATCH_RETRIES) {
+            await delay(retryDelayMs(attempt));
+            continue;
+          }
           if (!isRetryable(error)) broken = error;
           for (const job of jobs) job.reject(new CommitError(error));
           return;
