@@ -37,7 +37,7 @@ import { EVENT_HEADER, SIGNATURE_HEADER, sign } from '../electron/core/signature
 import { seededRandom, simulateSession } from '../electron/core/simulator.js';
 import { codeVersion, filesystemOf, percentile, readSetting } from './report.js';
 
-const SECRET = 'bench-secret';
+export const SECRET = 'bench-secret';
 const CONNECTIONS = 20;
 const PIPELINING = 1;
 const WARMUP_SECONDS = 2;
@@ -291,7 +291,7 @@ class LoadGenerator {
 }
 
 /** The baseline: Fastify 5 with one POST route that reads the body as a Buffer and answers {"ok":true}. */
-async function startBaseline(): Promise<{ app: FastifyInstance; url: string }> {
+export async function startBaseline(): Promise<{ app: FastifyInstance; url: string }> {
   const app = Fastify({ logger: false });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -465,7 +465,7 @@ async function measure(generator: LoadGenerator, request: Omit<RunRequest, 'type
  * in front of an archive that stores nothing and answers at once. Not a target, a bound: it shows
  * how much of the gap to the bare server is the receiver's own work, and how much is storage.
  */
-async function startReceiverOnly(): Promise<{ app: FastifyInstance; url: string }> {
+export async function startReceiverOnly(): Promise<{ app: FastifyInstance; url: string }> {
   const nothingStored = {
     ingest: () => Promise.resolve({ duplicate: false }),
     logDelivery: () => Promise.resolve(),
@@ -735,7 +735,8 @@ async function main(): Promise<void> {
   }
 }
 
-if (isMainThread) {
+// Imported (bench/support/baseline-server.ts reuses the baselines above), it only lends its servers.
+if (isMainThread && process.argv[1] === fileURLToPath(import.meta.url)) {
   main().then(
     () => {
       process.exitCode = 0;
