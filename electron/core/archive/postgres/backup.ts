@@ -1,7 +1,7 @@
 /**
  * Backups of a PostgreSQL archive are written in the archive's own export format (NDJSON, one
  * session a line, events exactly as received, with the owner's follow-up, notes and tags), gzipped
- * (.ndjson.gz: a tenth of the size for about 3 s on 20,000 sessions, BENCHMARKS.md "Hub backups"),
+ * (.ndjson.gz: a tenth of the size for about 2 s on 20,000 sessions, BENCHMARKS.md "Hub backups"),
  * not as a pg_dump: `callaider-archive restore --database` (or `import`) reads one back, and it
  * needs no PostgreSQL client tools of the same major version on the machine that restores.
  *
