@@ -216,5 +216,15 @@ describePostgres('erase, retention, restore and verify on a hub database', () =>
     expect(out).toContain(`sessions whose message count differs from their messages: ${drift}`);
     expect(out).toMatch(/counts: the kept counter says \d+ messages, the database holds \d+/);
     expect(bad.stderr).toBe('');
+
+    const keyed = runCli(['verify', '--database', url], { env: { CALLAIDER_ARCHIVE_KEY: 'a passphrase of some length' } });
+    expect(keyed.code).toBe(1);
+    expect(keyed.stderr).toContain('verify --database takes no key');
+    const retentionKeyed = runCli(['retention', '--database', url], { env: { CALLAIDER_ARCHIVE_KEY: 'a passphrase of some length' } });
+    expect(retentionKeyed.code).toBe(1);
+    expect(retentionKeyed.stderr).toContain('encrypts SQLite archives only');
+    const mergeIntoFolder = runCli(['restore', join(tempDir(), 'x.sqlite'), '--into-non-empty', '--data-dir', tempDir()]);
+    expect(mergeIntoFolder.code).toBe(1);
+    expect(mergeIntoFolder.stderr).toContain('--into-non-empty is for restoring into a hub database (--database URL)');
   }, 180_000);
 });

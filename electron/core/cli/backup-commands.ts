@@ -69,12 +69,14 @@ export interface RestoreOptions {
  * names the right command otherwise.
  */
 export async function restoreCommand(backup: string, target: RestoreTarget, options: RestoreOptions = {}): Promise<void> {
+  if (target.kind === 'sqlite' && options.intoNonEmpty) {
+    throw new ConfigError('--into-non-empty is for restoring into a hub database (--database URL); a data folder\'s archive is replaced whole (the current one kept aside)');
+  }
   const source = resolve(backup);
   if (!existsSync(source)) throw new ConfigError(`${source} does not exist`);
   const contents = backupContents(source);
   if (contents === null) throw new ConfigError(`${source} is not a backup of this app (neither a SQLite archive nor a hub's NDJSON backup); nothing was changed`);
   if (target.kind === 'sqlite') {
-    if (options.intoNonEmpty) throw new ConfigError('--into-non-empty is for restoring into a hub database (--database URL); a data folder\'s archive is replaced whole (the current one kept aside)');
     if (contents === 'ndjson') {
       throw new ConfigError(
         `${source} is a hub backup (NDJSON, from a PostgreSQL archive): restore it into a hub with \`callaider-archive restore FILE --database postgres://…\`, or add its sessions to this SQLite archive with \`callaider-archive import FILE\`; nothing was changed`,
