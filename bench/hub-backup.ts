@@ -4,7 +4,8 @@
  * transcript, as the demo makes them) it takes the backup the hub takes (store.backupTo: the
  * snapshot written as gzipped NDJSON, level 6, and read back), unzips it to the plain NDJSON it
  * holds, then gzips that at levels 1 and 6 and unzips each again, timing each step and giving the
- * sizes. Then `verify --database` through the CLI on the same hub.
+ * sizes. Then `verify --database` through the CLI on the same hub, and `restore FILE --database`
+ * of the backup into an empty database through the CLI, under /usr/bin/time for its peak memory.
  *
  *   node --import tsx bench/hub-backup.ts
  *   BENCH_SESSIONS=20000
@@ -42,6 +43,7 @@ try {
   const url = await cluster.createDatabase();
   const store = await PostgresStore.open(url);
   const lines: string[] = [];
+  const file = join(tmp, 'backup.ndjson.gz');
   try {
     const [, loadMs] = await timed(async () => {
       const all = [...simulateSessions(SESSIONS, { seed: 11, now: Date.parse('2026-06-01T00:00:00Z'), spreadDays: 365 })];
@@ -52,7 +54,6 @@ try {
       }
       await store.settled();
     });
-    const file = join(tmp, 'backup.ndjson.gz');
     const [written, backupMs] = await timed(() => store.backupTo(file));
     if (!written.check.ok) throw new Error(`the backup failed its check: ${written.check.problems.join('; ')}`);
     const plain = join(tmp, 'backup.ndjson');
@@ -83,6 +84,13 @@ try {
   const verifyMs = performance.now() - started;
   lines.push('', `\`verify --database\` (through the CLI, every event read in pages): ${seconds(verifyMs)}, exit ${verify.status}: ${verify.stdout.trim().split('\n')[0] ?? ''}`);
   if (verify.status !== 0) lines.push('```', verify.stdout.trim(), verify.stderr.trim(), '```');
+  const empty = await cluster.createDatabase();
+  const restoreStarted = performance.now();
+  const restore = spawnSync('/usr/bin/time', ['-f', 'peak-rss-kb %M', process.execPath, join(ROOT, 'bin', 'callaider-archive'), 'restore', file, '--database', empty], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const restoreMs = performance.now() - restoreStarted;
+  const peak = /peak-rss-kb (\d+)/.exec(restore.stderr)?.[1];
+  lines.push('', `\`restore FILE --database\` into an empty database (through the CLI): ${seconds(restoreMs)}, exit ${restore.status}, peak memory ${peak ? `${(Number(peak) / 1024).toFixed(0)} MB` : 'unknown'}: ${restore.stdout.trim().replace(/\n\s*/g, '; ')}`);
+  if (restore.status !== 0) lines.push('```', restore.stderr.trim(), '```');
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {
   await cluster.stop();
