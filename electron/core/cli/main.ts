@@ -402,7 +402,7 @@ export function buildProgram(): Command {
 
   program
     .command('backup')
-    .description('write a verified copy of the archive (works while an engine runs) and print its file; with --database, an NDJSON export of the database (`import` reads it back)')
+    .description('write a verified copy of the archive (works while an engine runs) and print its file; with --database, a gzipped NDJSON export of the database (.ndjson.gz; `restore --database` reads it back)')
     .addOption(dataDirOption())
     .addOption(databaseOption())
     .addOption(keyFileOption())
@@ -414,7 +414,7 @@ export function buildProgram(): Command {
 
   program
     .command('verify')
-    .description('check a backup file (a .sqlite copy or a hub\'s .ndjson), or the archive itself: integrity, schema and counts; with --database, every stored event, the projection and the counters of the hub database (exit 1 on a problem)')
+    .description('check a backup file (a .sqlite copy or a hub\'s .ndjson.gz), or the archive itself: integrity, schema and counts; with --database, every stored event, the projection and the counters of the hub database (exit 1 on a problem)')
     .argument('[file]', 'a backup file (default: the archive in the data folder, or with --database the hub database)')
     .addOption(dataDirOption())
     .addOption(databaseOption())
@@ -431,7 +431,7 @@ export function buildProgram(): Command {
 
   program
     .command('restore')
-    .description('replace the archive with a backup (checked first; the replaced archive is kept aside); stop the engine first. With --database: a hub backup (.ndjson) read back into the hub database, or a SQLite backup copied into it (as `copy` does); into an empty database unless --into-non-empty')
+    .description('replace the archive with a backup (checked first; the replaced archive is kept aside); stop the engine first. With --database: a hub backup (.ndjson.gz) read back into the hub database, or a SQLite backup copied into it (as `copy` does); into an empty database unless --into-non-empty')
     .argument('<file>', 'the backup file')
     .addOption(dataDirOption())
     .addOption(databaseOption())
