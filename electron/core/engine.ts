@@ -106,7 +106,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       schedule: config.schedule ?? DEFAULT_SCHEDULE,
       history: () => listBackups(folder),
       run: async () => {
-        const record = await takeBackup({ store: archive, folder, keep: config.backupKeep });
+        // A hub's backup is its NDJSON export (postgres/backup.ts), named for what it is.
+        const record = await takeBackup({ store: archive, folder, keep: config.backupKeep, format: config.databaseUrl ? 'ndjson' : 'sqlite' });
         if (record.ok) log.info(`backup written: ${join(folder, record.file)} (${record.bytes} bytes, ${record.ms} ms)`);
         else log.warn(`backup failed: ${record.error}`);
         return record;

@@ -7,6 +7,7 @@
  * events are stored. Card numbers and security codes are replaced before storing, as for a webhook.
  */
 import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { FOLLOW_UP_STATES, PRIORITIES, TAG_COLORS, type ExportedFollowUp } from '../../shared/follow-up.js';
 import { checkPayload } from '../../shared/payload.js';
@@ -80,18 +81,28 @@ export async function importFiles(archive: ArchiveStore, files: string[], option
   for (const file of files) {
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      const bytes = await readFile(file);
+      // A hub's backup is gzipped NDJSON (.ndjson.gz): readable here like the export it is.
+      text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
     } catch (error) {
       summary.invalid.push({ where: file, reason: `cannot read: ${(error as Error).message}` });
       continue;
     }
-    const { candidates, followUps } = readContents(file, text, summary.invalid);
-    for (let i = 0; i < candidates.length; i += BATCH) {
-      await Promise.all(candidates.slice(i, i + BATCH).map((candidate) => importOne(archive, candidate, summary, redactCards)));
-    }
-    await restoreFollowUps(archive, followUps, summary);
+    await importText(archive, file, text, summary, { redactCards, firstLine: 1 });
   }
   return summary;
+}
+
+/**
+ * One file's text, or some NDJSON lines of one (a restore reads a big hub backup in pieces, never
+ * as one string; `firstLine` keeps the problems' line numbers those of the file), added to `summary`.
+ */
+export async function importText(archive: ArchiveStore, file: string, text: string, summary: ImportSummary, options: { redactCards: boolean; firstLine: number }): Promise<void> {
+  const { candidates, followUps } = readContents(file, text, summary.invalid, options.firstLine);
+  for (let i = 0; i < candidates.length; i += BATCH) {
+    await Promise.all(candidates.slice(i, i + BATCH).map((candidate) => importOne(archive, candidate, summary, options.redactCards)));
+  }
+  await restoreFollowUps(archive, followUps, summary);
 }
 
 /** After the file's events: a follow-up needs its session's row, which exists once they are settled. */
@@ -130,7 +141,7 @@ async function importOne(archive: ArchiveStore, candidate: Candidate, summary: I
   }
 }
 
-function readContents(file: string, text: string, problems: ImportProblem[]): FileContents {
+function readContents(file: string, text: string, problems: ImportProblem[], firstLine = 1): FileContents {
   const contents: FileContents = { candidates: [], followUps: [] };
   const problemsBefore = problems.length;
   const add = (where: string, value: unknown, raw: Buffer | null) => expand(where, value, raw, contents, problems);
@@ -144,7 +155,7 @@ function readContents(file: string, text: string, problems: ImportProblem[]): Fi
   // Not one JSON document: NDJSON, one payload per line.
   text.split('\n').forEach((line, index) => {
     if (line.trim() === '') return;
-    const where = `${file}:${index + 1}`;
+    const where = `${file}:${index + firstLine}`;
     const parsed = parseJsonSafely(line);
     if (!parsed.ok) problems.push({ where, reason: parsed.reason });
     else add(where, parsed.value, Buffer.from(line.trim(), 'utf8'));

@@ -84,7 +84,7 @@ describePostgres('serve --database and the commands that take it', () => {
     expect(exported.stdout.trim().split('\n')).toHaveLength(6);
 
     const verified = runCli(['verify', '--database', url]);
-    expect(verified.stdout).toMatch(/^OK PostgreSQL postgres:\/\/archive_test:••••@127\.0\.0\.1:\d+\/archive_\w+: 6 sessions, 12 events/);
+    expect(verified.stdout).toMatch(/^OK PostgreSQL postgres:\/\/archive_test:••••@127\.0\.0\.1:\d+\/archive_\w+: schema \d+, 6 sessions, 12 events/);
 
     const folder = tempDir();
     const backup = runCli(['backup', '--database', url, '--to', folder], { timeoutMs: 60_000 });

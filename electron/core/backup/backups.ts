@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { BackupRecord } from '../../../shared/api.js';
 import type { ArchiveStore } from '../archive/store.js';
 import { lastGood, readManifest, writeManifest } from './manifest.js';
-import { backupFileName, isBackupFileName, PARTIAL_SUFFIX } from './naming.js';
+import { backupFileName, isBackupFileName, PARTIAL_SUFFIX, type BackupFormat } from './naming.js';
 import { DEFAULT_KEEP, toRemove, type KeepPolicy } from './rotation.js';
 
 export const BACKUPS_FOLDER = 'backups';
@@ -22,6 +22,8 @@ export interface BackupOptions {
   store: ArchiveStore;
   folder: string;
   keep?: KeepPolicy | undefined;
+  /** What the store's backupTo writes: a SQLite copy, or a PostgreSQL hub's NDJSON export (named .ndjson). */
+  format?: BackupFormat | undefined;
   now?: () => number;
 }
 
@@ -30,9 +32,10 @@ export async function takeBackup(options: BackupOptions): Promise<BackupRecord> 
   const now = options.now ?? Date.now;
   const at = now();
   mkdirSync(options.folder, { recursive: true });
-  let name = backupFileName(new Date(at));
+  const format = options.format ?? 'sqlite';
+  let name = backupFileName(new Date(at), format);
   // Two backups in one second (Back up now twice): the second waits its turn in the name.
-  for (let n = 2; existsSync(join(options.folder, name)); n += 1) name = backupFileName(new Date(at)).replace(/\.sqlite$/, `-${n}.sqlite`);
+  for (let n = 2; existsSync(join(options.folder, name)); n += 1) name = backupFileName(new Date(at), format, n);
   const target = join(options.folder, name);
   const partial = target + PARTIAL_SUFFIX;
   // Backups run one at a time, so a partial copy found now was cut short (the app killed at

@@ -40,7 +40,7 @@ import { TunnelError } from '../tunnel/tunnel.js';
 import type { headlessSettings as headlessSettingsType, savedWebhookSecret as savedWebhookSecretType } from './headless-settings.js';
 import type { serve as serveType } from './serve.js';
 import type { eraseCommand as eraseCommandType, retentionCommand as retentionCommandType } from './erasure-commands.js';
-import type { backupCommand as backupCommandType, restoreCommand as restoreCommandType, verifyCommand as verifyCommandType, verifyDatabase as verifyDatabaseType } from './backup-commands.js';
+import type { backupCommand as backupCommandType, restoreCommand as restoreCommandType, verifyCommand as verifyCommandType, verifyDatabase as verifyDatabaseType, RestoreTarget } from './backup-commands.js';
 import { parseBackupKeep, parseBackupSchedule } from '../backup/options.js';
 import type { KeepPolicy } from '../backup/rotation.js';
 import type { BackupSchedule } from '../backup/scheduler.js';
@@ -114,6 +114,19 @@ function commandLocation(flags: ArchiveFlags, mustExist: boolean): ArchiveLocati
 
 function openCommandArchive(flags: ArchiveFlags, options: { mustExist: boolean } & Pick<OpenArchiveOptions, 'readonly'>) {
   return openArchive(commandLocation(flags, options.mustExist), { readonly: options.readonly, key: archiveKey(flags) });
+}
+
+/** For `erase` and `retention`: the archive to open when they run, and which kind it is (what an erasure leaves differs). */
+function erasureArchive(flags: ArchiveFlags) {
+  const location = commandLocation(flags, true);
+  return { kind: location.kind, open: () => openArchive(location, { key: archiveKey(flags) }) };
+}
+
+/** --data-dir and --database name two different archives: a command that changes one must not guess which. */
+function oneArchiveOnly(flags: ArchiveFlags, command: string): void {
+  if (flags.database && flags.dataDir) {
+    throw new ConfigError(`\`${command}\` got both --data-dir and --database (or ${DATABASE_URL_ENV}): give the one archive to work on`);
+  }
 }
 
 function keyFileOption(): Option {
@@ -395,7 +408,7 @@ export function buildProgram(): Command {
 
   program
     .command('backup')
-    .description('write a verified copy of the archive (works while an engine runs) and print its file; with --database, an NDJSON export of the database (`import` reads it back)')
+    .description('write a verified copy of the archive (works while an engine runs) and print its file; with --database, a gzipped NDJSON export of the database (.ndjson.gz; `restore --database` reads it back)')
     .addOption(dataDirOption())
     .addOption(databaseOption())
     .addOption(keyFileOption())
@@ -407,24 +420,34 @@ export function buildProgram(): Command {
 
   program
     .command('verify')
-    .description('check a backup file, or the archive itself: integrity, schema and counts (exit 1 on a problem)')
-    .argument('[file]', 'a backup file (default: the archive in the data folder)')
+    .description('check a backup file (a .sqlite copy or a hub\'s .ndjson.gz), or the archive itself: integrity, schema and counts; with --database, every stored event, the projection and the counters of the hub database (exit 1 on a problem)')
+    .argument('[file]', 'a backup file (default: the archive in the data folder, or with --database the hub database)')
     .addOption(dataDirOption())
     .addOption(databaseOption())
     .addOption(keyFileOption())
     .action(async (file: string | undefined, flags: ArchiveFlags) => {
       if (file && flags.dataDir) throw new ConfigError('give either a FILE or --data-dir, not both');
-      if (flags.database && !file) return verifyDatabase(flags.database);
+      if (flags.database && !file) {
+        oneArchiveOnly(flags, 'verify');
+        if (archiveKey(flags)) throw new ConfigError('verify --database takes no key (--key-file or CALLAIDER_ARCHIVE_KEY encrypt SQLite archives only): drop it');
+        return verifyDatabase(flags.database);
+      }
       await verifyCommand(file ? resolve(file) : existingArchivePath(resolveDataDir(flags.dataDir)), archiveKey(flags));
     });
 
   program
     .command('restore')
-    .description('replace the archive with a backup (checked first; the replaced archive is kept aside); stop the engine first')
+    .description('replace the archive with a backup (checked first; the replaced archive is kept aside); stop the engine first. With --database: a hub backup (.ndjson.gz) read back into the hub database, or a SQLite backup copied into it (as `copy` does); into an empty database unless --into-non-empty')
     .argument('<file>', 'the backup file')
     .addOption(dataDirOption())
+    .addOption(databaseOption())
     .addOption(keyFileOption())
-    .action(async (file: string, flags: { dataDir?: string; keyFile?: string }) => restoreCommand(file, resolveDataDir(flags.dataDir), archiveKey(flags)));
+    .option('--into-non-empty', "with --database: add the backup's sessions to a database that already holds some (events there are kept, not duplicated; the backup's follow-up state is set on its sessions)")
+    .action(async (file: string, flags: ArchiveFlags & { intoNonEmpty?: boolean }) => {
+      oneArchiveOnly(flags, 'restore');
+      const target: RestoreTarget = flags.database ? { kind: 'postgres', url: flags.database } : { kind: 'sqlite', dataDir: resolveDataDir(flags.dataDir) };
+      await restoreCommand(file, target, { key: archiveKey(flags), intoNonEmpty: flags.intoNonEmpty });
+    });
 
   program
     .command('encrypt')
@@ -450,13 +473,16 @@ export function buildProgram(): Command {
 
   program
     .command('erase')
-    .description('erase a session, or every session of a caller, with their traces (irreversible; asks, or needs --yes); works while an engine runs')
+    .description('erase a session, or every session of a caller, with their traces (irreversible; asks, or needs --yes); works while an engine runs; with --database, on the hub database (every receiver at once)')
     .addOption(dataDirOption())
+    .addOption(databaseOption())
+    .addOption(keyFileOption())
     .option('--session <id>', 'the session to erase')
     .option('--caller <key>', "erase every session of this caller (the key shown on the caller's page, e.g. tel:+14155552671)")
     .option('--yes', 'do not ask (needed when not run at a terminal)')
-    .action(async (flags: { dataDir?: string; session?: string; caller?: string; yes?: boolean }) => {
-      await eraseCommand(existingArchivePath(resolveDataDir(flags.dataDir)), { session: flags.session, caller: flags.caller, yes: Boolean(flags.yes) });
+    .action(async (flags: ArchiveFlags & { session?: string; caller?: string; yes?: boolean }) => {
+      oneArchiveOnly(flags, 'erase');
+      await eraseCommand(erasureArchive(flags), { session: flags.session, caller: flags.caller, yes: Boolean(flags.yes) });
     });
 
   program
@@ -465,9 +491,11 @@ export function buildProgram(): Command {
     .argument('[action]', 'show | set | off', 'show')
     .argument('[period]', 'with set: 90d, 6m, 1y, 2y, 3y, 5y or 7y')
     .addOption(dataDirOption())
+    .addOption(databaseOption())
+    .addOption(keyFileOption())
     .option('--backups <dir>', 'backups folder whose older backups retention deletes (default: backups/ in the data folder)')
     .option('--yes', 'do not ask before erasing (needed when not run at a terminal)')
-    .action(async (action: string, period: string | undefined, flags: { dataDir?: string; backups?: string; yes?: boolean }) => {
+    .action(async (action: string, period: string | undefined, flags: ArchiveFlags & { backups?: string; yes?: boolean }) => {
       let set: Awaited<ReturnType<typeof parsePeriod>> | undefined;
       if (action === 'show') {
         if (period !== undefined) throw new ConfigError('`retention show` takes no period (to change it: `retention set PERIOD`)');
@@ -480,8 +508,9 @@ export function buildProgram(): Command {
       } else {
         throw new ConfigError(`unknown retention action "${action}": use show, set PERIOD, or off`);
       }
+      // On a hub the data folder still holds this machine's backups (--backups), whose older ones retention deletes.
       const dataDir = resolveDataDir(flags.dataDir);
-      await retentionCommand(existingArchivePath(dataDir), dataDir, { set, yes: Boolean(flags.yes), backups: flags.backups ? resolve(flags.backups) : undefined });
+      await retentionCommand(erasureArchive(flags), dataDir, { set, yes: Boolean(flags.yes), backups: flags.backups ? resolve(flags.backups) : undefined });
     });
 
   program

@@ -107,6 +107,10 @@ export function BackupsCard({ onChanged }: { onChanged: () => void }) {
         current archive beside it as <code>archive.sqlite.replaced-…</code> (never deleted), and puts the backup in its place. <code>callaider-archive verify FILE</code> checks a backup without touching anything.
         A backup of an encrypted archive is encrypted with the archive’s key: both commands need it (<code>--key-file</code>, or <code>CALLAIDER_ARCHIVE_KEY</code>), so keep a copy of the key (in the desktop app: Encryption → Show key) in your password manager, not in the backups folder.
       </p>
+      <p>
+        An office hub’s backups end in <code>.ndjson.gz</code>: <code>callaider-archive restore FILE --database postgres://…</code> checks one and reads it back into an empty hub
+        database (<code>--into-non-empty</code> adds it to one that already holds calls, keeping what is there).
+      </p>
     </section>
   );
 }

@@ -1,8 +1,9 @@
 /**
  * Backups of a PostgreSQL archive are written in the archive's own export format (NDJSON, one
- * session a line, events exactly as received, with the owner's follow-up, notes and tags), not as
- * a pg_dump: `callaider-archive import` restores one into a SQLite or a PostgreSQL archive alike,
- * and it needs no PostgreSQL client tools of the same major version on the machine that restores.
+ * session a line, events exactly as received, with the owner's follow-up, notes and tags), gzipped
+ * (.ndjson.gz: a tenth of the size for about 2 s on 20,000 sessions, BENCHMARKS.md "Hub backups"),
+ * not as a pg_dump: `callaider-archive restore --database` (or `import`) reads one back, and it
+ * needs no PostgreSQL client tools of the same major version on the machine that restores.
  *
  * The copy reads one snapshot (a REPEATABLE READ, READ ONLY transaction on a connection of its
  * own), so hubs keep committing meanwhile; the check then reads the file back and compares its
@@ -14,6 +15,8 @@ import { createReadStream, createWriteStream, existsSync, renameSync, rmSync, st
 import { dirname, join } from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createGzip } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
@@ -45,7 +48,8 @@ export async function writeBackup(url: string, file: string): Promise<BackupWrit
               (SELECT coalesce(sum(message_count), 0) FROM sessions) AS messages FROM events`,
     )).rows[0]!;
     expected = { sessions: Number(counts.sessions), events: Number(counts.events), messages: Number(counts.messages) };
-    const out = createWriteStream(partial);
+    const out = createGzip();
+    const written = pipeline(out, createWriteStream(partial));
     try {
       let afterId: number | undefined;
       for (;;) {
@@ -56,7 +60,7 @@ export async function writeBackup(url: string, file: string): Promise<BackupWrit
       }
     } finally {
       out.end();
-      await once(out, 'close');
+      await written;
     }
     await client.query('COMMIT');
   } catch (error) {
@@ -76,7 +80,7 @@ export async function writeBackup(url: string, file: string): Promise<BackupWrit
 export async function checkBackupFile(file: string, expected: Expected): Promise<ArchiveCheck> {
   const problems: string[] = [];
   const found: Expected = { sessions: 0, events: 0, messages: 0 };
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  const lines = createInterface({ input: createReadStream(file).pipe(createGunzip()), crlfDelay: Infinity });
   let line = 0;
   for await (const text of lines) {
     line += 1;

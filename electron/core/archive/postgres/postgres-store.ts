@@ -19,10 +19,12 @@ import { clientConfig, connectError, openPool, type ConnectOptions } from './con
 import { migrate } from './migrations.js';
 import { notifyProjected, ProjectedListener } from './notify.js';
 import { postgresReads } from './read-ops.js';
+import { verifyDatabase, type DatabaseCheck } from './verify.js';
 import { PostgresWriter } from './writes/writer.js';
 
 export { PostgresConnectError, type ConnectProblem } from './connect.js';
 export { LATEST_VERSION as POSTGRES_SCHEMA_VERSION } from './migrations.js';
+export type { DatabaseCheck } from './verify.js';
 
 export interface PostgresStoreOptions extends ConnectOptions {
   limits?: Partial<ArchiveLimits>;
@@ -59,6 +61,14 @@ export class PostgresStore extends EventEmitter<StoreEvents> implements ArchiveS
       throw error;
     }
     return store;
+  }
+
+  /**
+   * `verify --database`: every stored event, the projection and the counters checked in one
+   * read-only snapshot, without opening a store (no migration, no listener): see verify.ts.
+   */
+  static verify(url: string): Promise<DatabaseCheck> {
+    return verifyDatabase(url);
   }
 
   /** Tells this store's notifications from other hubs' (it emits its own right after COMMIT). */

@@ -6,7 +6,7 @@
 import { exportedFromBodies, maskExported, renderExportItem } from '../../exported-session.js';
 import type { ExportOptions, ExportPage } from '../../types.js';
 import { all, type Db } from '../db.js';
-import { exportedFollowUp } from './follow-ups.js';
+import { exportedFollowUps } from './follow-ups.js';
 
 /** A page stops at this many bytes of stored bodies, or at `limit` sessions, whichever comes first. */
 const PAGE_BYTES = 8 * 1024 * 1024;
@@ -44,8 +44,9 @@ export async function exportSessions(db: Db, options: ExportOptions): Promise<Ex
   const items: string[] = [];
   let bytes = 0;
   let lastId: number | null = null;
+  const followUps = await exportedFollowUps(db, rows.map((row) => row.session_id));
   for (const row of rows) {
-    const followUp = await exportedFollowUp(db, row.session_id);
+    const followUp = followUps.get(row.session_id) ?? null;
     const session = exportedFromBodies(row.session_id, row.started_body, row.ended_body, followUp, row.redactions);
     items.push(renderExportItem(options.mask ? maskExported(session) : session, options.format, options.pretty));
     lastId = row.id;
