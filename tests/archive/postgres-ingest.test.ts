@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import pg from 'pg';
 import { expect, it } from 'vitest';
-import { PostgresStore } from '../../electron/core/archive/postgres/postgres-store.js';
+import { PostgresStore, POSTGRES_SCHEMA_VERSION } from '../../electron/core/archive/postgres/postgres-store.js';
 import { SqliteStore } from '../../electron/core/archive/sqlite/sqlite-store.js';
 import type { ArchiveStore } from '../../electron/core/archive/store.js';
 import type { SessionEndedPayload, SessionStartedPayload, TranscriptItem } from '../../shared/payload.js';
@@ -145,7 +145,7 @@ describePostgres('PostgresStore schema 5', () => {
     expect((await sql<{ t: string }>(url, foreignKeys)).map((r) => r.t)).toEqual(['files', 'follow_ups', 'forward_outbox', 'forward_outbox', 'messages']);
 
     const store = await openStore(url);
-    expect(await sql(url, 'SELECT max(version) AS v FROM archive_schema')).toEqual([{ v: 5 }]);
+    expect(await sql(url, 'SELECT max(version) AS v FROM archive_schema')).toEqual([{ v: POSTGRES_SCHEMA_VERSION }]);
     // forward_outbox keeps its key to forward_targets (deleting a target is rare and takes its outbox).
     expect((await sql<{ t: string }>(url, foreignKeys)).map((r) => r.t)).toEqual(['forward_outbox']);
     // As FTS5 (unicode61, diacritics removed): ø, ł, ß and æ are letters of their own, accents on others fold.
