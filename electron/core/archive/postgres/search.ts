@@ -6,7 +6,8 @@
  * "example.com" or "3.14" as one token where FTS5 sees two words), and the `simple`
  * configuration only indexes them: no unaccent at index time (schema 5). Folding in one place
  * also keeps PostgreSQL from folding more than FTS5 does (unaccent turns "ø" into "o", "ß" into
- * "ss"; FTS5 and fold() keep them).
+ * "ss"; FTS5 and fold() keep them). Not yet alike: fold() strips the marks of every script, FTS5
+ * those of Latin letters and a few others, so "й", "ё" or Greek "ά" fold here and not in SQLite.
  */
 import { fold, isPrefix } from '../search-text.js';
 
@@ -17,7 +18,7 @@ const MAX_WORD = 2_000;
  * A tsvector keeps word positions up to 16383 and at most 256 of them per word, and may not pass
  * 1 MB: past any of these a phrase cannot be checked from it (a later occurrence has no position
  * or a wrong one), so such a document is indexed by its distinct words and phrases are checked
- * against its text (searchText). The character bound keeps the positioned vector under 1 MB.
+ * against its text (session_search_texts). The character bound keeps the positioned vector under 1 MB.
  */
 const MAX_POSITION = 16_383;
 const MAX_POSITIONS_PER_WORD = 256;
