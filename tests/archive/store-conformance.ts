@@ -349,6 +349,36 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
         expect(await store.storedEvents(started.sessionId)).toEqual(['session.started']);
       });
 
+      it('stores, lists, finds and exports byte-exact a session whose text holds U+0000', async () => {
+        const { store } = await open();
+        const nul = customSession(
+          [
+            say('user', 'Zanzibar\u0000quokka calling about\u0000 the bill'),
+            say('tool', 'lookup\u0000account', { toolCall: { name: 'find_account', arguments: { name: 'Ana\u0000Lopes' }, result: { note: 'x\u0000y' }, error: 'gateway down' } }),
+          ],
+          { business: 'Null\u0000Bakery', reason: 'completed' },
+        );
+        await ingestAll(store, [nul.started, nul.ended]);
+        const listed = await store.listSessions({ filters: {}, limit: 10, staleAfterMs: STALE });
+        expect(listed.items.map((s) => s.sessionId)).toEqual([idOf(nul)]);
+        expect(listed.items[0]).toMatchObject({ status: 'ended', messageCount: 2, toolCallCount: 1, toolErrorCount: 1 });
+        for (const query of ['zanzibar', 'quokka', 'lookup', 'account', 'ana']) {
+          expect(await searchIds(store, query), query).toEqual([idOf(nul)]);
+        }
+        // (In metadata and tool arguments it is JSON's \u0000, so there "Ana\u0000Lopes" holds the words ana and u0000lopes.)
+        // A store may show U+0000 as U+FFFD in what it projects (PostgreSQL's text cannot hold it); nothing else changes.
+        const shown = (text: string | null | undefined) => text?.replaceAll('\uFFFD', '\u0000');
+        const messages = await store.getMessages(idOf(nul), 0, 10);
+        expect(messages.items.map((m) => shown(m.content))).toEqual(nul.ended.data.transcript!.map((item) => item.content));
+        expect(messages.items[1]!.toolCall?.arguments).toBe(stringifyJson({ name: 'Ana\u0000Lopes' }));
+        expect((await store.getSession(idOf(nul), STALE))?.metadata).toEqual(nul.started.data.metadata);
+        expect(shown((await store.getSession(idOf(nul), STALE))?.firstUserLine)).toBe('Zanzibar\u0000quokka calling about\u0000 the bill');
+        // The export is rendered from the events as received: every U+0000 is there.
+        const exported = await store.exportSessions({ format: 'ndjson', sessionId: idOf(nul), limit: 1 });
+        expect(exported.items.map((item) => JSON.parse(item) as unknown)).toEqual([expectedExport(nul)]);
+        expect(exported.items[0]).toContain('"Zanzibar\\u0000quokka calling about\\u0000 the bill"');
+      });
+
       it('merges session.ended arriving before session.started into the same session as the usual order', async () => {
         const { started, ended } = sessionPair({ messages: 12 });
         const inOrder = (await open()).store;
@@ -921,6 +951,16 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
         }
         const page = await store.listSessions({ query: 'SABADO MANANA', filters: {}, limit: 10, staleAfterMs: STALE });
         expect(page.items[0]!.snippet).toBe(`Mi cita es el ${HIGHLIGHT_START}sábado${HIGHLIGHT_END} por la ${HIGHLIGHT_START}mañana${HIGHLIGHT_END}`);
+      });
+
+      it('folds accents as FTS5 does: ø, ł, ß and æ are letters of their own, and scripts without accents match as written', async () => {
+        const { store } = await open();
+        const nordic = customSession([say('user', 'Søren from Łódź, Straße 5, asked about the Æsir exhibit')]);
+        const scripts = customSession([say('user', 'Звонил Иван: 予約 は 明日, Ελενη καλεί')]);
+        await ingestAll(store, [nordic.started, nordic.ended, scripts.started, scripts.ended]);
+        for (const query of ['Søren', 'SØREN', 'łódź', 'Łodz', 'straße', 'æsir', 'ÆSIR exhibit']) expect(await searchIds(store, query), query).toEqual([idOf(nordic)]);
+        for (const query of ['soren', 'lodz', 'strasse', 'aesir']) expect(await searchIds(store, query), query).toEqual([]);
+        for (const query of ['иван', 'ЗВОНИЛ', 'звони', '予約', 'ελενη', 'ΕΛΕΝΗ']) expect(await searchIds(store, query), query).toEqual([idOf(scripts)]);
       });
 
       it('treats what people type as text, never as query syntax', async () => {

@@ -10,11 +10,31 @@
  */
 import type pg from 'pg';
 import { ArchiveVersionError } from '../errors.js';
+import { reindexSessions } from './writes/projection.js';
 
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** Work SQL alone cannot do (it needs the store's own code), after `sql`, in the same transaction. */
+  rebuild?: (client: pg.ClientBase) => Promise<void>;
+}
+
+/** Sessions whose search documents one statement rewrites while migration 5 rebuilds them all. */
+const REINDEX_BATCH = 500;
+
+/** Every session's search document again, written by this version's projection (search.ts), in batches. */
+async function reindexAll(client: pg.ClientBase): Promise<void> {
+  let after = '';
+  for (;;) {
+    const { rows } = await client.query<{ session_id: string }>('SELECT session_id FROM sessions WHERE session_id > $1 ORDER BY session_id LIMIT $2', [
+      after,
+      REINDEX_BATCH,
+    ]);
+    if (rows.length === 0) return;
+    await reindexSessions(client, rows.map((row) => row.session_id));
+    after = rows[rows.length - 1]!.session_id;
+  }
 }
 
 /** Kept counts: triggers change them in the transaction that changes the rows, so they never drift. */
@@ -409,6 +429,29 @@ export const MIGRATIONS: readonly Migration[] = [
       $$;
     `,
   },
+  {
+    version: 5,
+    name: 'faster ingest: no per-row foreign keys on the projection, words folded by the store and indexed with simple, phrases in overlong transcripts checked',
+    // Every message inserted checked its session (and took a share lock on it), and every word went
+    // through unaccent: most of a hub's per-event work. Erasure deletes each of these tables' rows
+    // itself (writes/erasure.ts), as the SQLite store does, so the keys only cost. The text is
+    // already folded and split by the store (search.ts): the documents are rebuilt with \`simple\`
+    // (archive_search stays, for a hub of the previous version still running during the upgrade).
+    sql: `
+      ALTER TABLE messages DROP CONSTRAINT messages_session_id_fkey;
+      ALTER TABLE files DROP CONSTRAINT files_session_id_fkey;
+      ALTER TABLE follow_ups DROP CONSTRAINT follow_ups_session_id_fkey;
+      ALTER TABLE forward_outbox DROP CONSTRAINT forward_outbox_event_id_fkey;
+
+      -- The words of a document a tsvector cannot hold with its positions (search.ts), one space
+      -- around each, so a phrase searched is checked as a substring: rare, so its key can cascade.
+      CREATE TABLE session_search_texts (
+        session_id  text COLLATE "C" PRIMARY KEY REFERENCES sessions (session_id) ON DELETE CASCADE,
+        text        text NOT NULL
+      );
+    `,
+    rebuild: reindexAll,
+  },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((migration) => migration.version));
@@ -441,6 +484,7 @@ export async function migrate(client: pg.ClientBase, migrateTo = LATEST_VERSION)
     for (const migration of IN_ORDER) {
       if (migration.version <= current || migration.version > migrateTo) continue;
       await client.query(migration.sql);
+      await migration.rebuild?.(client);
       await client.query('INSERT INTO archive_schema (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
     }
     await client.query('COMMIT');

@@ -9,7 +9,7 @@ import { BadCursorError } from '../../errors.js';
 import { highlight, lastWordTooShort, PREFIX_HINT, searchTerms, type SearchTerm } from '../../search-text.js';
 import type { ListOptions } from '../../types.js';
 import { all, one, placeholders, value, type Db } from '../db.js';
-import { toTsQuery, typedWords } from '../search.js';
+import { toSearchQuery, typedWords, type SearchQuery } from '../search.js';
 import { doneCount, followUpCounts } from './follow-ups.js';
 import { overviewFilterConditions } from './overview-filters.js';
 import { ownerFields, type OwnerFields } from './session-owner-fields.js';
@@ -141,7 +141,7 @@ export async function listSessions(db: Db, options: ListOptions): Promise<Sessio
   const filter = await filterClause(db, options.filters, now, options.staleAfterMs);
   const limit = options.limit;
   const searching = options.query !== undefined && typedWords(options.query).length > 0;
-  const tsQuery = searching ? toTsQuery(options.query!) : null;
+  const search = searching ? toSearchQuery(options.query!) : null;
 
   let rows: SessionRow[];
   let total: number | null;
@@ -154,17 +154,18 @@ export async function listSessions(db: Db, options: ListOptions): Promise<Sessio
       [...filter.params, ...keysetParams, limit + 1],
     );
     total = cursor ? null : await countSessions(db, filter);
-  } else if (tsQuery === null) {
+  } else if (search === null) {
     rows = [];
     total = cursor ? null : 0;
   } else {
+    const matching = matchCondition(search);
     rows = await all<SessionRow>(
       db,
       `SELECT ${SESSION_COLUMNS} FROM sessions s
-       WHERE s.search @@ to_tsquery('archive_search', ?) AND s.seq < ? AND ${filter.sql} ORDER BY s.seq DESC LIMIT ?`,
-      [tsQuery, cursor?.seq ?? Number.MAX_SAFE_INTEGER, ...filter.params, limit + 1],
+       WHERE ${matching.sql} AND s.seq < ? AND ${filter.sql} ORDER BY s.seq DESC LIMIT ?`,
+      [...matching.params, cursor?.seq ?? Number.MAX_SAFE_INTEGER, ...filter.params, limit + 1],
     );
-    total = cursor || filter.sql !== 'TRUE' ? null : await countMatches(db, tsQuery);
+    total = cursor || filter.sql !== 'TRUE' ? null : await countMatches(db, matching);
   }
   const hasMore = rows.length > limit;
   const page = rows.slice(0, limit);
@@ -191,11 +192,23 @@ async function countSessions(db: Db, filter: FilterClause): Promise<number | nul
   return value<number>(db, `SELECT count(*) FROM sessions s WHERE ${filter.sql}`, filter.params);
 }
 
-async function countMatches(db: Db, tsQuery: string): Promise<number | null> {
-  const n = await value<number>(db, "SELECT count(*) FROM (SELECT 1 FROM sessions s WHERE s.search @@ to_tsquery('archive_search', ?) LIMIT ?) m", [
-    tsQuery,
-    SEARCH_COUNT_CAP + 1,
-  ]);
+/**
+ * The sessions a search matches: by the index; and a session indexed by its words alone (an
+ * overlong transcript, search.ts), which a phrase never matches, by its words and then its text,
+ * where each phrase must appear as typed. Only such sessions have a text to read, each by its key.
+ */
+function matchCondition(search: SearchQuery): { sql: string; params: unknown[] } {
+  const indexed = "s.search @@ to_tsquery('simple', ?)";
+  if (search.wordsQuery === null) return { sql: indexed, params: [search.tsQuery] };
+  const holdsEvery = search.phrases.map(() => 'strpos(t.text, ?) > 0').join(' AND ');
+  return {
+    sql: `(${indexed} OR (s.search @@ to_tsquery('simple', ?) AND EXISTS (SELECT 1 FROM session_search_texts t WHERE t.session_id = s.session_id AND ${holdsEvery})))`,
+    params: [search.tsQuery, search.wordsQuery, ...search.phrases],
+  };
+}
+
+async function countMatches(db: Db, matching: { sql: string; params: unknown[] }): Promise<number | null> {
+  const n = await value<number>(db, `SELECT count(*) FROM (SELECT 1 FROM sessions s WHERE ${matching.sql} LIMIT ?) m`, [...matching.params, SEARCH_COUNT_CAP + 1]);
   return n > SEARCH_COUNT_CAP ? null : n;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Erasing sessions with their traces (sqlite/writes/erasure.ts in PostgreSQL): the received events,
  * the session row with everything that hangs off it (messages, files, its search document,
- * follow-up, notes, tags: by cascade, and the kept counters follow by trigger), the quarantined
+ * follow-up, notes, tags, forwards: see eraseOne; the kept counters follow by trigger), the quarantined
  * bodies that named them, the identifying parts of their delivery-log rows, and their ids where
  * the audit log names them.
  *
@@ -18,13 +18,27 @@ import { eraseForwards } from './forwarding.js';
 export const PAST_CUTOFF = 'sort_at_ms < ? AND (ended_at_ms IS NULL OR ended_at_ms < ?)';
 
 /** The tables an erasure deletes from: VACUUMed by finishErasures. */
-export const ERASED_TABLES = ['events', 'sessions', 'messages', 'files', 'follow_ups', 'notes', 'session_tags', 'quarantine', 'deliveries', 'audit_log', 'forward_outbox', 'forward_attempts'] as const;
+export const ERASED_TABLES = [
+  'events', 'sessions', 'messages', 'files', 'follow_ups', 'notes', 'session_tags', 'session_search_texts', 'quarantine', 'deliveries', 'audit_log',
+  'forward_outbox', 'forward_attempts',
+] as const;
 
-/** Erases one session's events and its row; true when anything was there. */
+/**
+ * Erases one session's events, its row and every row that hangs off it; true when anything was
+ * there. Messages, files, the follow-up and the forwarding outbox have no foreign key (schema 5:
+ * checking one per inserted row was most of an ingest's cost), so they are deleted here; notes,
+ * tags and the search text still go by cascade. The session row goes first: a hub projecting the
+ * same session at this moment holds it, so this waits for that hub to commit, and each statement
+ * after it (a new snapshot each, READ COMMITTED) sees and deletes what that hub wrote.
+ */
 export async function eraseOne(db: Db, sessionId: string): Promise<boolean> {
-  await eraseForwards(db, sessionId);
-  const events = await run(db, 'DELETE FROM events WHERE session_id = ?', [sessionId]);
   const sessions = await run(db, 'DELETE FROM sessions WHERE session_id = ?', [sessionId]);
+  await run(db, 'DELETE FROM messages WHERE session_id = ?', [sessionId]);
+  await run(db, 'DELETE FROM files WHERE session_id = ?', [sessionId]);
+  await run(db, 'DELETE FROM follow_ups WHERE session_id = ?', [sessionId]);
+  await eraseForwards(db, sessionId);
+  await run(db, 'DELETE FROM forward_outbox WHERE event_id IN (SELECT id FROM events WHERE session_id = ?)', [sessionId]);
+  const events = await run(db, 'DELETE FROM events WHERE session_id = ?', [sessionId]);
   return events + sessions > 0;
 }
 

@@ -292,8 +292,8 @@ export async function resendPeriod(db: Db, options: ResendPeriodOptions): Promis
 }
 
 /**
- * An erased session leaves no forward behind: its outbox rows go with its events (the foreign
- * key cascades, by an index on event_id), its attempts here.
+ * An erased session leaves no forward behind: its attempts go here, its outbox rows with its
+ * events (eraseOne deletes them by event_id, indexed).
  */
 export async function eraseForwards(db: Db, sessionId: string): Promise<void> {
   await run(db, 'DELETE FROM forward_attempts WHERE session_id = ?', [sessionId]);

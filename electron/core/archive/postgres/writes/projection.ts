@@ -9,11 +9,10 @@
 import type { KnownPayload, SessionEndedPayload, SessionStartedPayload, TranscriptItem } from '../../../../../shared/payload.js';
 import { stringifyJson } from '../../../../../shared/json.js';
 import { all, run, type Db } from '../db.js';
-import { searchDocument } from '../search.js';
+import { searchIndex } from '../search.js';
+import { storableText } from './storable-text.js';
 
 const FIRST_LINE_MAX = 240;
-/** Documents up to this many characters keep word positions (a tsvector may not pass 1 MB). */
-const POSITIONED_MAX = 256 * 1024;
 
 export interface Projectable {
   payload: KnownPayload;
@@ -30,7 +29,13 @@ export async function projectEvents(db: Db, events: readonly Projectable[]): Pro
   await reindexSessions(db, [...new Set(events.map((e) => e.payload.sessionId))]);
 }
 
-/** Rewrites the sessions' search documents from their current rows (text folded here: search.ts). */
+/**
+ * Rewrites the sessions' search documents from their current rows, folded and split here
+ * (search.ts) and indexed with the plain `simple` configuration. A document whose word positions
+ * a tsvector cannot hold keeps its distinct words, and its text for checking phrases
+ * (session_search_texts). A document only grows (each event adds its part once), so one that
+ * needed its text never goes back to positions and leaves none behind.
+ */
 export async function reindexSessions(db: Db, sessionIds: readonly string[]): Promise<void> {
   if (sessionIds.length === 0) return;
   const rows = await all<{ session_id: string; metadata: string | null; reason: string | null; messages: string | null }>(
@@ -44,20 +49,23 @@ export async function reindexSessions(db: Db, sessionIds: readonly string[]): Pr
   );
   const positioned: Array<{ id: string; document: string }> = [];
   for (const row of rows) {
-    const document = searchDocument([row.session_id, row.metadata, row.reason, row.messages]);
-    if (document.length <= POSITIONED_MAX) {
-      positioned.push({ id: row.session_id, document });
+    const index = searchIndex([row.session_id, row.metadata, row.reason, row.messages]);
+    if (index.positioned) {
+      positioned.push({ id: row.session_id, document: index.document });
       continue;
     }
-    // A tsvector holds at most 1 MB: a transcript that long keeps each distinct word once, without
-    // positions (every word is still found; a phrase in it matches its words anywhere in the session).
-    const words = [...new Set(document.split(' '))];
-    await run(db, 'UPDATE sessions SET search = array_to_tsvector(?::text[]) WHERE session_id = ?', [words, row.session_id]);
+    await run(db, 'UPDATE sessions SET search = array_to_tsvector(?::text[]) WHERE session_id = ?', [index.words, row.session_id]);
+    await run(
+      db,
+      `INSERT INTO session_search_texts (session_id, text) VALUES (?, ?)
+       ON CONFLICT (session_id) DO UPDATE SET text = excluded.text`,
+      [row.session_id, index.text],
+    );
   }
   if (positioned.length === 0) return;
   await run(
     db,
-    `UPDATE sessions SET search = to_tsvector('archive_search', d.document)
+    `UPDATE sessions SET search = to_tsvector('simple', d.document)
      FROM unnest(?::text[], ?::text[]) AS d(session_id, document) WHERE sessions.session_id = d.session_id`,
     [positioned.map((p) => p.id), positioned.map((p) => p.document)],
   );
@@ -82,10 +90,10 @@ async function projectStarted(db: Db, events: ReadonlyArray<{ payload: SessionSt
        updated_at    = excluded.updated_at`,
     [
       column((p) => p.sessionId),
-      column((p) => String(p.assistantId)),
+      column((p) => storableText(String(p.assistantId))),
       column((p) => p.timestamp),
       column((p) => Date.parse(p.timestamp)),
-      column((p) => (typeof metadata(p)?.sessionMode === 'string' ? (metadata(p)!.sessionMode as string) : null)),
+      column((p) => (typeof metadata(p)?.sessionMode === 'string' ? storableText(metadata(p)!.sessionMode as string) : null)),
       column((p) => (metadata(p) === undefined ? null : stringifyJson(metadata(p)))),
       column((_, receivedAt) => receivedAt),
     ],
@@ -128,13 +136,13 @@ async function projectEnded(db: Db, events: ReadonlyArray<{ payload: SessionEnde
        updated_at       = excluded.updated_at`,
     [
       column((r) => r.payload.sessionId),
-      column((r) => String(r.payload.assistantId)),
+      column((r) => storableText(String(r.payload.assistantId))),
       column((r) => r.payload.timestamp),
       column((r) => r.endedMs),
       column((r) => r.estimatedStart),
-      column((r) => r.payload.data.reason ?? null),
+      column((r) => storableText(r.payload.data.reason ?? null)),
       column((r) => r.duration),
-      column((r) => r.summary.firstUserLine),
+      column((r) => storableText(r.summary.firstUserLine)),
       column((r) => r.transcript.length),
       column((r) => r.summary.toolCalls),
       column((r) => r.summary.toolErrors),
@@ -152,13 +160,13 @@ async function projectEnded(db: Db, events: ReadonlyArray<{ payload: SessionEnde
     [
       column2((m) => m.sessionId),
       column2((m) => m.seq),
-      column2((m) => m.item.role),
-      column2((m) => m.item.content),
+      column2((m) => storableText(m.item.role)),
+      column2((m) => storableText(m.item.content)),
       column2((m) => Math.trunc(m.item.timestamp)),
-      column2((m) => m.item.toolCall?.name ?? null),
+      column2((m) => storableText(m.item.toolCall?.name ?? null)),
       column2((m) => (m.item.toolCall && m.item.toolCall.arguments !== undefined ? stringifyJson(m.item.toolCall.arguments) : null)),
       column2((m) => (m.item.toolCall && m.item.toolCall.result !== undefined ? stringifyJson(m.item.toolCall.result) : null)),
-      column2((m) => (m.item.toolCall?.error ? m.item.toolCall.error : null)),
+      column2((m) => (m.item.toolCall?.error ? storableText(m.item.toolCall.error) : null)),
       column2((m) => m.item.files?.length ?? 0),
     ],
   );
@@ -171,9 +179,9 @@ async function projectEnded(db: Db, events: ReadonlyArray<{ payload: SessionEnde
     [
       files.map((f) => f.sessionId),
       files.map((f) => f.seq),
-      files.map((f) => f.file.gcsUri),
-      files.map((f) => f.file.mimeType ?? null),
-      files.map((f) => f.file.filename ?? null),
+      files.map((f) => storableText(f.file.gcsUri)),
+      files.map((f) => storableText(f.file.mimeType ?? null)),
+      files.map((f) => storableText(f.file.filename ?? null)),
     ],
   );
 }

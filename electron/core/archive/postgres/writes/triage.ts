@@ -20,6 +20,7 @@ import { callerSettings, followUpRow, followUpRows, listRules, priorityNumber, r
 import { factsOf, factsRow, factsRows, factsRowsAfter, hasSessionsAfter, messagesOfSessions, sessionFacts, sessionTotal, type FactsMessage, type FactsRow } from '../reads/session-facts.js';
 import { isRetryable, isStorageFailure } from './group-commit.js';
 import { tagNamed } from './owner-edits.js';
+import { storableText } from './storable-text.js';
 
 export interface Attention {
   followUp: boolean;
@@ -224,10 +225,13 @@ async function apply(db: Db, setup: Setup, row: FactsRow, staleBefore: number | 
   const facts = ahead ? factsOf(row, ahead.messages.get(row.session_id) ?? [], staleBefore) : await sessionFacts(db, row, staleBefore);
   const caller = identifyCaller(facts, setup.callers, setup.country);
   let changed = false;
-  if ((caller?.key ?? null) !== row.caller_key || (caller?.label ?? null) !== row.caller_label || (caller?.kind ?? null) !== row.caller_kind) {
+  // From metadata parsed back into strings: a NUL in a caller's name or number is back (storable-text.ts).
+  const callerKey = storableText(caller?.key ?? null);
+  const callerLabel = storableText(caller?.label ?? null);
+  if (callerKey !== row.caller_key || callerLabel !== row.caller_label || (caller?.kind ?? null) !== row.caller_kind) {
     await run(db, 'UPDATE sessions SET caller_key = ?, caller_label = ?, caller_kind = ? WHERE session_id = ?', [
-      caller?.key ?? null,
-      caller?.label ?? null,
+      callerKey,
+      callerLabel,
       caller?.kind ?? null,
       row.session_id,
     ]);
