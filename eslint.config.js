@@ -20,6 +20,7 @@ const noStoreInternals = [
   { group: ['**/archive/sqlite/*/**'], message: 'Go through the ArchiveStore (archive/store.ts): SQLite internals stay inside the store.' },
   { group: ['**/archive/postgres/*', '!**/archive/postgres/postgres-store.js'], message: 'Go through the ArchiveStore (archive/store.ts); of the PostgreSQL store only PostgresStore itself is public.' },
   { group: ['**/archive/postgres/*/**'], message: 'Go through the ArchiveStore (archive/store.ts): PostgreSQL internals stay inside the store.' },
+  { group: ['**/archive/rows/**'], message: 'Go through the ArchiveStore (archive/store.ts): row types and mappers are the stores\' own.' },
 ];
 const SQL_START = '/^\\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|PRAGMA|WITH)\\s/';
 const noSql = [
@@ -81,6 +82,19 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         { paths: [noElectron, noSqliteDriver], patterns: [noShell, { group: ['**/sqlite/**'], message: 'The PostgreSQL store shares no code with SQLite internals (shared helpers live in archive/).' }] },
+      ],
+    },
+  },
+  {
+    // Row types and mappers serve both stores, so they import neither store nor a driver.
+    files: ['electron/core/archive/rows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [noElectron, noSqliteDriver, noPostgresDriver],
+          patterns: [noShell, { group: ['**/sqlite/**', '**/postgres/**'], message: 'archive/rows/ serves both stores: it imports neither.' }],
+        },
       ],
     },
   },

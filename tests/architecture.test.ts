@@ -52,6 +52,13 @@ describe('architecture boundaries', () => {
     expect(await ruleHits('electron/main/probe.ts', "import { listSessions } from '../core/archive/postgres/reads/sessions.js';\nexport const l = listSessions;\n")).toContain('no-restricted-imports');
     expect(await ruleHits('electron/core/archive/sqlite/probe.ts', "import { run } from '../postgres/db.js';\nexport const r = run;\n")).toContain('no-restricted-imports');
     expect(await ruleHits('electron/core/probe.ts', "import { PostgresStore } from './archive/postgres/postgres-store.js';\nexport const s = PostgresStore;\n")).not.toContain('no-restricted-imports');
+    // Row types and mappers serve both stores: they import neither, and only the archive imports them.
+    expect(await ruleHits('electron/core/archive/rows/probe.ts', "import { statement } from '../sqlite/database.js';\nexport const s = statement;\n")).toContain('no-restricted-imports');
+    expect(await ruleHits('electron/core/archive/rows/probe.ts', "import { run } from '../postgres/db.js';\nexport const r = run;\n")).toContain('no-restricted-imports');
+    expect(await ruleHits('electron/core/archive/rows/probe.ts', "import { BadCursorError } from '../errors.js';\nexport const e = BadCursorError;\n")).not.toContain('no-restricted-imports');
+    expect(await ruleHits('electron/core/archive/sqlite/probe.ts', "import { toNote } from '../rows/follow-ups.js';\nexport const t = toNote;\n")).not.toContain('no-restricted-imports');
+    expect(await ruleHits('electron/core/archive/postgres/probe.ts', "import { toNote } from '../rows/follow-ups.js';\nexport const t = toNote;\n")).not.toContain('no-restricted-imports');
+    expect(await ruleHits('electron/core/probe.ts', "import { toNote } from './archive/rows/follow-ups.js';\nexport const t = toNote;\n")).toContain('no-restricted-imports');
     // Ordinary words are not SQL.
     expect(await ruleHits('electron/main/probe.ts', "export const label = 'Select a session';\n")).not.toContain('no-restricted-syntax');
   });

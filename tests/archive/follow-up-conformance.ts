@@ -178,6 +178,9 @@ export function describeFollowUpConformance(name: string, target: StoreTarget): 
         const oldestFirst = (list: Call[]) => [...list].sort((x, y) => Date.parse(x.started.timestamp) - Date.parse(y.started.timestamp)).map((c) => c.id);
         expect(seen).toEqual([...oldestFirst(calls.filter((_, i) => i % 10 !== 0)), ...oldestFirst(calls.filter((_, i) => i % 10 === 0))]);
         await expect(store.inbox({ view: 'open', limit: 10, now: NOW, cursor: 'garbage' })).rejects.toThrow(BadCursorError);
+        // Well formed, but its keys are whole numbers (a priority and a time): this one was never handed out.
+        const fractional = Buffer.from(JSON.stringify(['open', 2, 1.5, 'x'])).toString('base64url');
+        await expect(store.inbox({ view: 'open', limit: 10, now: NOW, cursor: fractional })).rejects.toThrow(BadCursorError);
       });
     });
 

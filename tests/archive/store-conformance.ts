@@ -883,6 +883,8 @@ export function describeStoreConformance(name: string, target: StoreTarget): voi
           Buffer.from(JSON.stringify({ a: 1 })).toString('base64url'),
           Buffer.from('[1,2]').toString('base64url'),
           Buffer.from('["x","y",3]').toString('base64url'),
+          // Well formed, but a list position is whole: this one was never handed out.
+          Buffer.from('[1000,"s",1.5]').toString('base64url'),
         ];
         for (const cursor of forged) {
           await expect(store.listSessions({ filters: {}, limit: 5, staleAfterMs: STALE, cursor }), cursor).rejects.toBeInstanceOf(BadCursorError);

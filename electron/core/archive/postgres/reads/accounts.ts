@@ -1,20 +1,8 @@
 /** Accounts as read (sqlite/reads/accounts.ts in PostgreSQL): people, a sign-in link's owner, a live sign-in session, the audit log. */
-import { userNameKey, type AuditEntry, type AuditPage, type Role } from '../../../../../shared/accounts.js';
+import { userNameKey, type AuditEntry, type AuditPage } from '../../../../../shared/accounts.js';
 import type { SignInSessionRecord, UserCredentials, UserRecord } from '../../account-types.js';
 import { all, one, type Db } from '../db.js';
-
-export interface UserRow {
-  id: number;
-  name: string;
-  role: Role;
-  password_hash: string | null;
-  created_at: number;
-  disabled_at: number | null;
-}
-
-export function userOf(row: UserRow): UserRecord {
-  return { id: row.id, name: row.name, role: row.role, createdAt: row.created_at, disabledAt: row.disabled_at, hasPassword: row.password_hash !== null };
-}
+import { AUDIT_COLUMNS, auditPageOf, SIGN_IN_SESSION_COLUMNS, signInSessionOf, userOf, type SignInSessionRow, type UserRow } from '../../rows/accounts.js';
 
 /** With `lock`, the row stays locked until the transaction ends (a write checks, then changes it). */
 export function userRowByName(db: Db, name: string, lock = false): Promise<UserRow | undefined> {
@@ -43,21 +31,20 @@ export async function signInLinkUser(db: Db, options: { tokenHash: string; now: 
 
 /** A sign-in session still within both limits (idle and absolute), for an enabled account. */
 export async function signInSession(db: Db, options: { tokenHash: string; now: number; idleMs: number }): Promise<SignInSessionRecord | null> {
-  const row = await one<UserRow & { session_created_at: number; last_seen_at: number; expires_at: number }>(
+  const row = await one<SignInSessionRow>(
     db,
-    `SELECT users.*, s.created_at AS session_created_at, s.last_seen_at, s.expires_at
+    `SELECT ${SIGN_IN_SESSION_COLUMNS}
      FROM sign_in_sessions AS s JOIN users ON users.id = s.user_id
      WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen_at > ? AND users.disabled_at IS NULL`,
     [options.tokenHash, options.now, options.now - options.idleMs],
   );
-  return row ? { user: userOf(row), createdAt: row.session_created_at, lastSeenAt: row.last_seen_at, expiresAt: row.expires_at } : null;
+  return row ? signInSessionOf(row) : null;
 }
 
 export async function auditLog(db: Db, options: { beforeId?: number | undefined; limit: number }): Promise<AuditPage> {
-  const rows = await all<AuditEntry>(db, 'SELECT id, at, actor, action, target, address, detail FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?', [
+  const rows = await all<AuditEntry>(db, `SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?`, [
     options.beforeId ?? Number.MAX_SAFE_INTEGER,
     options.limit + 1,
   ]);
-  const items = rows.slice(0, options.limit);
-  return { items, nextBeforeId: rows.length > options.limit ? items[items.length - 1]!.id : null };
+  return auditPageOf(rows, options.limit);
 }

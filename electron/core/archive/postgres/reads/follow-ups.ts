@@ -3,45 +3,10 @@
  * rules and the caller settings: the SQLite store's reads (sqlite/reads/follow-ups.ts) in
  * PostgreSQL. The writer answers its own writes with these too, inside its transaction.
  */
-import {
-  DEFAULT_CALLER_FIELDS,
-  PRIORITIES,
-  type CallerSettings,
-  type ExportedFollowUp,
-  type FollowUpCounts,
-  type FollowUpReason,
-  type FollowUpState,
-  type FollowUpView,
-  type Note,
-  type Priority,
-  type Rule,
-  type Tag,
-  type TagColor,
-  type TagWithCount,
-} from '../../../../../shared/follow-up.js';
+import type { CallerSettings, ExportedFollowUp, FollowUpCounts, FollowUpView, Note, Rule, Tag, TagWithCount } from '../../../../../shared/follow-up.js';
 import { all, one, placeholders, value, type Db } from '../db.js';
-
-/** Priorities are stored as 1..3 so the inbox index sorts them (high first) without a CASE. */
-export function priorityNumber(priority: Priority): number {
-  return PRIORITIES.indexOf(priority) + 1;
-}
-
-export function priorityName(stored: number | null): Priority | null {
-  return stored === null ? null : (PRIORITIES[stored - 1] ?? 'normal');
-}
-
-export interface FollowUpRow {
-  session_id: string;
-  state: FollowUpState;
-  priority: number | null;
-  snoozed_until: number | null;
-  reasons: string;
-  changed_by: string | null;
-  changed_at: number | null;
-  owner_set: number;
-  version: number;
-  sort_at_ms: number;
-}
+import { callerSettingsOf, exportedFollowUpOf, followUpView, NOTE_COLUMNS, tagsBySession, toNote, TRIAGE_PENDING, type FollowUpRow, type NoteRow, type SessionCallerRow, type SessionTagRow } from '../../rows/follow-ups.js';
+import { RULE_COLUMNS, toRule, type RuleRow } from '../../rows/rules.js';
 
 export async function followUpRow(db: Db, sessionId: string): Promise<FollowUpRow | null> {
   return (await one<FollowUpRow>(db, 'SELECT * FROM follow_ups WHERE session_id = ?', [sessionId])) ?? null;
@@ -51,26 +16,6 @@ export async function followUpRow(db: Db, sessionId: string): Promise<FollowUpRo
 export async function followUpRows(db: Db, sessionIds: readonly string[]): Promise<Map<string, FollowUpRow>> {
   const rows = await all<FollowUpRow>(db, 'SELECT * FROM follow_ups WHERE session_id = ANY(?::text[])', [sessionIds]);
   return new Map(rows.map((row) => [row.session_id, row]));
-}
-
-export function parseReasons(json: string): FollowUpReason[] {
-  const parsed = JSON.parse(json) as unknown;
-  return Array.isArray(parsed) ? (parsed as FollowUpReason[]) : [];
-}
-
-export interface NoteRow {
-  id: number;
-  session_id: string;
-  author: string;
-  text: string;
-  created_at: number;
-  updated_at: number;
-}
-
-export const NOTE_COLUMNS = 'n.id, n.session_id, n.author, n.text, n.created_at, n.updated_at';
-
-export function toNote(row: NoteRow): Note {
-  return { id: row.id, sessionId: row.session_id, author: row.author, text: row.text, createdAt: row.created_at, updatedAt: row.updated_at };
 }
 
 export async function notesOf(db: Db, sessionId: string): Promise<Note[]> {
@@ -84,20 +29,14 @@ export async function noteById(db: Db, noteId: number): Promise<Note | null> {
 
 /** The tags of each session (one query for a whole page), by name. */
 export async function tagsOf(db: Db, sessionIds: readonly string[]): Promise<Map<string, Tag[]>> {
-  const out = new Map<string, Tag[]>();
-  if (sessionIds.length === 0) return out;
-  const rows = await all<{ session_id: string; id: number; name: string; color: TagColor }>(
+  if (sessionIds.length === 0) return new Map();
+  const rows = await all<SessionTagRow>(
     db,
     `SELECT st.session_id, t.id, t.name, t.color FROM session_tags st JOIN tags t ON t.id = st.tag_id
      WHERE st.session_id IN (${placeholders(sessionIds.length)}) ORDER BY lower(t.name) COLLATE "C", t.id`,
     [...sessionIds],
   );
-  for (const row of rows) {
-    const list = out.get(row.session_id) ?? [];
-    list.push({ id: row.id, name: row.name, color: row.color });
-    out.set(row.session_id, list);
-  }
-  return out;
+  return tagsBySession(rows);
 }
 
 export async function sessionExists(db: Db, sessionId: string): Promise<boolean> {
@@ -108,18 +47,7 @@ export async function sessionExists(db: Db, sessionId: string): Promise<boolean>
 export async function getFollowUp(db: Db, sessionId: string): Promise<FollowUpView | null> {
   if (!(await sessionExists(db, sessionId))) return null;
   const [row, notes, tags] = [await followUpRow(db, sessionId), await notesOf(db, sessionId), await tagsOf(db, [sessionId])];
-  return {
-    sessionId,
-    state: row?.state ?? 'open',
-    priority: row?.state === 'follow-up' ? priorityName(row.priority) : null,
-    snoozedUntil: row?.state === 'follow-up' ? row.snoozed_until : null,
-    reasons: row ? parseReasons(row.reasons) : [],
-    changedBy: row?.changed_by ?? null,
-    changedAt: row?.changed_at ?? null,
-    version: row?.version ?? 0,
-    notes,
-    tags: tags.get(sessionId) ?? [],
-  };
+  return followUpView(sessionId, row, notes, tags.get(sessionId) ?? []);
 }
 
 /** To follow up (the kept counter), less those snoozed now (few: their own partial index). */
@@ -153,33 +81,18 @@ export async function tagByName(db: Db, name: string): Promise<Tag | null> {
   return (await one<Tag>(db, 'SELECT id, name, color FROM tags WHERE lower(name) = lower(?)', [name])) ?? null;
 }
 
-interface RuleRow {
-  id: string;
-  definition: string;
-  updated_at: number;
-}
-
-/** Set on an archive whose sessions wait for a first pass of the rules; cleared when one reaches the end. */
-export const TRIAGE_PENDING = 'triage_pending';
-
 export async function triagePending(db: Db): Promise<boolean> {
   return (await one(db, 'SELECT 1 FROM archive_settings WHERE name = ?', [TRIAGE_PENDING])) !== undefined;
 }
 
 export async function listRules(db: Db): Promise<Rule[]> {
-  return (await all<RuleRow>(db, 'SELECT id, definition, updated_at FROM rules ORDER BY position, id')).map(toRule);
+  return (await all<RuleRow>(db, `SELECT ${RULE_COLUMNS} FROM rules ORDER BY position, id`)).map(toRule);
 }
 
 export async function ruleById(db: Db, id: string): Promise<Rule | null> {
-  const row = await one<RuleRow>(db, 'SELECT id, definition, updated_at FROM rules WHERE id = ?', [id]);
+  const row = await one<RuleRow>(db, `SELECT ${RULE_COLUMNS} FROM rules WHERE id = ?`, [id]);
   return row ? toRule(row) : null;
 }
-
-function toRule(row: RuleRow): Rule {
-  return { ...(JSON.parse(row.definition) as Omit<Rule, 'id' | 'updatedAt'>), id: row.id, updatedAt: row.updated_at };
-}
-
-export const DEFAULT_CALLER_SETTINGS: CallerSettings = { fields: DEFAULT_CALLER_FIELDS, defaultCountry: null };
 
 export async function readSetting<T>(db: Db, name: string): Promise<T | null> {
   const row = await one<{ value: string }>(db, 'SELECT value FROM archive_settings WHERE name = ?', [name]);
@@ -187,10 +100,8 @@ export async function readSetting<T>(db: Db, name: string): Promise<T | null> {
 }
 
 export async function callerSettings(db: Db): Promise<CallerSettings> {
-  return (await readSetting<CallerSettings>(db, 'callers')) ?? { ...DEFAULT_CALLER_SETTINGS, fields: [...DEFAULT_CALLER_FIELDS] };
+  return callerSettingsOf(await readSetting<CallerSettings>(db, 'callers'));
 }
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** The owner's side of a session as exports carry it; null when the session is not indexed. */
 /**
@@ -202,7 +113,7 @@ export async function exportedFollowUps(db: Db, sessionIds: readonly string[]): 
   const out = new Map<string, ExportedFollowUp>();
   if (sessionIds.length === 0) return out;
   const ids = [...sessionIds];
-  const sessions = await all<{ session_id: string; key: string | null; label: string | null; kind: 'phone' | 'email' | 'other' | null }>(
+  const callers = await all<SessionCallerRow & { session_id: string }>(
     db,
     'SELECT session_id, caller_key AS key, caller_label AS label, caller_kind AS kind FROM sessions WHERE session_id = ANY(?::text[])',
     [ids],
@@ -215,20 +126,9 @@ export async function exportedFollowUps(db: Db, sessionIds: readonly string[]): 
     list.push(toNote(row));
     notes.set(row.session_id, list);
   }
-  for (const session of sessions) {
-    const row = rows.get(session.session_id);
-    const state = row?.state ?? 'open';
-    out.set(session.session_id, {
-      state,
-      priority: state === 'follow-up' ? priorityName(row!.priority) : null,
-      snoozedUntil: iso(state === 'follow-up' ? row!.snoozed_until : null),
-      reasons: row ? parseReasons(row.reasons) : [],
-      changedBy: row?.changed_by ?? null,
-      changedAt: iso(row?.changed_at ?? null),
-      notes: (notes.get(session.session_id) ?? []).map((note) => ({ author: note.author, text: note.text, createdAt: iso(note.createdAt)!, updatedAt: iso(note.updatedAt)! })),
-      tags: (tags.get(session.session_id) ?? []).map((tag) => ({ name: tag.name, color: tag.color })),
-      caller: session.key === null ? null : { key: session.key, label: session.label ?? session.key, kind: session.kind ?? 'other' },
-    });
+  for (const caller of callers) {
+    const id = caller.session_id;
+    out.set(id, exportedFollowUpOf(followUpView(id, rows.get(id) ?? null, notes.get(id) ?? [], tags.get(id) ?? []), caller));
   }
   return out;
 }

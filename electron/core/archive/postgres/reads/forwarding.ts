@@ -1,26 +1,8 @@
 /** Forwarding as the window shows it (sqlite/reads/forwarding.ts in PostgreSQL): targets with their health, attempts newest first, counts. */
-import type { ForwardAttempt, ForwardAttemptPage, ForwardCounts, ForwardKind, ForwardOrigin, ForwardTarget } from '../../../../../shared/forwarding.js';
+import type { ForwardAttemptPage, ForwardCounts, ForwardTarget } from '../../../../../shared/forwarding.js';
 import type { ForwardAttemptQuery } from '../../types.js';
 import { all, one, type Db } from '../db.js';
-
-interface TargetRow {
-  id: number;
-  url: string;
-  events: ForwardKind[];
-  headers: string;
-  origin: ForwardOrigin;
-  created_at: number;
-  updated_at: number;
-  paused_at: number | null;
-  paused_reason: string | null;
-  last_success_at: number | null;
-  last_attempt_at: number | null;
-  failing_since: number | null;
-  consecutive_failures: number;
-  last_error: string | null;
-  queued: number;
-  gave_up: number;
-}
+import { toAttempt, toTarget, type AttemptRow, type TargetRow } from '../../rows/forwarding.js';
 
 // Every column but the secret, which is read only by a claim (the sender signs with it).
 const TARGETS = `
@@ -30,28 +12,6 @@ const TARGETS = `
     (SELECT count(*) FROM forward_outbox o WHERE o.target_id = t.id AND o.state = 'gave-up') AS gave_up
   FROM forward_targets t`;
 
-function toTarget(row: TargetRow): ForwardTarget {
-  return {
-    id: row.id,
-    url: row.url,
-    events: row.events,
-    headers: JSON.parse(row.headers) as Record<string, string>,
-    origin: row.origin,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    paused: row.paused_at === null ? null : { at: row.paused_at, reason: row.paused_reason ?? '' },
-    health: {
-      lastSuccessAt: row.last_success_at,
-      lastAttemptAt: row.last_attempt_at,
-      failingSince: row.failing_since,
-      consecutiveFailures: row.consecutive_failures,
-      lastError: row.last_error,
-      queued: row.queued,
-      gaveUp: row.gave_up,
-    },
-  };
-}
-
 export async function forwardTargets(db: Db): Promise<ForwardTarget[]> {
   return (await all<TargetRow>(db, `${TARGETS} ORDER BY t.id`)).map(toTarget);
 }
@@ -59,23 +19,6 @@ export async function forwardTargets(db: Db): Promise<ForwardTarget[]> {
 export async function forwardTarget(db: Db, id: number): Promise<ForwardTarget | null> {
   const row = await one<TargetRow>(db, `${TARGETS} WHERE t.id = ?`, [id]);
   return row ? toTarget(row) : null;
-}
-
-interface AttemptRow {
-  id: number;
-  outbox_id: number;
-  target_id: number;
-  url: string;
-  session_id: string;
-  event: string;
-  kind: ForwardKind;
-  attempt: number;
-  at: number;
-  outcome: ForwardAttempt['outcome'];
-  status: number | null;
-  latency_ms: number | null;
-  excerpt: string | null;
-  error: string | null;
 }
 
 export async function forwardAttempts(db: Db, query: ForwardAttemptQuery): Promise<ForwardAttemptPage> {
@@ -103,22 +46,7 @@ export async function forwardAttempts(db: Db, query: ForwardAttemptQuery): Promi
   );
   const page = rows.slice(0, query.limit);
   return {
-    attempts: page.map((row) => ({
-      id: row.id,
-      outboxId: row.outbox_id,
-      targetId: row.target_id,
-      targetUrl: row.url,
-      sessionId: row.session_id,
-      event: row.event,
-      kind: row.kind,
-      attempt: row.attempt,
-      at: row.at,
-      outcome: row.outcome,
-      status: row.status,
-      latencyMs: row.latency_ms,
-      excerpt: row.excerpt,
-      error: row.error,
-    })),
+    attempts: page.map(toAttempt),
     nextBeforeId: rows.length > query.limit ? page[page.length - 1]!.id : null,
   };
 }

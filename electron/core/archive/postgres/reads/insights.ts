@@ -1,6 +1,7 @@
 /** The numbers behind the daily summary and the "unusually quiet" alert (sqlite/reads/insights.ts in PostgreSQL). */
 import type { ActivityProfile, PeriodSummary } from '../../../../../shared/follow-up.js';
 import { all, one, type Db } from '../db.js';
+import { activityProfileOf, type BucketRow, type SortRangeRow } from '../../rows/insights.js';
 import { followUpCounts } from './follow-ups.js';
 
 const DAY = 86_400_000;
@@ -24,18 +25,15 @@ export async function periodSummary(db: Db, options: { from: number; to: number;
 /** Sessions per local weekday and hour, bucketed by the server (1970-01-01 was a Thursday, hence + 4). */
 export async function activityProfile(db: Db, options: { since: number; utcOffsetMinutes: number }, now = Date.now()): Promise<ActivityProfile> {
   const offset = Math.round(options.utcOffsetMinutes * 60_000);
-  const rows = await all<{ bucket: number; n: number }>(
+  const rows = await all<BucketRow>(
     db,
     `SELECT ((((local / ${DAY}) + 4) % 7) * 24 + (local % ${DAY}) / ${HOUR})::integer AS bucket, count(*) AS n
      FROM (SELECT sort_at_ms + ?::bigint AS local FROM sessions WHERE sort_at_ms >= ?) l
      WHERE local >= 0 GROUP BY bucket`,
     [offset, options.since],
   );
-  const counts = new Array<number>(7 * 24).fill(0);
-  for (const row of rows) counts[row.bucket] = row.n;
-  const range = (await one<{ oldest: number | null; newest: number | null }>(db, 'SELECT min(sort_at_ms) AS oldest, max(sort_at_ms) AS newest FROM sessions WHERE sort_at_ms >= ?', [
+  const range = (await one<SortRangeRow>(db, 'SELECT min(sort_at_ms) AS oldest, max(sort_at_ms) AS newest FROM sessions WHERE sort_at_ms >= ?', [
     options.since,
   ]))!;
-  const start = Math.max(options.since, range.oldest ?? now);
-  return { counts, days: Math.max(1, Math.round((now - start) / DAY)), lastAt: range.newest };
+  return activityProfileOf(rows, range, options.since, now);
 }

@@ -4,76 +4,35 @@
  * its messages, the filter lists. Search uses the session's tsvector (GIN) with the same words
  * (search.ts), and the same snippets (search-text.ts).
  */
-import type { Facets, MessagePage, MessageView, SessionDetail, SessionFilters, SessionPage, SessionSummary } from '../../../../../shared/api.js';
-import { BadCursorError } from '../../errors.js';
+import type { Facets, MessagePage, SessionDetail, SessionFilters, SessionPage } from '../../../../../shared/api.js';
 import { highlight, lastWordTooShort, PREFIX_HINT, searchTerms, type SearchTerm } from '../../search-text.js';
 import type { ListOptions } from '../../types.js';
 import { all, one, placeholders, value, type Db } from '../db.js';
 import { toSearchQuery, typedWords, type SearchQuery } from '../search.js';
 import { doneCount, followUpCounts } from './follow-ups.js';
 import { overviewFilterConditions } from './overview-filters.js';
-import { ownerFields, type OwnerFields } from './session-owner-fields.js';
+import { ownerFields } from './session-owner-fields.js';
+import { decodeSessionCursor, encodeSessionCursor, FILE_COLUMNS, followUpCondition, followUpSetSize, MESSAGE_COLUMNS, messagePageOf, SESSION_COLUMNS, sessionDetailOf, sizeNeedsDone, toSummary, type FileRow, type FilterClause, type MessageRow, type ReceivedRow, type SessionRow as StoreSessionRow } from '../../rows/sessions.js';
 
-interface SessionRow {
+/** Sessions arrive in seq order: searches page by it. */
+interface SessionRow extends StoreSessionRow {
   seq: number;
-  session_id: string;
   assistant_id: string | null;
-  status: 'active' | 'ended';
-  started_at: string | null;
-  started_at_ms: number | null;
-  ended_at: string | null;
-  sort_at_ms: number;
-  reason: string | null;
-  duration_seconds: number | null;
-  mode: string | null;
-  metadata: string | null;
-  first_user_line: string | null;
-  message_count: number;
-  tool_call_count: number;
-  tool_error_count: number;
-  file_count: number;
-  caller_key: string | null;
-  caller_label: string | null;
-  caller_kind: 'phone' | 'email' | 'other' | null;
 }
 
-const SESSION_COLUMNS = `s.seq, s.session_id, s.assistant_id, s.status, s.started_at, s.started_at_ms, s.ended_at, s.sort_at_ms,
-  s.reason, s.duration_seconds, s.mode, s.metadata, s.first_user_line, s.message_count, s.tool_call_count,
-  s.tool_error_count, s.file_count, s.caller_key, s.caller_label, s.caller_kind`;
+const LIST_COLUMNS = `s.seq, ${SESSION_COLUMNS}`;
 
 /** Beyond this many matching sessions the count says "10,000+" instead of counting on. */
 const SEARCH_COUNT_CAP = 10_000;
 /** Messages a snippet looks through for a match. */
 const SNIPPET_SCAN = 400;
 
-interface FilterClause {
-  sql: string;
-  params: unknown[];
-  followUpOnly: number | null;
-  followUpDense: boolean;
-}
-
 type FollowUpFilter = NonNullable<SessionFilters['followUp']>;
 
-async function followUpSetSize(db: Db, state: FollowUpFilter, now: number): Promise<{ size: number; sessions: number }> {
+async function followUpSize(db: Db, state: FollowUpFilter, now: number): Promise<{ size: number; sessions: number }> {
   const sessions = await value<number>(db, "SELECT value FROM counters WHERE name = 'sessions'");
   const counts = await followUpCounts(db, now);
-  const done = state === 'done' || state === 'open' ? await doneCount(db) : 0;
-  const size = state === 'follow-up' ? counts.open : state === 'snoozed' ? counts.snoozed : state === 'done' ? done : sessions - counts.open - counts.snoozed - done;
-  return { size, sessions };
-}
-
-function followUpCondition(state: FollowUpFilter, dense: boolean, now: number): { sql: string; params: unknown[] } {
-  const condition: Record<Exclude<FollowUpFilter, 'open'>, { sql: string; params: unknown[] }> = {
-    'follow-up': { sql: "f.state = 'follow-up' AND (f.snoozed_until IS NULL OR f.snoozed_until <= ?)", params: [now] },
-    snoozed: { sql: "f.state = 'follow-up' AND f.snoozed_until IS NOT NULL AND f.snoozed_until > ?", params: [now] },
-    done: { sql: "f.state = 'done'", params: [] },
-  };
-  if (state === 'open') return { sql: "NOT EXISTS (SELECT 1 FROM follow_ups f WHERE f.session_id = s.session_id AND f.state <> 'open')", params: [] };
-  const { sql, params } = condition[state];
-  return dense
-    ? { sql: `EXISTS (SELECT 1 FROM follow_ups f WHERE f.session_id = s.session_id AND ${sql})`, params }
-    : { sql: `s.session_id IN (SELECT f.session_id FROM follow_ups f WHERE ${sql})`, params };
+  return { size: followUpSetSize(state, sessions, counts, sizeNeedsDone(state) ? await doneCount(db) : 0), sessions };
 }
 
 async function filterClause(db: Db, filters: SessionFilters, now: number, staleAfterMs: number): Promise<FilterClause> {
@@ -100,7 +59,7 @@ async function filterClause(db: Db, filters: SessionFilters, now: number, staleA
   let followUpOnly: number | null = null;
   let followUpDense = false;
   if (filters.followUp !== undefined) {
-    const { size, sessions } = await followUpSetSize(db, filters.followUp, now);
+    const { size, sessions } = await followUpSize(db, filters.followUp, now);
     followUpDense = size * 8 >= sessions;
     if (!otherFilters) followUpOnly = size;
     const condition = followUpCondition(filters.followUp, followUpDense, now);
@@ -111,33 +70,9 @@ async function filterClause(db: Db, filters: SessionFilters, now: number, staleA
   return { sql: parts.length ? parts.join(' AND ') : 'TRUE', params, followUpOnly, followUpDense };
 }
 
-/** Lists page by (start time, id); searches page by arrival order (seq). */
-interface Cursor {
-  sortAt: number;
-  sessionId: string;
-  seq: number;
-}
-
-function encodeCursor(row: SessionRow): string {
-  return Buffer.from(JSON.stringify([row.sort_at_ms, row.session_id, row.seq])).toString('base64url');
-}
-
-function decodeCursor(cursor: string | undefined): Cursor | null {
-  if (!cursor) return null;
-  try {
-    const [sortAt, sessionId, seq] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown, unknown];
-    if (typeof sortAt === 'number' && typeof sessionId === 'string' && typeof seq === 'number' && Number.isSafeInteger(seq) && Number.isFinite(sortAt)) {
-      return { sortAt, sessionId, seq };
-    }
-  } catch {
-    // fall through
-  }
-  throw new BadCursorError('invalid page cursor');
-}
-
 export async function listSessions(db: Db, options: ListOptions): Promise<SessionPage> {
   const now = options.now ?? Date.now();
-  const cursor = decodeCursor(options.cursor);
+  const cursor = decodeSessionCursor(options.cursor);
   const filter = await filterClause(db, options.filters, now, options.staleAfterMs);
   const limit = options.limit;
   const searching = options.query !== undefined && typedWords(options.query).length > 0;
@@ -150,7 +85,7 @@ export async function listSessions(db: Db, options: ListOptions): Promise<Sessio
     const keysetParams = cursor ? [cursor.sortAt, cursor.sortAt, cursor.sessionId] : [];
     rows = await all<SessionRow>(
       db,
-      `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE ${filter.sql} AND ${keyset} ORDER BY s.sort_at_ms DESC, s.session_id DESC LIMIT ?`,
+      `SELECT ${LIST_COLUMNS} FROM sessions s WHERE ${filter.sql} AND ${keyset} ORDER BY s.sort_at_ms DESC, s.session_id DESC LIMIT ?`,
       [...filter.params, ...keysetParams, limit + 1],
     );
     total = cursor ? null : await countSessions(db, filter);
@@ -161,9 +96,9 @@ export async function listSessions(db: Db, options: ListOptions): Promise<Sessio
     const matching = matchCondition(search);
     rows = await all<SessionRow>(
       db,
-      `SELECT ${SESSION_COLUMNS} FROM sessions s
+      `SELECT ${LIST_COLUMNS} FROM sessions s
        WHERE ${matching.sql} AND s.seq < ? AND ${filter.sql} ORDER BY s.seq DESC LIMIT ?`,
-      [...matching.params, cursor?.seq ?? Number.MAX_SAFE_INTEGER, ...filter.params, limit + 1],
+      [...matching.params, cursor?.position ?? Number.MAX_SAFE_INTEGER, ...filter.params, limit + 1],
     );
     total = cursor || filter.sql !== 'TRUE' ? null : await countMatches(db, matching);
   }
@@ -179,7 +114,7 @@ export async function listSessions(db: Db, options: ListOptions): Promise<Sessio
   }
   return {
     items,
-    nextCursor: hasMore && page.length > 0 ? encodeCursor(page[page.length - 1]!) : null,
+    nextCursor: hasMore && page.length > 0 ? encodeSessionCursor(page[page.length - 1]!, page[page.length - 1]!.seq) : null,
     total,
     hint: searching && lastWordTooShort(options.query ?? '') ? PREFIX_HINT : null,
   };
@@ -244,85 +179,24 @@ async function snippetsFor(db: Db, rows: SessionRow[], terms: SearchTerm[]): Pro
   return out;
 }
 
-function toSummary(row: SessionRow, now: number, staleAfterMs: number, owner: OwnerFields): SessionSummary {
-  return {
-    sessionId: row.session_id,
-    assistantId: row.assistant_id,
-    status: row.status,
-    stale: row.status === 'active' && row.sort_at_ms < now - staleAfterMs,
-    startedAt: row.started_at,
-    endedAt: row.ended_at,
-    sortAt: row.sort_at_ms,
-    durationSeconds: row.duration_seconds,
-    reason: row.reason,
-    mode: row.mode,
-    firstUserLine: row.first_user_line,
-    messageCount: row.message_count,
-    toolCallCount: row.tool_call_count,
-    toolErrorCount: row.tool_error_count,
-    fileCount: row.file_count,
-    ...owner,
-  };
-}
-
 export async function getSession(db: Db, sessionId: string, staleAfterMs: number, now = Date.now()): Promise<SessionDetail | null> {
-  const row = await one<SessionRow>(db, `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.session_id = ?`, [sessionId]);
+  const row = await one<SessionRow>(db, `SELECT ${LIST_COLUMNS} FROM sessions s WHERE s.session_id = ?`, [sessionId]);
   if (!row) return null;
-  const received = await all<{ event: string; received_at: number; redactions: number }>(db, 'SELECT event, received_at, redactions FROM events WHERE session_id = ?', [
-    sessionId,
-  ]);
-  let metadata: Record<string, unknown> | null = null;
-  if (row.metadata) {
-    const parsed = JSON.parse(row.metadata) as unknown;
-    metadata = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : { value: parsed };
-  }
-  return {
-    ...toSummary(row, now, staleAfterMs, (await ownerFields(db, [row], now)).get(row.session_id)!),
-    metadata,
-    receivedStartedAt: received.find((r) => r.event === 'session.started')?.received_at ?? null,
-    receivedEndedAt: received.find((r) => r.event === 'session.ended')?.received_at ?? null,
-    redactions: received.reduce((sum, r) => sum + r.redactions, 0),
-  };
+  const received = await all<ReceivedRow>(db, 'SELECT event, received_at, redactions FROM events WHERE session_id = ?', [sessionId]);
+  return sessionDetailOf(toSummary(row, now, staleAfterMs, (await ownerFields(db, [row], now)).get(row.session_id)!), row.metadata, received);
 }
 
 export async function getMessages(db: Db, sessionId: string, offset: number, limit: number): Promise<MessagePage> {
-  const rows = await all<{
-    seq: number; role: string; content: string; timestamp_ms: number | null; tool_name: string | null;
-    tool_arguments: string | null; tool_result: string | null; tool_error: string | null; file_count: number;
-  }>(
-    db,
-    `SELECT seq, role, content, timestamp_ms, tool_name, tool_arguments, tool_result, tool_error, file_count
-     FROM messages WHERE session_id = ? AND seq >= ? ORDER BY seq LIMIT ?`,
-    [sessionId, offset, limit],
-  );
-  const files = new Map<number, MessageView['files']>();
-  if (rows.some((r) => r.file_count > 0)) {
-    const fileRows = await all<{ message_seq: number; gcs_uri: string; mime_type: string | null; filename: string | null }>(
-      db,
-      'SELECT message_seq, gcs_uri, mime_type, filename FROM files WHERE session_id = ? AND message_seq BETWEEN ? AND ? ORDER BY id',
-      [sessionId, rows[0]!.seq, rows[rows.length - 1]!.seq],
-    );
-    for (const f of fileRows) {
-      const list = files.get(f.message_seq) ?? [];
-      list.push({ gcsUri: f.gcs_uri, mimeType: f.mime_type, filename: f.filename });
-      files.set(f.message_seq, list);
-    }
-  }
+  const rows = await all<MessageRow>(db, `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE session_id = ? AND seq >= ? ORDER BY seq LIMIT ?`, [sessionId, offset, limit]);
+  const files = rows.some((r) => r.file_count > 0)
+    ? await all<FileRow>(db, `SELECT ${FILE_COLUMNS} FROM files WHERE session_id = ? AND message_seq BETWEEN ? AND ? ORDER BY id`, [
+        sessionId,
+        rows[0]!.seq,
+        rows[rows.length - 1]!.seq,
+      ])
+    : [];
   const total = (await value<number | undefined>(db, 'SELECT message_count FROM sessions WHERE session_id = ?', [sessionId])) ?? 0;
-  return {
-    total,
-    items: rows.map((r) => ({
-      seq: r.seq,
-      role: r.role,
-      content: r.content,
-      timestampMs: r.timestamp_ms,
-      toolCall:
-        r.tool_name !== null || r.tool_arguments !== null || r.tool_result !== null || r.tool_error !== null
-          ? { name: r.tool_name, arguments: r.tool_arguments, result: r.tool_result, error: r.tool_error }
-          : null,
-      files: files.get(r.seq) ?? [],
-    })),
-  };
+  return messagePageOf(rows, files, total);
 }
 
 export async function getFacets(db: Db): Promise<Facets> {

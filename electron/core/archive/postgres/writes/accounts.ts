@@ -9,7 +9,8 @@ import { userNameKey, userNameProblem } from '../../../../../shared/accounts.js'
 import type { AddUserInput, AuditInput, RedeemLinkInput, SignInLinkInput, SignInSessionInput, UserRecord } from '../../account-types.js';
 import { InvalidEditError, NotFoundError } from '../../errors.js';
 import { all, one, run, type Db } from '../db.js';
-import { userOf, userRowByName, type UserRow } from '../reads/accounts.js';
+import { userRowByName } from '../reads/accounts.js';
+import { userOf, type UserRow } from '../../rows/accounts.js';
 
 /** With `lock`, the row stays locked until COMMIT (a link is not handed out while another hub disables the account). */
 async function existing(db: Db, name: string, lock = false): Promise<UserRow> {

@@ -22,6 +22,7 @@ import type {
 } from '../../types.js';
 import { all, one, run, value, type Db } from '../db.js';
 import { forwardTarget } from '../reads/forwarding.js';
+import { toClaimedForward, type ClaimRow } from '../../rows/forwarding.js';
 
 const GONE = 'This forwarding target is no longer there (deleted meanwhile?).';
 
@@ -119,20 +120,6 @@ export async function resumeTarget(db: Db, id: number, at: number): Promise<Forw
   return (await forwardTarget(db, id))!;
 }
 
-interface ClaimRow {
-  id: number;
-  target_id: number;
-  url: string;
-  headers: string;
-  secret: string;
-  session_id: string;
-  event: string;
-  kind: ForwardKind;
-  attempts: number;
-  first_attempt_at: number | null;
-  body: Buffer;
-}
-
 /**
  * Due rows of targets that are not paused, oldest due first, leased so no other sender takes them
  * meanwhile. One indexed range per target (LATERAL over forward_outbox_due): the cost follows what
@@ -162,19 +149,7 @@ export async function claimDue(db: Db, options: ClaimForwardsOptions): Promise<C
      ORDER BY l.due_at, l.id`,
     [options.now, options.now, options.perTarget, options.excludeTargets ?? [], options.limit, options.now + options.leaseMs],
   );
-  return rows.map((row) => ({
-    outboxId: row.id,
-    targetId: row.target_id,
-    url: row.url,
-    headers: JSON.parse(row.headers) as Record<string, string>,
-    secret: row.secret,
-    sessionId: row.session_id,
-    event: row.event,
-    kind: row.kind,
-    attempt: row.attempts + 1,
-    firstAttemptAt: row.first_attempt_at,
-    body: row.body,
-  }));
+  return rows.map(toClaimedForward);
 }
 
 /**

@@ -10,7 +10,8 @@ import { RULES_ACTOR } from '../../../../../shared/follow-up.js';
 import { ConflictError, InvalidEditError, NotFoundError } from '../../errors.js';
 import type { AddNoteInput, EditNoteInput, SetFollowUpInput, TagSessionInput } from '../../types.js';
 import { one, run, value, type Db } from '../db.js';
-import { getFollowUp, noteById, priorityNumber, tagById, tagByName, type FollowUpRow } from '../reads/follow-ups.js';
+import { getFollowUp, noteById, tagById, tagByName } from '../reads/follow-ups.js';
+import { priorityNumber, type FollowUpRow } from '../../rows/follow-ups.js';
 
 async function viewOf(db: Db, sessionId: string): Promise<FollowUpView> {
   const view = await getFollowUp(db, sessionId);

@@ -8,16 +8,18 @@
  * Rules and caller settings are read in the transaction that uses them, never cached: another hub
  * may have changed them a moment ago.
  */
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { CallerSettings, Rule } from '../../../../../shared/follow-up.js';
 import { RULES_ACTOR } from '../../../../../shared/follow-up.js';
 import { builtinRules, defaultCountryFromLocale, identifyCaller, triageSession } from '../../../triage/index.js';
-import { InvalidEditError, NotFoundError } from '../../errors.js';
+import { InvalidEditError } from '../../errors.js';
 import type { RetriageOptions, RetriagePage, SaveRuleInput } from '../../types.js';
 import { all, run, value, type Db } from '../db.js';
-import { callerSettings, followUpRow, followUpRows, listRules, priorityNumber, ruleById, TRIAGE_PENDING, type FollowUpRow } from '../reads/follow-ups.js';
-import { factsOf, factsRow, factsRows, factsRowsAfter, hasSessionsAfter, messagesOfSessions, sessionFacts, sessionTotal, type FactsMessage, type FactsRow } from '../reads/session-facts.js';
+import { callerSettings, followUpRow, followUpRows, listRules, ruleById } from '../reads/follow-ups.js';
+import { priorityNumber, TRIAGE_PENDING, type FollowUpRow } from '../../rows/follow-ups.js';
+import { definitionOf, editedRuleKind, newRule, savedRule } from '../../rows/rules.js';
+import { factsOf, type FactsMessage } from '../../rows/session-facts.js';
+import { factsRow, factsRows, factsRowsAfter, hasSessionsAfter, messagesOfSessions, sessionFacts, sessionTotal, type FactsRow } from '../reads/session-facts.js';
 import { isRetryable, isStorageFailure } from './group-commit.js';
 import { tagNamed } from './owner-edits.js';
 import { storableText } from './storable-text.js';
@@ -142,34 +144,17 @@ export async function triageStale(db: Db, options: { staleBefore: number; now: n
 }
 
 export async function saveRule(db: Db, input: SaveRuleInput, at: number): Promise<Rule> {
-  const rules = await listRules(db);
   let id = input.id;
-  let kind = input.kind;
+  let kind: Rule['kind'];
   let position: number;
   if (id === undefined) {
-    if (kind !== 'custom' && rules.some((rule) => rule.kind === kind)) {
-      throw new InvalidEditError(`There is already a built-in "${kind}" rule: edit that one instead.`);
-    }
-    id = `rule-${randomBytes(6).toString('hex')}`;
+    ({ id, kind } = newRule(input, await listRules(db)));
     position = await value<number>(db, 'SELECT coalesce(max(position), -1) + 1 FROM rules');
   } else {
-    const existing = await ruleById(db, id);
-    if (!existing) throw new NotFoundError('This rule is no longer there (deleted meanwhile?).');
-    if (existing.kind !== 'custom') kind = existing.kind; // a built-in rule keeps its kind
-    else if (kind !== 'custom') throw new InvalidEditError('A custom rule cannot become a built-in one.');
+    kind = editedRuleKind(input, await ruleById(db, id));
     position = await value<number>(db, 'SELECT position FROM rules WHERE id = ?', [id]);
   }
-  const rule: Rule = {
-    id,
-    name: input.name,
-    enabled: input.enabled,
-    kind,
-    ...(input.phrases !== undefined ? { phrases: input.phrases } : {}),
-    ...(input.seconds !== undefined ? { seconds: input.seconds } : {}),
-    conditions: input.conditions,
-    action: input.action,
-    updatedAt: at,
-  };
+  const rule = savedRule(input, id, kind, at);
   await run(
     db,
     `INSERT INTO rules (id, position, definition, updated_at) VALUES (?, ?, ?, ?)
@@ -306,9 +291,4 @@ async function applyRuleTags(db: Db, sessionId: string, names: string[], now: nu
     if (added > 0) changed = true;
   }
   return changed;
-}
-
-function definitionOf(rule: Rule): string {
-  const { id: _id, updatedAt: _updatedAt, ...definition } = rule;
-  return JSON.stringify(definition);
 }

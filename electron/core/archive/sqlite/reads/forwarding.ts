@@ -1,26 +1,13 @@
 /** Forwarding as the window shows it: targets with their health, attempts newest first, counts. */
-import type { ForwardAttempt, ForwardAttemptPage, ForwardCounts, ForwardKind, ForwardOrigin, ForwardTarget } from '../../../../../shared/forwarding.js';
+import type { ForwardAttemptPage, ForwardCounts, ForwardTarget } from '../../../../../shared/forwarding.js';
 import type { ForwardAttemptQuery } from '../../types.js';
 import { statement, type ReadableDB } from '../database.js';
+import { toAttempt, toTarget, type AttemptRow, type TargetRow } from '../../rows/forwarding.js';
 
-interface TargetRow {
-  id: number;
-  url: string;
-  events: string;
-  headers: string;
-  origin: ForwardOrigin;
-  created_at: number;
-  updated_at: number;
-  paused_at: number | null;
-  paused_reason: string | null;
-  last_success_at: number | null;
-  last_attempt_at: number | null;
-  failing_since: number | null;
-  consecutive_failures: number;
-  last_error: string | null;
-  queued: number;
-  gave_up: number;
-}
+/** SQLite keeps a target's event kinds as JSON text. */
+type StoredTargetRow = Omit<TargetRow, 'events'> & { events: string };
+
+const targetOf = (row: StoredTargetRow): ForwardTarget => toTarget({ ...row, events: JSON.parse(row.events) as TargetRow['events'] });
 
 const TARGETS = `
   SELECT t.*,
@@ -28,52 +15,13 @@ const TARGETS = `
     (SELECT count(*) FROM forward_outbox o WHERE o.target_id = t.id AND o.state = 'gave-up') AS gave_up
   FROM forward_targets t`;
 
-function toTarget(row: TargetRow): ForwardTarget {
-  return {
-    id: row.id,
-    url: row.url,
-    events: JSON.parse(row.events) as ForwardKind[],
-    headers: JSON.parse(row.headers) as Record<string, string>,
-    origin: row.origin,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    paused: row.paused_at === null ? null : { at: row.paused_at, reason: row.paused_reason ?? '' },
-    health: {
-      lastSuccessAt: row.last_success_at,
-      lastAttemptAt: row.last_attempt_at,
-      failingSince: row.failing_since,
-      consecutiveFailures: row.consecutive_failures,
-      lastError: row.last_error,
-      queued: row.queued,
-      gaveUp: row.gave_up,
-    },
-  };
-}
-
 export function forwardTargets(db: ReadableDB): ForwardTarget[] {
-  return (statement(db, `${TARGETS} ORDER BY t.id`).all() as TargetRow[]).map(toTarget);
+  return (statement(db, `${TARGETS} ORDER BY t.id`).all() as StoredTargetRow[]).map(targetOf);
 }
 
 export function forwardTarget(db: ReadableDB, id: number): ForwardTarget | null {
-  const row = statement(db, `${TARGETS} WHERE t.id = ?`).get(id) as TargetRow | undefined;
-  return row ? toTarget(row) : null;
-}
-
-interface AttemptRow {
-  id: number;
-  outbox_id: number;
-  target_id: number;
-  url: string;
-  session_id: string;
-  event: string;
-  kind: ForwardKind;
-  attempt: number;
-  at: number;
-  outcome: ForwardAttempt['outcome'];
-  status: number | null;
-  latency_ms: number | null;
-  excerpt: string | null;
-  error: string | null;
+  const row = statement(db, `${TARGETS} WHERE t.id = ?`).get(id) as StoredTargetRow | undefined;
+  return row ? targetOf(row) : null;
 }
 
 export function forwardAttempts(db: ReadableDB, query: ForwardAttemptQuery): ForwardAttemptPage {
@@ -85,22 +33,7 @@ export function forwardAttempts(db: ReadableDB, query: ForwardAttemptQuery): For
   ).all({ target: query.targetId ?? null, outcome: query.outcome ?? null, before: query.beforeId ?? null, limit: query.limit + 1 }) as AttemptRow[];
   const page = rows.slice(0, query.limit);
   return {
-    attempts: page.map((row) => ({
-      id: row.id,
-      outboxId: row.outbox_id,
-      targetId: row.target_id,
-      targetUrl: row.url,
-      sessionId: row.session_id,
-      event: row.event,
-      kind: row.kind,
-      attempt: row.attempt,
-      at: row.at,
-      outcome: row.outcome,
-      status: row.status,
-      latencyMs: row.latency_ms,
-      excerpt: row.excerpt,
-      error: row.error,
-    })),
+    attempts: page.map(toAttempt),
     nextBeforeId: rows.length > query.limit ? page[page.length - 1]!.id : null,
   };
 }

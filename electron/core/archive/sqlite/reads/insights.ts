@@ -1,6 +1,7 @@
 /** The numbers behind the daily summary and the "unusually quiet" alert. */
 import type { ActivityProfile, PeriodSummary } from '../../../../../shared/follow-up.js';
 import { statement, type ReadableDB } from '../database.js';
+import { activityProfileOf, type BucketRow, type SortRangeRow } from '../../rows/insights.js';
 import { followUpCounts } from './follow-ups.js';
 
 const DAY = 86_400_000;
@@ -32,13 +33,7 @@ export function activityProfile(db: ReadableDB, options: { since: number; utcOff
     `SELECT ((((local / ${DAY}) + 4) % 7) * 24 + (local % ${DAY}) / ${HOUR}) AS bucket, count(*) AS n
      FROM (SELECT CAST(sort_at_ms AS INTEGER) + CAST(? AS INTEGER) AS local FROM sessions WHERE sort_at_ms >= ?)
      WHERE local >= 0 GROUP BY bucket`,
-  ).all(offset, options.since) as Array<{ bucket: number; n: number }>;
-  const counts = new Array<number>(7 * 24).fill(0);
-  for (const row of rows) counts[row.bucket] = row.n;
-  const range = statement(db, 'SELECT min(sort_at_ms) AS oldest, max(sort_at_ms) AS newest FROM sessions WHERE sort_at_ms >= ?').get(options.since) as {
-    oldest: number | null;
-    newest: number | null;
-  };
-  const start = Math.max(options.since, range.oldest ?? now);
-  return { counts, days: Math.max(1, Math.round((now - start) / DAY)), lastAt: range.newest };
+  ).all(offset, options.since) as BucketRow[];
+  const range = statement(db, 'SELECT min(sort_at_ms) AS oldest, max(sort_at_ms) AS newest FROM sessions WHERE sort_at_ms >= ?').get(options.since) as SortRangeRow;
+  return activityProfileOf(rows, range, options.since, now);
 }

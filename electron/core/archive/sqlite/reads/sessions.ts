@@ -2,53 +2,23 @@
  * Session reads behind the archive window: newest-first pages (keyset pagination, so page 1,000
  * costs what page 1 costs), full-text search, one session, its messages, the filter lists.
  */
-import type {
-  Facets,
-  MessagePage,
-  MessageView,
-  SessionDetail,
-  SessionFilters,
-  SessionPage,
-  SessionSummary,
-} from '../../../../../shared/api.js';
-import { BadCursorError } from '../../errors.js';
+import type { Facets, MessagePage, SessionDetail, SessionFilters, SessionPage } from '../../../../../shared/api.js';
 import type { ListOptions } from '../../types.js';
 import { statement, type ReadableDB } from '../database.js';
 import { doneCount, followUpCounts } from './follow-ups.js';
 import { hourOf, localMs, weekdayOf } from './local-time.js';
-import { ownerFields, type OwnerFields } from './session-owner-fields.js';
+import { ownerFields } from './session-owner-fields.js';
+import { decodeSessionCursor, encodeSessionCursor, FILE_COLUMNS, followUpCondition, followUpSetSize, MESSAGE_COLUMNS, messagePageOf, SESSION_COLUMNS, sessionDetailOf, sizeNeedsDone, toSummary, type FileRow, type FilterClause, type MessageRow, type ReceivedRow, type SessionRow as StoreSessionRow } from '../../rows/sessions.js';
 import { highlight, isPrefix, lastWordTooShort, PREFIX_HINT, PREFIX_MIN, searchTerms, type SearchTerm } from '../../search-text.js';
 
 export { highlight, PREFIX_HINT, PREFIX_MIN };
 
-interface SessionRow {
+/** Sessions arrive in rowid order (the search index's rowid is the session's). */
+interface SessionRow extends StoreSessionRow {
   rowid: number;
-  session_id: string;
-  assistant_id: number | string | null;
-  status: 'active' | 'ended';
-  started_at: string | null;
-  started_at_ms: number | null;
-  ended_at: string | null;
-  sort_at_ms: number;
-  reason: string | null;
-  duration_seconds: number | null;
-  mode: string | null;
-  metadata: string | null;
-  first_user_line: string | null;
-  message_count: number;
-  tool_call_count: number;
-  tool_error_count: number;
-  file_count: number;
-  first_message_id: number | null;
-  last_message_id: number | null;
-  caller_key: string | null;
-  caller_label: string | null;
-  caller_kind: 'phone' | 'email' | 'other' | null;
 }
 
-const SESSION_COLUMNS = `s.rowid, s.session_id, s.assistant_id, s.status, s.started_at, s.started_at_ms, s.ended_at, s.sort_at_ms,
-  s.reason, s.duration_seconds, s.mode, s.metadata, s.first_user_line, s.message_count, s.tool_call_count,
-  s.tool_error_count, s.file_count, s.first_message_id, s.last_message_id, s.caller_key, s.caller_label, s.caller_kind`;
+const LIST_COLUMNS = `s.rowid, ${SESSION_COLUMNS}`;
 
 /** Matches fetched from the index per step while filling a page of search results. */
 const SEARCH_STEP = 400;
@@ -72,44 +42,12 @@ export function toFtsQuery(input: string): string | null {
   return words.map((word, i) => `"${word}"${i === words.length - 1 && isPrefix(word) ? ' *' : ''}`).join(' ');
 }
 
-interface FilterClause {
-  sql: string;
-  params: unknown[];
-  /** Sessions the follow-up filter alone matches, when it is the only filter (the list's total). */
-  followUpOnly: number | null;
-  /** The follow-up filter matches many sessions: counting them with other filters costs a scan. */
-  followUpDense: boolean;
-}
-
 type FollowUpFilter = NonNullable<SessionFilters['followUp']>;
 
 /** How many sessions a follow-up filter matches, from the kept counts (no scan). */
-function followUpSetSize(db: ReadableDB, state: FollowUpFilter, now: number): { size: number; sessions: number } {
+function followUpSize(db: ReadableDB, state: FollowUpFilter, now: number): { size: number; sessions: number } {
   const sessions = (statement(db, "SELECT value AS n FROM counters WHERE name = 'sessions'").get() as { n: number }).n;
-  const counts = followUpCounts(db, now);
-  const size =
-    state === 'follow-up' ? counts.open : state === 'snoozed' ? counts.snoozed : state === 'done' ? doneCount(db) : sessions - counts.open - counts.snoozed - doneCount(db);
-  return { size, sessions };
-}
-
-/**
- * The follow-up condition, shaped for how many sessions it matches. Many (two in three sessions
- * after the rules ran over a demo archive): walk the sessions newest first and look each one up,
- * so a page stops after 100 rows (collecting and sorting 67,000 first took 533 ms). Few (a handful
- * done): start from the follow-ups instead, and sort the few.
- */
-function followUpCondition(state: FollowUpFilter, dense: boolean, now: number): { sql: string; params: unknown[] } {
-  const condition: Record<Exclude<FollowUpFilter, 'open'>, { sql: string; params: unknown[] }> = {
-    'follow-up': { sql: "f.state = 'follow-up' AND (f.snoozed_until IS NULL OR f.snoozed_until <= ?)", params: [now] },
-    snoozed: { sql: "f.state = 'follow-up' AND f.snoozed_until IS NOT NULL AND f.snoozed_until > ?", params: [now] },
-    done: { sql: "f.state = 'done'", params: [] },
-  };
-  // Open: no follow-up row, or one in state open.
-  if (state === 'open') return { sql: "NOT EXISTS (SELECT 1 FROM follow_ups f WHERE f.session_id = s.session_id AND f.state <> 'open')", params: [] };
-  const { sql, params } = condition[state];
-  return dense
-    ? { sql: `EXISTS (SELECT 1 FROM follow_ups f WHERE f.session_id = s.session_id AND ${sql})`, params }
-    : { sql: `s.session_id IN (SELECT f.session_id FROM follow_ups f WHERE ${sql})`, params };
+  return { size: followUpSetSize(state, sessions, followUpCounts(db, now), sizeNeedsDone(state) ? doneCount(db) : 0), sessions };
 }
 
 function filterClause(db: ReadableDB, filters: SessionFilters, now: number, staleAfterMs: number): FilterClause {
@@ -186,7 +124,7 @@ function filterClause(db: ReadableDB, filters: SessionFilters, now: number, stal
   let followUpOnly: number | null = null;
   let followUpDense = false;
   if (filters.followUp !== undefined) {
-    const { size, sessions } = followUpSetSize(db, filters.followUp, now);
+    const { size, sessions } = followUpSize(db, filters.followUp, now);
     followUpDense = size * 8 >= sessions;
     if (!otherFilters) followUpOnly = size;
     const condition = followUpCondition(filters.followUp, followUpDense, now);
@@ -204,32 +142,10 @@ function filterClause(db: ReadableDB, filters: SessionFilters, now: number, stal
   return { sql: parts.length ? parts.join(' AND ') : '1', params, followUpOnly, followUpDense };
 }
 
-/** Lists page by (start time, id); searches page by arrival order (the index's rowid). */
-interface Cursor {
-  sortAt: number;
-  sessionId: string;
-  rowid: number;
-}
-
-function encodeCursor(row: SessionRow): string {
-  return Buffer.from(JSON.stringify([row.sort_at_ms, row.session_id, row.rowid])).toString('base64url');
-}
-
-function decodeCursor(cursor: string | undefined): Cursor | null {
-  if (!cursor) return null;
-  try {
-    const [sortAt, sessionId, rowid] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown, unknown];
-    if (typeof sortAt === 'number' && typeof sessionId === 'string' && typeof rowid === 'number') return { sortAt, sessionId, rowid };
-  } catch {
-    // fall through
-  }
-  throw new BadCursorError('invalid page cursor');
-}
-
 export function listSessions(db: ReadableDB, options: ListOptions): SessionPage {
   const now = options.now ?? Date.now();
   const filter = filterClause(db, options.filters, now, options.staleAfterMs);
-  const cursor = decodeCursor(options.cursor);
+  const cursor = decodeSessionCursor(options.cursor);
   const keyset = cursor ? '(s.sort_at_ms < ? OR (s.sort_at_ms = ? AND s.session_id < ?))' : '1';
   const keysetParams = cursor ? [cursor.sortAt, cursor.sortAt, cursor.sessionId] : [];
   const fts = options.query ? toFtsQuery(options.query) : null;
@@ -238,11 +154,11 @@ export function listSessions(db: ReadableDB, options: ListOptions): SessionPage 
   let rows: SessionRow[];
   let total: number | null;
   if (!fts) {
-    rows = statement(db, `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE ${filter.sql} AND ${keyset} ORDER BY s.sort_at_ms DESC, s.session_id DESC LIMIT ?`)
+    rows = statement(db, `SELECT ${LIST_COLUMNS} FROM sessions s WHERE ${filter.sql} AND ${keyset} ORDER BY s.sort_at_ms DESC, s.session_id DESC LIMIT ?`)
       .all(...filter.params, ...keysetParams, limit + 1) as SessionRow[];
     total = cursor ? null : countSessions(db, filter);
   } else {
-    rows = searchSessions(db, fts, filter, cursor?.rowid ?? null, limit + 1);
+    rows = searchSessions(db, fts, filter, cursor?.position ?? null, limit + 1);
     total = cursor || filter.sql !== '1' ? null : countMatches(db, fts);
   }
   const hasMore = rows.length > limit;
@@ -257,7 +173,7 @@ export function listSessions(db: ReadableDB, options: ListOptions): SessionPage 
   }
   return {
     items,
-    nextCursor: hasMore && page.length > 0 ? encodeCursor(page[page.length - 1]!) : null,
+    nextCursor: hasMore && page.length > 0 ? encodeSessionCursor(page[page.length - 1]!, page[page.length - 1]!.rowid) : null,
     total,
     hint: fts && lastWordTooShort(options.query ?? '') ? PREFIX_HINT : null,
   };
@@ -286,7 +202,7 @@ function searchSessions(db: ReadableDB, fts: string, filter: { sql: string; para
   for (;;) {
     const ids = (step.all(fts, before, SEARCH_STEP) as Array<{ rowid: number }>).map((r) => r.rowid);
     if (ids.length === 0) return found;
-    const rows = statement(db, `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.rowid IN (${ids.map(() => '?').join(',')}) AND ${filter.sql} ORDER BY s.rowid DESC`)
+    const rows = statement(db, `SELECT ${LIST_COLUMNS} FROM sessions s WHERE s.rowid IN (${ids.map(() => '?').join(',')}) AND ${filter.sql} ORDER BY s.rowid DESC`)
       .all(...ids, ...filter.params) as SessionRow[];
     for (const row of rows) {
       found.push(row);
@@ -323,80 +239,22 @@ function snippetFor(db: ReadableDB, row: SessionRow, terms: SearchTerm[]): strin
   return null;
 }
 
-function toSummary(row: SessionRow, now: number, staleAfterMs: number, owner: OwnerFields): SessionSummary {
-  return {
-    sessionId: row.session_id,
-    assistantId: row.assistant_id === null ? null : String(row.assistant_id),
-    status: row.status,
-    stale: row.status === 'active' && row.sort_at_ms < now - staleAfterMs,
-    startedAt: row.started_at,
-    endedAt: row.ended_at,
-    sortAt: row.sort_at_ms,
-    durationSeconds: row.duration_seconds,
-    reason: row.reason,
-    mode: row.mode,
-    firstUserLine: row.first_user_line,
-    messageCount: row.message_count,
-    toolCallCount: row.tool_call_count,
-    toolErrorCount: row.tool_error_count,
-    fileCount: row.file_count,
-    ...owner,
-  };
-}
-
 export function getSession(db: ReadableDB, sessionId: string, staleAfterMs: number, now = Date.now()): SessionDetail | null {
-  const row = statement(db, `SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.session_id = ?`).get(sessionId) as SessionRow | undefined;
+  const row = statement(db, `SELECT ${LIST_COLUMNS} FROM sessions s WHERE s.session_id = ?`).get(sessionId) as SessionRow | undefined;
   if (!row) return null;
-  const received = statement(db, 'SELECT event, received_at, redactions FROM events WHERE session_id = ?').all(sessionId) as Array<{ event: string; received_at: number; redactions: number }>;
-  let metadata: Record<string, unknown> | null = null;
-  if (row.metadata) {
-    const parsed = JSON.parse(row.metadata) as unknown;
-    metadata = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : { value: parsed };
-  }
-  return {
-    ...toSummary(row, now, staleAfterMs, ownerFields(db, [row], now).get(row.session_id)!),
-    metadata,
-    receivedStartedAt: received.find((r) => r.event === 'session.started')?.received_at ?? null,
-    receivedEndedAt: received.find((r) => r.event === 'session.ended')?.received_at ?? null,
-    redactions: received.reduce((sum, r) => sum + r.redactions, 0),
-  };
+  const received = statement(db, 'SELECT event, received_at, redactions FROM events WHERE session_id = ?').all(sessionId) as ReceivedRow[];
+  return sessionDetailOf(toSummary(row, now, staleAfterMs, ownerFields(db, [row], now).get(row.session_id)!), row.metadata, received);
 }
 
 export function getMessages(db: ReadableDB, sessionId: string, offset: number, limit: number): MessagePage {
-  const rows = statement(
-    db,
-    `SELECT seq, role, content, timestamp_ms, tool_name, tool_arguments, tool_result, tool_error, file_count
-     FROM messages WHERE session_id = ? AND seq >= ? ORDER BY seq LIMIT ?`,
-  ).all(sessionId, offset, limit) as Array<{
-    seq: number; role: string; content: string; timestamp_ms: number | null; tool_name: string | null;
-    tool_arguments: string | null; tool_result: string | null; tool_error: string | null; file_count: number;
-  }>;
-  const files = new Map<number, MessageView['files']>();
-  if (rows.some((r) => r.file_count > 0)) {
-    const fileRows = statement(db, 'SELECT message_seq, gcs_uri, mime_type, filename FROM files WHERE session_id = ? AND message_seq BETWEEN ? AND ? ORDER BY id').all(
-      sessionId, rows[0]!.seq, rows[rows.length - 1]!.seq,
-    ) as Array<{ message_seq: number; gcs_uri: string; mime_type: string | null; filename: string | null }>;
-    for (const f of fileRows) {
-      const list = files.get(f.message_seq) ?? [];
-      list.push({ gcsUri: f.gcs_uri, mimeType: f.mime_type, filename: f.filename });
-      files.set(f.message_seq, list);
-    }
-  }
+  const rows = statement(db, `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE session_id = ? AND seq >= ? ORDER BY seq LIMIT ?`).all(sessionId, offset, limit) as MessageRow[];
+  const files = rows.some((r) => r.file_count > 0)
+    ? (statement(db, `SELECT ${FILE_COLUMNS} FROM files WHERE session_id = ? AND message_seq BETWEEN ? AND ? ORDER BY id`).all(
+        sessionId, rows[0]!.seq, rows[rows.length - 1]!.seq,
+      ) as FileRow[])
+    : [];
   const total = (statement(db, 'SELECT message_count AS n FROM sessions WHERE session_id = ?').get(sessionId) as { n: number } | undefined)?.n ?? 0;
-  return {
-    total,
-    items: rows.map((r) => ({
-      seq: r.seq,
-      role: r.role,
-      content: r.content,
-      timestampMs: r.timestamp_ms,
-      toolCall:
-        r.tool_name !== null || r.tool_arguments !== null || r.tool_result !== null || r.tool_error !== null
-          ? { name: r.tool_name, arguments: r.tool_arguments, result: r.tool_result, error: r.tool_error }
-          : null,
-      files: files.get(r.seq) ?? [],
-    })),
-  };
+  return messagePageOf(rows, files, total);
 }
 
 export function getFacets(db: ReadableDB): Facets {

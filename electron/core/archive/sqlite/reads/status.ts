@@ -1,26 +1,13 @@
 /** The archive's vital signs: kept counters (never a count(*) over a big table), outages, backlog. */
 import type { ArchiveCounts, Outage } from '../../types.js';
 import { statement, type ReadableDB } from '../database.js';
+import { archiveCountsOf, type CounterRow } from '../../rows/status.js';
 
 export function counts(db: ReadableDB, options: { staleBefore: number }): ArchiveCounts {
-  const kept = new Map(
-    (statement(db, 'SELECT name, value FROM counters').all() as Array<{ name: string; value: number }>).map((row) => [row.name, row.value]),
-  );
+  const counters = statement(db, 'SELECT name, value FROM counters').all() as CounterRow[];
   // Active sessions are few and indexed apart (migration 8): counting the stale ones reads only them.
   const stale = statement(db, "SELECT count(*) AS n FROM sessions WHERE status = 'active' AND sort_at_ms < ?").get(options.staleBefore) as { n: number };
-  const value = (name: string) => kept.get(name) ?? 0;
-  return {
-    sessions: value('sessions'),
-    activeSessions: value('sessions_active') - stale.n,
-    staleSessions: stale.n,
-    messages: value('messages'),
-    events: value('events'),
-    deliveries: value('deliveries'),
-    quarantined: value('quarantined'),
-    quarantinedBytes: value('quarantined_bytes'),
-    indexing: value('events_waiting'),
-    unindexed: value('events_failed'),
-  };
+  return archiveCountsOf(counters, stale.n);
 }
 
 export function recentOutages(db: ReadableDB, options: { since: number; limit: number }): Outage[] {

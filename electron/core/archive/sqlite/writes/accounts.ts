@@ -6,7 +6,8 @@ import { userNameKey, userNameProblem } from '../../../../../shared/accounts.js'
 import type { AddUserInput, AuditInput, RedeemLinkInput, SignInLinkInput, SignInSessionInput, UserRecord } from '../../account-types.js';
 import { InvalidEditError, NotFoundError } from '../../errors.js';
 import { statement, type ReadableDB, type WritableDB } from '../database.js';
-import { signInLinkUser, userOf, userRowByName, type UserRow } from '../reads/accounts.js';
+import { signInLinkUser, userRowByName } from '../reads/accounts.js';
+import { userOf, type UserRow } from '../../rows/accounts.js';
 
 const read = (db: WritableDB) => db as unknown as ReadableDB;
 

@@ -18,6 +18,7 @@ import type {
 } from '../../types.js';
 import { statement, type ReadableDB, type WritableDB } from '../database.js';
 import { forwardTarget } from '../reads/forwarding.js';
+import { toClaimedForward, type ClaimRow } from '../../rows/forwarding.js';
 import type { ForwardTarget } from '../../../../../shared/forwarding.js';
 
 const read = (db: WritableDB) => db as unknown as ReadableDB;
@@ -98,20 +99,6 @@ export function resumeTarget(db: WritableDB, id: number, at: number): ForwardTar
   return forwardTarget(read(db), id)!;
 }
 
-interface ClaimRow {
-  id: number;
-  target_id: number;
-  url: string;
-  headers: string;
-  secret: string;
-  session_id: string;
-  event: string;
-  kind: ForwardKind;
-  attempts: number;
-  first_attempt_at: number | null;
-  body: Buffer;
-}
-
 /**
  * Due rows of targets that are not paused, oldest due first, leased so no other sender takes them
  * meanwhile. One indexed range per target (target_id, due_at over pending rows): the cost follows
@@ -134,19 +121,7 @@ export function claimDue(db: WritableDB, options: ClaimForwardsOptions): Claimed
     .slice(0, options.limit);
   const lease = statement(db, 'UPDATE forward_outbox SET claimed_until = ? WHERE id = ?');
   for (const row of rows) lease.run(options.now + options.leaseMs, row.id);
-  return rows.map((row) => ({
-    outboxId: row.id,
-    targetId: row.target_id,
-    url: row.url,
-    headers: JSON.parse(row.headers) as Record<string, string>,
-    secret: row.secret,
-    sessionId: row.session_id,
-    event: row.event,
-    kind: row.kind,
-    attempt: row.attempts + 1,
-    firstAttemptAt: row.first_attempt_at,
-    body: row.body,
-  }));
+  return rows.map(toClaimedForward);
 }
 
 /**

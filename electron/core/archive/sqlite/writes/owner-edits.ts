@@ -13,11 +13,11 @@ import {
   followUpRow,
   getFollowUp,
   noteById,
-  priorityNumber,
   sessionExists,
   tagById,
   tagByName,
 } from '../reads/follow-ups.js';
+import { priorityNumber } from '../../rows/follow-ups.js';
 
 const read = (db: WritableDB) => db as unknown as ReadableDB;
 

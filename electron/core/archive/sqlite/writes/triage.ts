@@ -6,15 +6,16 @@
  * A person's decision wins: once someone set a session's state (owner_set), the rules only
  * refresh its reasons. Rules add and remove only the tags they added themselves.
  */
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { CallerSettings, Rule } from '../../../../../shared/follow-up.js';
 import { RULES_ACTOR } from '../../../../../shared/follow-up.js';
 import { builtinRules, defaultCountryFromLocale, identifyCaller, triageSession } from '../../../triage/index.js';
-import { InvalidEditError, NotFoundError } from '../../errors.js';
+import { InvalidEditError } from '../../errors.js';
 import type { RetriageOptions, RetriagePage, SaveRuleInput } from '../../types.js';
 import { statement, type ReadableDB, type WritableDB } from '../database.js';
-import { callerSettings, followUpRow, listRules, priorityNumber, ruleById, TRIAGE_PENDING } from '../reads/follow-ups.js';
+import { callerSettings, followUpRow, listRules, ruleById } from '../reads/follow-ups.js';
+import { priorityNumber, TRIAGE_PENDING } from '../../rows/follow-ups.js';
+import { definitionOf, editedRuleKind, newRule, savedRule } from '../../rows/rules.js';
 import { factsRow, factsRowsAfter, hasSessionsAfter, sessionFacts, sessionTotal, type FactsRow } from '../reads/session-facts.js';
 import { isStorageFailure } from './group-commit.js';
 import { tagNamed } from './owner-edits.js';
@@ -98,34 +99,17 @@ export class Triage {
   }
 
   saveRule(db: WritableDB, input: SaveRuleInput, at: number): Rule {
-    const rules = listRules(read(db));
     let id = input.id;
-    let kind = input.kind;
+    let kind: Rule['kind'];
     let position: number;
     if (id === undefined) {
-      if (kind !== 'custom' && rules.some((rule) => rule.kind === kind)) {
-        throw new InvalidEditError(`There is already a built-in "${kind}" rule: edit that one instead.`);
-      }
-      id = `rule-${randomBytes(6).toString('hex')}`;
+      ({ id, kind } = newRule(input, listRules(read(db))));
       position = (statement(db, 'SELECT coalesce(max(position), -1) + 1 AS next FROM rules').get() as { next: number }).next;
     } else {
-      const existing = ruleById(read(db), id);
-      if (!existing) throw new NotFoundError('This rule is no longer there (deleted meanwhile?).');
-      if (existing.kind !== 'custom') kind = existing.kind; // a built-in rule keeps its kind
-      else if (kind !== 'custom') throw new InvalidEditError('A custom rule cannot become a built-in one.');
+      kind = editedRuleKind(input, ruleById(read(db), id));
       position = (statement(db, 'SELECT position FROM rules WHERE id = ?').get(id) as { position: number }).position;
     }
-    const rule: Rule = {
-      id,
-      name: input.name,
-      enabled: input.enabled,
-      kind,
-      ...(input.phrases !== undefined ? { phrases: input.phrases } : {}),
-      ...(input.seconds !== undefined ? { seconds: input.seconds } : {}),
-      conditions: input.conditions,
-      action: input.action,
-      updatedAt: at,
-    };
+    const rule = savedRule(input, id, kind, at);
     statement(
       db,
       `INSERT INTO rules (id, position, definition, updated_at) VALUES (?, ?, ?, ?)
@@ -241,9 +225,4 @@ export class Triage {
     for (const tagId of wanted) if (add.run(sessionId, tagId, RULES_ACTOR, now).changes > 0) changed = true;
     return changed;
   }
-}
-
-function definitionOf(rule: Rule): string {
-  const { id: _id, updatedAt: _updatedAt, ...definition } = rule;
-  return JSON.stringify(definition);
 }
