@@ -10,6 +10,7 @@
  */
 import type pg from 'pg';
 import { ArchiveVersionError } from '../errors.js';
+import { OVERVIEW_ROLLUPS_SQL } from './rollups.js';
 
 export interface Migration {
   version: number;
@@ -408,6 +409,12 @@ export const MIGRATIONS: readonly Migration[] = [
         ON CONFLICT (name, slot) DO UPDATE SET value = counter_slots.value + excluded.value
       $$;
     `,
+  },
+  {
+    version: 6,
+    name: 'the overview: hourly rollups kept by statement triggers (slotted per connection), tool calls per session, callers\' first sessions',
+    // rollups.ts says what they are and why triggers keep them.
+    sql: OVERVIEW_ROLLUPS_SQL,
   },
 ];
 
