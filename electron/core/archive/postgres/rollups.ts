@@ -5,16 +5,18 @@
  * the whole hours of a period and the sessions index for its ragged edges.
  *
  * Kept by triggers, in the transaction that changes the rows they count, so they cannot drift
- * whichever path changes a session: set-based ingest, a late session.started moving a start, owner
- * edits, the triage identifying a caller, deletion, erasure and retention. (Maintaining them in the
- * ingest statements instead would have to be repeated in every one of those paths.)
+ * whichever path changes a session: set-based ingest, a late session.started moving a start, the
+ * triage identifying a caller, erasure of a session or a caller, and retention. (Maintaining them in
+ * the statements of writes/ instead would repeat the arithmetic in each of those paths.)
  *
  * The triggers are statement-level with transition tables: a batch of sessions becomes one upsert
- * per rollup, its rows grouped and sorted by key, so two hubs lock rollup rows in the same order and
- * cannot deadlock on them. Like the kept counts (migration 4), every rollup row also has a slot, the
- * writing connection's (pg_backend_pid() % 16): two hubs writing calls of the same hour add to their
- * own rows instead of waiting for each other's commit; reads sum the slots. Upserts add deltas
- * (n = n + excluded.n), so concurrent writers never lose a count.
+ * per rollup, its rows grouped and sorted by key, so two writers lock a rollup's rows in the same
+ * order. Like the kept counts (migration 4), every rollup row also has a slot, the writing
+ * connection's (pg_backend_pid() % 16): two hubs writing calls of the same hour add to their own
+ * rows instead of waiting for each other's commit; reads sum the slots. What remains possible (two
+ * connections of one slot meeting in opposite orders across statements) is a deadlock the server
+ * breaks and the group committer retries, never a lost count: upserts add deltas
+ * (n = n + excluded.n).
  */
 
 /** Hour of a start in ms: integer division, as the SQLite rollups and reads/overview.ts use. */
