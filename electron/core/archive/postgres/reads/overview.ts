@@ -8,7 +8,7 @@
  * up with each other while hubs keep committing.
  */
 import type pg from 'pg';
-import { DURATION_BUCKETS, HOUR_MS, offsetAt, type Overview, type OverviewArgs, type OverviewDay, type OverviewTool, type OverviewTotals, type UtcOffsets } from '../../../../../shared/overview.js';
+import { DURATION_BUCKETS, HOUR_MS, type Overview, type OverviewArgs, type OverviewDay, type OverviewTool, type OverviewTotals, type UtcOffsets } from '../../../../../shared/overview.js';
 import { localMs } from './local-time.js';
 
 /** A message that is a tool call (the projection stores a call's fields on its message). */
@@ -263,34 +263,49 @@ function calendarOf(batch: QueryBatch, parts: Parts, offsets: UtcOffsets): (resu
   // The first segment's start does not matter: its offset also applies before it.
   const wholeHours = offsets.every((segment, i) => segment.offsetMinutes % 60 === 0 && (i === 0 || segment.from % HOUR_MS === 0));
   const raw = wholeHours ? parts.edges : [...parts.edges, ...(parts.hours ? [{ from: parts.hours.first * HOUR_MS, to: parts.hours.end * HOUR_MS }] : [])];
-  const utc =
+  // The rollup's hours are moved to local hours and folded on the server: a year is about a
+  // thousand day × mode rows and the 168 week cells, not every hour × mode (20,000 rows to parse).
+  const localHour = localMs(`hour * ${HOUR_MS}`, offsets);
+  const folded =
     wholeHours && parts.hours
-      ? batch.add(`SELECT hour, mode, sum(sessions) AS n FROM overview_hours WHERE ${IN_HOURS} GROUP BY hour, mode HAVING sum(sessions) > 0`, [parts.hours.first, parts.hours.end])
+      ? batch.add(
+          `WITH hours AS (
+             SELECT ${localHour.sql} / ${HOUR_MS} AS local, mode, sum(sessions) AS n FROM overview_hours WHERE ${IN_HOURS} GROUP BY hour, mode
+           ), cells AS (
+             SELECT local / 24 AS day, mode, ((local / 24 + 4) % 7) * 24 + local % 24 AS cell, n FROM hours
+           )
+           SELECT day, mode, cell, sum(n) AS n FROM cells GROUP BY GROUPING SETS ((day, mode), (cell)) HAVING sum(n) <> 0`,
+          [...localHour.params, parts.hours.first, parts.hours.end],
+        )
       : null;
   const local = localMs('s.sort_at_ms', offsets);
   const spansOfSessions = raw.map((span) =>
     batch.add(`SELECT ${local.sql} / ${HOUR_MS} AS hour, ${MODE} AS mode, count(*) AS n FROM sessions s WHERE ${IN_SPAN} GROUP BY 1, 2`, [...local.params, span.from, span.to]),
   );
   return (results) => {
-    const rows: Array<{ hour: number; mode: number; n: number }> = [];
-    for (const row of utc?.(results) ?? []) {
-      const hour = num(row.hour);
-      rows.push({ hour: hour + offsetAt(offsets, hour * HOUR_MS) / HOUR_MS, mode: num(row.mode), n: num(row.n) });
-    }
-    for (const pick of spansOfSessions) for (const row of pick(results)) rows.push({ hour: num(row.hour), mode: num(row.mode), n: num(row.n) });
     const weekHours = new Array<number>(7 * 24).fill(0);
     const days = new Map<number, OverviewDay>();
-    for (const row of rows) {
-      const dayNumber = Math.floor(row.hour / 24);
-      weekHours[((dayNumber + 4) % 7) * 24 + (row.hour % 24)]! += row.n;
+    const addToDay = (dayNumber: number, mode: number, n: number) => {
       let day = days.get(dayNumber);
       if (!day) {
         day = { day: dayNumber, voice: 0, text: 0, other: 0 };
         days.set(dayNumber, day);
       }
-      if (row.mode === 0) day.voice += row.n;
-      else if (row.mode === 1) day.text += row.n;
-      else day.other += row.n;
+      if (mode === 0) day.voice += n;
+      else if (mode === 1) day.text += n;
+      else day.other += n;
+    };
+    for (const row of folded?.(results) ?? []) {
+      if (row.cell === null) addToDay(num(row.day), num(row.mode), num(row.n));
+      else weekHours[num(row.cell)]! += num(row.n);
+    }
+    for (const pick of spansOfSessions) {
+      for (const row of pick(results)) {
+        const [hour, n] = [num(row.hour), num(row.n)];
+        const dayNumber = Math.floor(hour / 24);
+        weekHours[((dayNumber + 4) % 7) * 24 + (hour % 24)]! += n;
+        addToDay(dayNumber, num(row.mode), n);
+      }
     }
     return { days: [...days.values()].filter((day) => day.voice + day.text + day.other > 0).sort((a, b) => a.day - b.day), weekHours };
   };
