@@ -6,12 +6,18 @@
  *
  *   npm run bench:overview                  # builds first (the reader thread runs from dist/)
  *   BENCH_ROUNDS=30 BENCH_SESSIONS=100000 BENCH_TMPDIR=/some/disk
+ *   BENCH_DATABASE=postgres npm run bench:overview   # also PostgreSQL, same archive, same rounds
  *
  * It works on a copy of the cached archive (bench/.cache/store-<n>, built by the CLI when missing)
  * in a temp dir removed afterwards. Opening the copy applies the migrations (timed: the overview's
  * indexes and tool rollup are built then), and the first pass of the triage rules runs as the
  * engine would run it on an upgraded archive, so follow-ups and callers exist. Reads go through the
  * store on its reader thread, as the window's do. Report: bench/results/overview-latest.md.
+ *
+ * With BENCH_DATABASE=postgres the same archive is also copied into a throwaway PostgreSQL cluster
+ * (overview-postgres.ts: export pages imported at schema 4, then migration 6 timed as it fills the
+ * rollups), triaged the same way, and measured in the same interleaved rounds: each read on
+ * PostgreSQL beside SQLite. Report: bench/results/overview-postgres-latest.md.
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -21,11 +27,15 @@ import { cleanUp, copyArchive, cpuSnapshot, createRunDir, ensureArchive, fmt, ms
 import { archivePath } from '../electron/core/paths.js';
 import { openDatabase } from '../electron/core/archive/sqlite/database.js';
 import { MIGRATIONS } from '../electron/core/archive/sqlite/migrations.js';
-import { codeVersion, readSetting } from './report.js';
+import { codeVersion, filesystemOf, readSetting } from './report.js';
+import { postgresCopyOf, type PostgresSide } from './overview-postgres.js';
+import type { ArchiveStore } from '../electron/core/archive/store.js';
 
 const TARGET_P95_MS = 150;
 const sessions = readSetting('BENCH_SESSIONS', 100_000, 1_000, 1_000_000);
 const rounds = readSetting('BENCH_ROUNDS', 30, 5, 500);
+const database = process.env.BENCH_DATABASE ?? 'sqlite';
+if (database !== 'sqlite' && database !== 'postgres') throw new Error(`BENCH_DATABASE is sqlite or postgres, not "${database}"`);
 /** Europe/Berlin's offsets, by rule: a 12-month period crosses two DST changes, as it would for most viewers. */
 const berlin = (ms: number) => {
   const date = new Date(ms);
@@ -53,14 +63,10 @@ async function main(): Promise<void> {
   started = performance.now();
   const store = await SqliteStore.open(archivePath(runDir), { threads: true, onFallback: (reason) => problems.push(`reader thread fell back: ${reason}`) });
   const openMs = performance.now() - started;
-  started = performance.now();
   const now = Date.now();
-  for (let after: number | undefined; ; ) {
-    const page = await store.retriage({ after, budgetMs: 200, now, staleBefore: now - 2 * 3_600_000 });
-    if (page.nextAfter === null) break;
-    after = page.nextAfter;
-  }
-  const triageMs = performance.now() - started;
+  const triageMs = await triageAll(store, now);
+  const postgres = database === 'postgres' ? await postgresCopyOf(store, runDir) : null;
+  const postgresTriageMs = postgres ? await triageAll(postgres.store, now) : 0;
 
   const facets = await store.facets();
   const to = (facets.newestSortAt ?? now) + 1;
@@ -68,43 +74,93 @@ async function main(): Promise<void> {
     { label: 'overview, 12 months', from: to - 365 * DAY_MS },
     { label: 'overview, 30 days', from: to - 30 * DAY_MS },
   ].map((period) => ({ ...period, utcOffsets: offsetSegments(period.from, to, berlin) }));
-  const samples = new Map<string, number[]>([[ 'listSessions, first page (baseline)', [] ], ...periods.map((p) => [p.label, []] as [string, number[]])]);
-  let calls12 = 0;
+  const BASELINE = 'listSessions, first page (baseline)';
+  const stores: Array<{ name: string; store: ArchiveStore }> = [{ name: 'SQLite', store }, ...(postgres ? [{ name: 'PostgreSQL', store: postgres.store }] : [])];
+  /** Samples per store and read. */
+  const samples = new Map(stores.map((s) => [s.name, new Map<string, number[]>([BASELINE, ...periods.map((p) => p.label)].map((label) => [label, []]))]));
+  const calls12 = new Map<string, number>();
   const cpuBefore = cpuSnapshot();
   for (let round = 0; round < rounds; round += 1) {
-    let t = performance.now();
-    await store.listSessions({ filters: {}, limit: 100, staleAfterMs: 2 * 3_600_000 });
-    samples.get('listSessions, first page (baseline)')!.push(performance.now() - t);
-    for (const period of periods) {
-      t = performance.now();
-      const result = await store.overview({ from: period.from, to, utcOffsets: period.utcOffsets, now });
-      samples.get(period.label)!.push(performance.now() - t);
-      if (period === periods[0]) calls12 = result.totals.calls;
+    for (const { name, store: target } of stores) {
+      const mine = samples.get(name)!;
+      let t = performance.now();
+      await target.listSessions({ filters: {}, limit: 100, staleAfterMs: 2 * 3_600_000 });
+      mine.get(BASELINE)!.push(performance.now() - t);
+      for (const period of periods) {
+        t = performance.now();
+        const result = await target.overview({ from: period.from, to, utcOffsets: period.utcOffsets, now });
+        mine.get(period.label)!.push(performance.now() - t);
+        if (period === periods[0]) calls12.set(name, result.totals.calls);
+      }
     }
   }
   const cpuAfter = cpuSnapshot();
+  if (postgres && calls12.get('PostgreSQL') !== calls12.get('SQLite')) problems.push(`the 12-month period holds ${calls12.get('PostgreSQL')} sessions on PostgreSQL, ${calls12.get('SQLite')} on SQLite`);
   await store.close();
+  if (postgres) {
+    await postgres.store.close();
+    await postgres.cluster.stop();
+  }
 
-  const baseline = summarize(samples.get('listSessions, first page (baseline)')!);
-  const year = summarize(samples.get(periods[0]!.label)!);
-  const lines = [
+  const table = (name: string) => {
+    const mine = samples.get(name)!;
+    const baseline = summarize(mine.get(BASELINE)!);
+    return [
+      '| read | p50 ms | p95 ms | max ms | p95 vs baseline |',
+      '| --- | ---: | ---: | ---: | ---: |',
+      ...[...mine].map(([label, values]) => {
+        const s = summarize(values);
+        return `| ${label} | ${ms1(s.p50)} | ${ms1(s.p95)} | ${ms1(s.max)} | ${fmt(s.p95 / baseline.p95, 1)}× |`;
+      }),
+    ];
+  };
+  const year = (name: string) => summarize(samples.get(name)!.get(periods[0]!.label)!);
+  const lines = postgres ? postgresReport(postgres, { sessions, rounds, triageMs, postgresTriageMs, calls12: calls12.get('SQLite')!, load: otherLoad(cpuBefore, cpuAfter), runDir }) : [
     `## Overview (${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, SQLite ${sqliteVersion()}, ${codeVersion()})`,
     '',
     `${fmt(sessions)}-session archive (the store benchmark's): earlier migrations ${fmt(earlierMs)} ms, then the overview's migration (${overviewVersion}: indexes, tool rollup and hourly rollups filled from the archive) and opening ${fmt(openMs)} ms; first triage pass ${fmt(triageMs / 1000, 1)} s; ` +
-      `the 12-month period holds ${fmt(calls12)} sessions. ${rounds} interleaved rounds on the reader thread, Europe/Berlin offsets (two DST changes in 12 months). ` +
+      `the 12-month period holds ${fmt(calls12.get('SQLite')!)} sessions. ${rounds} interleaved rounds on the reader thread, Europe/Berlin offsets (two DST changes in 12 months). ` +
       `Other load on the machine: ${otherLoad(cpuBefore, cpuAfter)}.`,
     '',
-    '| read | p50 ms | p95 ms | max ms | p95 vs baseline |',
-    '| --- | ---: | ---: | ---: | ---: |',
-    ...[...samples].map(([label, values]) => {
-      const s = summarize(values);
-      return `| ${label} | ${ms1(s.p50)} | ${ms1(s.p95)} | ${ms1(s.max)} | ${fmt(s.p95 / baseline.p95, 1)}× |`;
-    }),
+    ...table('SQLite'),
     '',
-    `Target: the whole page's data for 12 months in p95 < ${TARGET_P95_MS} ms: ${verdict(year.p95 < TARGET_P95_MS)} (${ms1(year.p95)} ms).`,
+    `Target: the whole page's data for 12 months in p95 < ${TARGET_P95_MS} ms: ${verdict(year('SQLite').p95 < TARGET_P95_MS)} (${ms1(year('SQLite').p95)} ms).`,
     '',
   ];
-  publishReport(lines.join('\n'), 'overview-latest.md', problems);
+  publishReport(lines.join('\n'), postgres ? 'overview-postgres-latest.md' : 'overview-latest.md', problems);
+
+  function postgresReport(pgSide: PostgresSide, run: { sessions: number; rounds: number; triageMs: number; postgresTriageMs: number; calls12: number; load: string; runDir: string }): string[] {
+    const [pgYear, sqliteYear] = [year('PostgreSQL'), year('SQLite')];
+    return [
+      `### PostgreSQL overview (${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, SQLite ${sqliteVersion()}, ${codeVersion()})`,
+      '',
+      `The ${fmt(run.sessions)}-session archive of the store benchmark, copied into a throwaway PostgreSQL cluster on ${filesystemOf(run.runDir)} (export pages imported at schema 4: ${fmt(pgSide.loadSeconds)} s), ` +
+        `then opened at the latest schema: migration 6 filled the rollups in ${fmt(pgSide.migrationMs)} ms. First triage pass: PostgreSQL ${fmt(run.postgresTriageMs / 1000, 1)} s, SQLite ${fmt(run.triageMs / 1000, 1)} s. ` +
+        `The 12-month period holds ${fmt(run.calls12)} sessions on both. ${run.rounds} interleaved rounds (each round reads SQLite, then PostgreSQL), Europe/Berlin offsets. Other load on the machine: ${run.load}.`,
+      '',
+      'PostgreSQL (the store in this process, one pooled connection per read):',
+      '',
+      ...table('PostgreSQL'),
+      '',
+      'SQLite, same run (reader thread):',
+      '',
+      ...table('SQLite'),
+      '',
+      `Target: the whole page's data for 12 months in p95 < ${TARGET_P95_MS} ms: PostgreSQL ${verdict(pgYear.p95 < TARGET_P95_MS)} (${ms1(pgYear.p95)} ms; SQLite ${ms1(sqliteYear.p95)} ms, ${fmt(pgYear.p95 / sqliteYear.p95, 1)}×).`,
+      '',
+    ];
+  }
+}
+
+/** The first pass of the triage rules, as the engine runs it on an upgraded archive (follow-ups and callers then exist). */
+async function triageAll(target: ArchiveStore, now: number): Promise<number> {
+  const started = performance.now();
+  for (let after: number | undefined; ; ) {
+    const page = await target.retriage({ after, budgetMs: 200, now, staleBefore: now - 2 * 3_600_000 });
+    if (page.nextAfter === null) break;
+    after = page.nextAfter;
+  }
+  return performance.now() - started;
 }
 
 main()

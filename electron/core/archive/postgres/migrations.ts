@@ -11,6 +11,7 @@
 import type pg from 'pg';
 import { ArchiveVersionError } from '../errors.js';
 import { reindexSessions } from './writes/projection.js';
+import { OVERVIEW_ROLLUPS_SQL } from './rollups.js';
 
 export interface Migration {
   version: number;
@@ -451,6 +452,12 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
     rebuild: reindexAll,
+  },
+  {
+    version: 6,
+    name: 'the overview: hourly rollups kept by statement triggers (slotted per connection), tool calls per session, callers\' first sessions',
+    // rollups.ts says what they are and why triggers keep them.
+    sql: OVERVIEW_ROLLUPS_SQL,
   },
 ];
 
