@@ -6,14 +6,16 @@
  * imported without re-masking card data (the bodies are copied as stored). At the end both
  * archives are exported again and compared: the counts reported, and the two exports byte for byte.
  */
-import { createWriteStream, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { ruleInputSchema } from '../../shared/follow-up.js';
 import type { ArchiveStore } from './archive/store.js';
 import { writeExport } from './export.js';
-import { importFiles, type ImportSummary } from './import.js';
+import { importNdjsonFile, type ImportSummary } from './import.js';
+import { ndjsonLines } from './ndjson-lines.js';
 
 export interface CopyTally {
   sessions: number;
@@ -35,22 +37,27 @@ export class CopyRefusedError extends Error {
   override name = 'CopyRefusedError';
 }
 
-async function exportTo(store: ArchiveStore, file: string): Promise<string> {
+/** Both exports are files read as streams: a 100k-session archive's export is more than one string may hold. */
+async function exportTo(store: ArchiveStore, file: string): Promise<void> {
   const out = createWriteStream(file);
   await writeExport(store, out, { format: 'ndjson' });
   out.end();
   await finished(out);
-  return readFileSync(file, 'utf8');
+}
+
+async function digestOf(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 /** Sessions and events from the store's counters; follow-up records and notes from its export. */
-async function tally(store: ArchiveStore, exported: string): Promise<CopyTally> {
+async function tally(store: ArchiveStore, exportFile: string): Promise<CopyTally> {
   const counts = await store.counts({ staleBefore: 0 });
   let followUps = 0;
   let notes = 0;
-  for (const line of exported.split('\n')) {
-    if (line.trim() === '') continue;
-    const followUp = (JSON.parse(line) as { followUp?: { notes?: unknown[] } | null }).followUp;
+  for await (const { text } of ndjsonLines(exportFile)) {
+    const followUp = (JSON.parse(text) as { followUp?: { notes?: unknown[] } | null }).followUp;
     if (followUp) followUps += 1;
     notes += followUp?.notes?.length ?? 0;
   }
@@ -79,14 +86,15 @@ export async function copyArchive(from: ArchiveStore, to: ArchiveStore, options:
     await to.saveCallerSettings(await from.callerSettings());
     await to.setRetention((await from.retention({ now: Date.now(), limit: 1 })).period);
 
-    const sourceExport = await exportTo(from, sourceFile);
-    const imported = await importFiles(to, [sourceFile], { redactCards: false });
+    await exportTo(from, sourceFile);
+    const imported: ImportSummary = { payloads: 0, stored: 0, duplicates: 0, ignored: 0, followUps: 0, invalid: [] };
+    await importNdjsonFile(to, sourceFile, imported, { redactCards: false });
     await to.settled();
-    const destinationExport = await exportTo(to, destinationFile);
+    await exportTo(to, destinationFile);
     return {
-      source: await tally(from, sourceExport),
-      destination: await tally(to, destinationExport),
-      identical: sourceExport === destinationExport,
+      source: await tally(from, sourceFile),
+      destination: await tally(to, destinationFile),
+      identical: (await digestOf(sourceFile)) === (await digestOf(destinationFile)),
       imported,
       rules: rules.length,
     };

@@ -14,6 +14,7 @@ import { checkPayload } from '../../shared/payload.js';
 import { stringifyJson } from '../../shared/json.js';
 import type { ArchiveStore } from './archive/store.js';
 import { redactBody } from './redaction/index.js';
+import { ndjsonLines } from './ndjson-lines.js';
 import { parseJsonSafely } from './safe-json.js';
 
 export interface ImportProblem {
@@ -79,6 +80,15 @@ export async function importFiles(archive: ArchiveStore, files: string[], option
   const redactCards = options.redactCards !== false;
   const summary: ImportSummary = { payloads: 0, stored: 0, duplicates: 0, ignored: 0, followUps: 0, invalid: [] };
   for (const file of files) {
+    if (/\.ndjson(\.gz)?$/i.test(file)) {
+      try {
+        const { lines } = await importNdjsonFile(archive, file, summary, { redactCards });
+        if (lines === 0) summary.invalid.push({ where: file, reason: 'no payloads found (empty file?)' });
+      } catch (error) {
+        summary.invalid.push({ where: file, reason: `cannot read: ${(error as Error).message}` });
+      }
+      continue;
+    }
     let text: string;
     try {
       const bytes = await readFile(file);
@@ -103,6 +113,34 @@ export async function importText(archive: ArchiveStore, file: string, text: stri
     await Promise.all(candidates.slice(i, i + BATCH).map((candidate) => importOne(archive, candidate, summary, options.redactCards)));
   }
   await restoreFollowUps(archive, followUps, summary);
+}
+
+/** Lines imported per piece: a piece of a big export or hub backup, never all of it, is in memory at once. */
+const NDJSON_PIECE = 500;
+
+/**
+ * An NDJSON export or hub backup (gzipped or not) imported a piece at a time, as a stream: the
+ * problems named by the file's own line numbers, as importFiles would name them.
+ */
+export async function importNdjsonFile(archive: ArchiveStore, file: string, summary: ImportSummary, options: { redactCards: boolean }): Promise<{ lines: number }> {
+  let lines = 0;
+  let piece: string[] = [];
+  let firstLine = 1;
+  const flush = async () => {
+    if (piece.length === 0) return;
+    await importText(archive, file, piece.join('\n'), summary, { redactCards: options.redactCards, firstLine });
+    piece = [];
+  };
+  for await (const { line, text } of ndjsonLines(file)) {
+    if (piece.length === 0) firstLine = line;
+    // Empty lines (skipped by ndjsonLines) kept as such, so problems name the file's line numbers.
+    while (firstLine + piece.length < line) piece.push('');
+    piece.push(text);
+    lines += 1;
+    if (piece.length >= NDJSON_PIECE) await flush();
+  }
+  await flush();
+  return { lines };
 }
 
 /** After the file's events: a follow-up needs its session's row, which exists once they are settled. */

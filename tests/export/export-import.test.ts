@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -124,6 +125,28 @@ describe('import', () => {
     // A single-payload file keeps its exact bytes as the event body (what only the file shows).
     const [stored] = peek(file).rows<{ body: Buffer }>("SELECT body FROM events WHERE event = 'session.started' AND session_id = ?", a.started.sessionId);
     expect(stored!.body.toString()).toBe(JSON.stringify(a.started, null, 2));
+  });
+
+  it('reads NDJSON as a stream, in pieces, naming problems by the line of the file (plain and gzipped)', async () => {
+    const dir = tempDir();
+    const pairs = Array.from({ length: 600 }, () => sessionPair({ messages: 1 }));
+    const lines = pairs.flatMap((pair) => [JSON.stringify(pair.started), JSON.stringify(pair.ended)]);
+    // A blank line within the first piece and a broken one in the third: line numbers stay the file's.
+    lines.splice(699, 0, '');
+    lines[1100] = '{"broken": ';
+    const text = `${lines.join('\n')}\n`;
+    writeFileSync(join(dir, 'big.ndjson'), text);
+    writeFileSync(join(dir, 'big.ndjson.gz'), gzipSync(text));
+    for (const name of ['big.ndjson', 'big.ndjson.gz']) {
+      const { archive } = await tempArchive();
+      const summary = await importFiles(archive, [join(dir, name)]);
+      expect(summary.invalid, name).toEqual([{ where: `${join(dir, name)}:1101`, reason: expect.any(String) as string }]);
+      expect(summary.stored, name).toBe(1199);
+      expect(await archive.counts({ staleBefore: 0 }), name).toMatchObject({ sessions: 600, events: 1199 });
+    }
+    writeFileSync(join(dir, 'empty.ndjson'), '\n');
+    const empty = await importFiles((await tempArchive()).archive, [join(dir, 'empty.ndjson')]);
+    expect(empty.invalid).toEqual([{ where: join(dir, 'empty.ndjson'), reason: 'no payloads found (empty file?)' }]);
   });
 
   it("restores this app's own export into a new archive, identically", async () => {

@@ -4,12 +4,13 @@
  * line at a time (a big hub's export is hundreds of megabytes: never one string), checked for what
  * it must hold, and handed on in pieces.
  */
-import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
+import { openSync, readSync, closeSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { createInterface } from 'node:readline';
-import { createGunzip } from 'node:zlib';
 import { isEncryptedFile } from '../archive/archive-key.js';
+import { isGzip, ndjsonLines } from '../ndjson-lines.js';
 import { readManifest } from './manifest.js';
+
+export { ndjsonLines };
 
 export interface NdjsonCounts {
   sessions: number;
@@ -40,32 +41,6 @@ export function backupContents(file: string): 'sqlite' | 'ndjson' | null {
   if (first === '{' || (read === 0 && file.endsWith('.ndjson'))) return 'ndjson';
   // An encrypted SQLite file starts with random bytes; its key check says whether it is one.
   return isEncryptedFile(file) ? 'sqlite' : null;
-}
-
-function isGzip(head: Buffer, read: number): boolean {
-  return read >= 2 && head[0] === 0x1f && head[1] === 0x8b;
-}
-
-function gzipped(file: string): boolean {
-  const head = Buffer.alloc(2);
-  const fd = openSync(file, 'r');
-  try {
-    return isGzip(head, readSync(fd, head, 0, 2, 0));
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Each non-empty line with its line number, read as a stream (gunzipped on the way when it is gzipped). */
-export async function* ndjsonLines(file: string): AsyncGenerator<{ line: number; text: string }> {
-  const raw = createReadStream(file);
-  const input = gzipped(file) ? raw.pipe(createGunzip()) : raw;
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  let line = 0;
-  for await (const text of lines) {
-    line += 1;
-    if (text.trim() !== '') yield { line, text };
-  }
 }
 
 /**

@@ -6,10 +6,10 @@ import { EngineLock } from '../archive/engine-lock.js';
 import { describeLocation, openArchive, type ArchiveLocation } from '../archive/open-store.js';
 import { SqliteStore } from '../archive/sqlite/sqlite-store.js';
 import { takeBackup } from '../backup/backups.js';
-import { backupContents, checkNdjsonBackup, ndjsonLines } from '../backup/ndjson-backup.js';
+import { backupContents, checkNdjsonBackup } from '../backup/ndjson-backup.js';
 import { stamp } from '../backup/naming.js';
 import { ConfigError } from '../config.js';
-import { importText, type ImportSummary } from '../import.js';
+import { importNdjsonFile, type ImportSummary } from '../import.js';
 import { archivePath } from '../paths.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -131,9 +131,6 @@ async function restoreSqliteIntoHub(source: string, url: string, options: Restor
   await copyCommand(source, url, { intoNonEmpty: Boolean(options.intoNonEmpty), key: sourceKey });
 }
 
-/** Lines imported per piece: a piece of a big hub's backup, never all of it, is in memory at once. */
-const RESTORE_PIECE = 500;
-
 /**
  * An NDJSON hub backup read back into a hub database, checked first (a damaged backup changes
  * nothing). Into an empty database (else refused without --into-non-empty); with it, the backup's
@@ -154,21 +151,7 @@ async function restoreNdjsonIntoHub(source: string, url: string, intoNonEmpty: b
       );
     }
     const summary: ImportSummary = { payloads: 0, stored: 0, duplicates: 0, ignored: 0, followUps: 0, invalid: [] };
-    let piece: string[] = [];
-    let firstLine = 1;
-    const flush = async () => {
-      if (piece.length === 0) return;
-      await importText(store, source, piece.join('\n'), summary, { redactCards: false, firstLine });
-      piece = [];
-    };
-    for await (const { line, text } of ndjsonLines(source)) {
-      if (piece.length === 0) firstLine = line;
-      // Empty lines (skipped by ndjsonLines) kept as such: problems name the file's own line numbers.
-      while (firstLine + piece.length < line) piece.push('');
-      piece.push(text);
-      if (piece.length >= RESTORE_PIECE) await flush();
-    }
-    await flush();
+    await importNdjsonFile(store, source, summary, { redactCards: false });
     await store.settled();
     const after = await store.counts({ staleBefore: 0 });
     process.stdout.write(`restored ${source} into ${describeLocation(location)}: ${summary.stored} events stored, ${summary.duplicates} already there, ${plural(summary.followUps, 'follow-up')} restored\n`);
