@@ -8,6 +8,7 @@
 import { createServer, type Socket } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
 import { expect, it } from 'vitest';
 import { ArchiveVersionError, CommitError } from '../../electron/core/archive/errors.js';
@@ -317,18 +318,18 @@ describePostgres('PostgresStore specifics', () => {
     for (const p of old) expect(await store.storedEvents(p.started.sessionId)).toEqual([]);
   });
 
-  it('writes a backup in the export format from one snapshot, and checks it', async () => {
+  it('writes a backup in the export format (gzipped NDJSON) from one snapshot, and checks it', async () => {
     const url = await cluster().createDatabase();
     const store = await openStore(url);
     const pairs = Array.from({ length: 12 }, () => sessionPair({ messages: 4 }));
     await Promise.all(pairs.flatMap((p) => [ingest(store, p.started), ingest(store, p.ended)]));
     await ingest(store, sessionPair().started); // one that has only started
-    const file = join(tempDir(), 'backup.ndjson');
+    const file = join(tempDir(), 'backup.ndjson.gz');
     const written = await store.backupTo(file);
     expect(written.check).toEqual({ ok: true, problems: [], schemaVersion: POSTGRES_SCHEMA_VERSION, counts: { sessions: 13, events: 25, messages: 48 } });
     expect(existsSync(file)).toBe(true);
     expect(written.bytes).toBe(readFileSync(file).length);
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { sessionId: string; transcript: unknown[] });
+    const lines = gunzipSync(readFileSync(file)).toString('utf8').trim().split('\n').map((line) => JSON.parse(line) as { sessionId: string; transcript: unknown[] });
     expect(lines).toHaveLength(13);
     expect(lines.map((l) => l.sessionId)).toEqual(expect.arrayContaining(pairs.map((p) => p.started.sessionId)));
   });
