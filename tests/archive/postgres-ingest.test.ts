@@ -6,33 +6,17 @@
  * real, with the same results as the SQLite store given the same events.
  */
 import { join } from 'node:path';
-import pg from 'pg';
 import { expect, it } from 'vitest';
-import { PostgresStore, POSTGRES_SCHEMA_VERSION } from '../../electron/core/archive/postgres/postgres-store.js';
+import { POSTGRES_SCHEMA_VERSION } from '../../electron/core/archive/postgres/postgres-store.js';
 import { SqliteStore } from '../../electron/core/archive/sqlite/sqlite-store.js';
 import type { ArchiveStore } from '../../electron/core/archive/store.js';
 import type { SessionEndedPayload, SessionStartedPayload, TranscriptItem } from '../../shared/payload.js';
 import { onCleanup, sessionPair, tempDir } from '../support/fixtures.js';
 import { describePostgres, usePostgresCluster } from '../support/postgres-fixture.js';
+import { openPostgresStore as openStore, sqlAt as sql } from '../support/postgres-store.js';
 
 const STALE = 2 * 3_600_000;
 type Payload = SessionStartedPayload | SessionEndedPayload;
-
-async function openStore(url: string, migrateTo?: number): Promise<PostgresStore> {
-  const store = await PostgresStore.open(url, migrateTo === undefined ? {} : { migrateTo });
-  onCleanup(() => store.close().catch(() => undefined));
-  return store;
-}
-
-async function sql<T extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 async function ingestAll(store: ArchiveStore, payloads: Payload[]): Promise<void> {
   for (const payload of payloads) {

@@ -9,7 +9,6 @@ import { createServer, type Socket } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import pg from 'pg';
 import { expect, it } from 'vitest';
 import { ArchiveVersionError, CommitError } from '../../electron/core/archive/errors.js';
 import { PostgresConnectError, PostgresStore, POSTGRES_SCHEMA_VERSION } from '../../electron/core/archive/postgres/postgres-store.js';
@@ -18,24 +17,9 @@ import type { SessionEndedPayload, SessionStartedPayload } from '../../shared/pa
 import { onCleanup, sessionPair, tempDir } from '../support/fixtures.js';
 import { freePort } from '../support/ports.js';
 import { describePostgres, usePostgresCluster } from '../support/postgres-fixture.js';
+import { openPostgresStore as openStore, sqlAt as sql } from '../support/postgres-store.js';
 
 const STALE = 2 * 3_600_000;
-
-async function openStore(url: string): Promise<PostgresStore> {
-  const store = await PostgresStore.open(url);
-  onCleanup(() => store.close().catch(() => undefined));
-  return store;
-}
-
-async function sql<T extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 function ingest(store: PostgresStore, payload: SessionStartedPayload | SessionEndedPayload) {
   return store.ingest({ payload, body: Buffer.from(JSON.stringify(payload)), source: 'webhook', receivedAt: Date.now() });

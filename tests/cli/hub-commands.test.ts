@@ -6,26 +6,16 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { basename, dirname, join } from 'node:path';
-import pg from 'pg';
 import { beforeAll, expect, it } from 'vitest';
 import { PostgresStore } from '../../electron/core/archive/postgres/postgres-store.js';
 import { assertBuilt, runCli } from '../support/cli.js';
 import { tempDir } from '../support/fixtures.js';
 import { describePostgres, usePostgresCluster } from '../support/postgres-fixture.js';
+import { sqlAt as sql } from '../support/postgres-store.js';
 
 beforeAll(assertBuilt);
 
 const DAY = 86_400_000;
-
-async function sql<T extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 type Exported = { sessionId: string; followUp: { caller: { key: string } | null } | null };
 const exported = (url: string): Exported[] =>

@@ -11,9 +11,8 @@
  * - owner edits and triage re-runs of one session on both hubs at once: no error reaches a caller
  *   (a deadlock or serialization failure is retried by the store), the last write wins.
  */
-import pg from 'pg';
 import { beforeAll, expect, it } from 'vitest';
-import { PostgresStore, POSTGRES_SCHEMA_VERSION } from '../../electron/core/archive/postgres/postgres-store.js';
+import { POSTGRES_SCHEMA_VERSION } from '../../electron/core/archive/postgres/postgres-store.js';
 import type { ArchiveStore } from '../../electron/core/archive/store.js';
 import { ArchiveService } from '../../electron/core/archive-service.js';
 import { defaultConfig } from '../../electron/core/config.js';
@@ -26,27 +25,12 @@ import { assertBuilt, freePort, startServe, type ServeProcess } from '../support
 import { onCleanup, SECRET, signedRequest, tempDir } from '../support/fixtures.js';
 import { startForwardTarget, type ForwardTargetServer } from '../support/forward-target.js';
 import { describePostgres, usePostgresCluster } from '../support/postgres-fixture.js';
+import { openPostgresStore as openStore, sqlAt as sql } from '../support/postgres-store.js';
 
 beforeAll(assertBuilt);
 
 const TARGET_SECRET = 'concurrent-hubs-target-secret-0123';
 const FAST_RETRY = { baseMs: 50, maxMs: 200, retryForMs: 120_000 };
-
-async function openStore(url: string): Promise<PostgresStore> {
-  const store = await PostgresStore.open(url);
-  onCleanup(() => store.close().catch(() => undefined));
-  return store;
-}
-
-async function sql<T extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 async function until(what: string, condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
