@@ -10,6 +10,7 @@
 import type pg from 'pg';
 import { DURATION_BUCKETS, HOUR_MS, type Overview, type OverviewArgs, type OverviewDay, type OverviewTool, type OverviewTotals, type UtcOffsets } from '../../../../../shared/overview.js';
 import { localMs } from './local-time.js';
+import { partsOf, type Parts } from '../../rows/overview.js';
 
 /** A message that is a tool call (the projection stores a call's fields on its message). */
 export const TOOL_CALL = '(m.tool_name IS NOT NULL OR m.tool_arguments IS NOT NULL OR m.tool_result IS NOT NULL OR m.tool_error IS NOT NULL)';
@@ -19,25 +20,6 @@ const BUCKET = `CASE ${DURATION_BUCKETS.map((bucket, i) => (bucket.below === nul
 const IN_SPAN = 's.sort_at_ms >= ? AND s.sort_at_ms < ?';
 const IN_HOURS = 'hour >= ? AND hour < ?';
 
-/** A period cut into the whole UTC hours the rollups answer and the edges sessions answer. */
-interface Parts {
-  /** Whole hours [first, end) (hour = ms / 3,600,000), or null when the period holds none. */
-  hours: { first: number; end: number } | null;
-  edges: Array<{ from: number; to: number }>;
-}
-
-function partsOf(from: number, to: number): Parts {
-  const first = Math.ceil(from / HOUR_MS);
-  const end = Math.floor(to / HOUR_MS);
-  if (first >= end) return { hours: null, edges: from < to ? [{ from, to }] : [] };
-  return {
-    hours: { first, end },
-    edges: [
-      { from, to: first * HOUR_MS },
-      { from: end * HOUR_MS, to },
-    ].filter((edge) => edge.from < edge.to),
-  };
-}
 
 /** The rollups' hour range and each edge, as query parameters for a rollup query and a sessions query. */
 function spans(parts: Parts): Array<{ rollup: boolean; params: [number, number] }> {

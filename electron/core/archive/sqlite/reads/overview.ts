@@ -7,30 +7,12 @@
 import { DURATION_BUCKETS, HOUR_MS, offsetAt, type Overview, type OverviewArgs, type OverviewDay, type OverviewTool, type OverviewTotals, type UtcOffsets } from '../../../../../shared/overview.js';
 import { inSnapshot, statement, type ReadableDB } from '../database.js';
 import { localMs } from './local-time.js';
+import { partsOf, type Parts } from '../../rows/overview.js';
 
 const MODE = "CASE s.mode WHEN 'voice' THEN 0 WHEN 'text' THEN 1 ELSE 2 END";
 /** The DURATION_BUCKETS index of s.duration_seconds (the same CASE as the rollup's trigger). */
 const BUCKET = `CASE ${DURATION_BUCKETS.map((bucket, i) => (bucket.below === null ? `ELSE ${i}` : `WHEN s.duration_seconds < ${bucket.below} THEN ${i}`)).join(' ')} END`;
 
-/** A period cut into the whole UTC hours the rollups answer and the edges sessions answer. */
-interface Parts {
-  /** Whole hours [first, end) (hour = ms / 3,600,000), or null when the period holds none. */
-  hours: { first: number; end: number } | null;
-  edges: Array<{ from: number; to: number }>;
-}
-
-function partsOf(from: number, to: number): Parts {
-  const first = Math.ceil(from / HOUR_MS);
-  const end = Math.floor(to / HOUR_MS);
-  if (first >= end) return { hours: null, edges: from < to ? [{ from, to }] : [] };
-  return {
-    hours: { first, end },
-    edges: [
-      { from, to: first * HOUR_MS },
-      { from: end * HOUR_MS, to },
-    ].filter((edge) => edge.from < edge.to),
-  };
-}
 
 type CallerCounts = Pick<OverviewTotals, 'newCallers' | 'newCallerSessions' | 'returningCallerSessions'>;
 /** The sums of sessions themselves, with how many had a known caller (not shown: new + returning). */
