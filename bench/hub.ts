@@ -24,6 +24,7 @@
  *   BENCH_RATE=50 BENCH_STEADY_SECONDS=20
  *   BENCH_SESSIONS=100000 BENCH_READ_ROUNDS=15         # BENCH_PG_REBUILD=1 rebuilds the cached dump
  *   BENCH_TMPDIR=/some/disk                            # the run's files (default: the OS temp dir)
+ *   BENCH_SERVE_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'   # node options for the serve processes
  *
  * The Markdown report is printed and written to bench/results/hub-latest.md. Exit code 0 when
  * targets are missed, non-zero when the benchmark breaks (a non-2xx reply, an archive whose count
@@ -59,6 +60,8 @@ const RATE = readSetting('BENCH_RATE', 50, 1, 1000);
 const STEADY_SECONDS = readSetting('BENCH_STEADY_SECONDS', 20, 2, 600);
 const SESSIONS = readSetting('BENCH_SESSIONS', 100_000, 100, 1_000_000);
 const READ_ROUNDS = readSetting('BENCH_READ_ROUNDS', 15, 3, 200);
+/** Node options for every serve process, e.g. \`--cpu-prof --cpu-prof-dir=/tmp/prof\` to see where a receiver's time goes. */
+const SERVE_NODE_ARGS = (process.env.BENCH_SERVE_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'ingest,steady,reads').split(',').map((part) => part.trim()));
 const WARMUP_SECONDS = 2;
 const UI_TOKEN = 'bench-hub-token';
@@ -88,7 +91,7 @@ async function startServe(name: string, args: string[], withWindow: boolean): Pr
   const windowArgs = withWindow ? ['--ui-port', String(uiPort), '--ui-token', UI_TOKEN] : ['--no-ui'];
   const child = spawn(
     process.execPath,
-    [CLI, 'serve', ...args, '--port', String(port), '--secret', SECRET, ...windowArgs, '--backup-schedule', 'off', '--daily-summary', 'off', '--no-quiet-alerts'],
+    [...SERVE_NODE_ARGS, CLI, 'serve', ...args, '--port', String(port), '--secret', SECRET, ...windowArgs, '--backup-schedule', 'off', '--daily-summary', 'off', '--no-quiet-alerts'],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const proc = watch(child, name);
@@ -336,8 +339,12 @@ async function main(): Promise<void> {
       const twoUrl = await cluster.createDatabase('two');
       const twoA = await startServe('serve --database (two, A)', ['--database', twoUrl, '--data-dir', dir('pg-two-a')], false);
       const twoB = await startServe('serve --database (two, B)', ['--database', twoUrl, '--data-dir', dir('pg-two-b')], false);
-      receivers.push(sqlite, one, twoA, twoB);
-      console.log('bench: receivers up: SQLite serve, one PostgreSQL receiver, two PostgreSQL receivers on another database');
+      // Two receivers that share nothing but the machine and the cluster: tells what two writers on one database cost from what two of everything cost on this machine.
+      const apartUrls = [await cluster.createDatabase('apart_a'), await cluster.createDatabase('apart_b')] as const;
+      const apartA = await startServe('serve --database (apart, A)', ['--database', apartUrls[0], '--data-dir', dir('pg-apart-a')], false);
+      const apartB = await startServe('serve --database (apart, B)', ['--database', apartUrls[1], '--data-dir', dir('pg-apart-b')], false);
+      receivers.push(sqlite, one, twoA, twoB, apartA, apartB);
+      console.log('bench: receivers up: SQLite serve, one PostgreSQL receiver, two PostgreSQL receivers on another database, two on a database each');
 
       if (PARTS.has('ingest')) {
         const targets: IngestTarget[] = [
@@ -348,6 +355,7 @@ async function main(): Promise<void> {
           { label: 'PostgreSQL, two receivers', urls: [twoA.webhookUrl, twoB.webhookUrl], pids: [twoA.pid, twoB.pid], postgres: true },
           // What each of the two receivers gets: tells the cost of smaller batches from the cost of two writers on one database.
           { label: `PostgreSQL, one receiver, ${Math.max(1, Math.floor(CONCURRENCY / 2))} in flight`, urls: [one.webhookUrl], pids: [one.pid], postgres: true, concurrency: Math.max(1, Math.floor(CONCURRENCY / 2)) },
+          { label: 'PostgreSQL, two receivers, a database each', urls: [apartA.webhookUrl, apartB.webhookUrl], pids: [apartA.pid, apartB.pid], postgres: true },
         ];
         const rounds = await measureIngest(load, targets, postmaster, problems);
         report.push(...ingestReport(targets, rounds));
@@ -379,6 +387,8 @@ async function main(): Promise<void> {
         { label: 'SQLite serve', location: { kind: 'sqlite' as const, file: archivePath(sqliteDir) }, urls: [sqlite.webhookUrl] },
         { label: 'PostgreSQL, one receiver', location: { kind: 'postgres' as const, url: oneUrl }, urls: [one.webhookUrl] },
         { label: 'PostgreSQL, two receivers', location: { kind: 'postgres' as const, url: twoUrl }, urls: [twoA.webhookUrl, twoB.webhookUrl] },
+        { label: 'PostgreSQL apart, A', location: { kind: 'postgres' as const, url: apartUrls[0] }, urls: [apartA.webhookUrl] },
+        { label: 'PostgreSQL apart, B', location: { kind: 'postgres' as const, url: apartUrls[1] }, urls: [apartB.webhookUrl] },
       ];
       const checked: string[] = [];
       for (const archive of archives) {
@@ -417,12 +427,13 @@ function ingestReport(targets: IngestTarget[], rounds: IngestRun[][]): string[] 
   const one = 3;
   const two = 4;
   const half = 5;
+  const apart = 6;
   const pgPerEvent = (index: number) => sum(index, (cpu) => cpu.postgresMs) / Math.max(events(index), 1);
   const hubPerEvent = (index: number) => sum(index, (cpu) => cpu.hubsMs) / Math.max(events(index), 1);
   return [
     `#### 1. Ingest over HTTP, closed loop (${CONCURRENCY} requests in flight unless said otherwise)`,
     '',
-    `Each call a signed \`session.started\` and then its \`session.ended\` (${MESSAGES_PER_CALL} messages; bodies ${fmt(body.min)}–${fmt(body.max)} B, mean ${fmt(body.mean)} B), every body sent once; ${ROUNDS} rounds of ${SECONDS} s per target, the targets alternating within each round, after a ${WARMUP_SECONDS} s warm-up each and a wait for the receivers and PostgreSQL to be idle. Two receivers: the events round-robin over both, as a load balancer would send them. The last column sends one receiver what each of the two gets (half the requests in flight), to tell the cost of smaller group commits from the cost of two writers on one database. Medians of the rounds; CPU per event summed over all rounds.`,
+    `Each call a signed \`session.started\` and then its \`session.ended\` (${MESSAGES_PER_CALL} messages; bodies ${fmt(body.min)}–${fmt(body.max)} B, mean ${fmt(body.mean)} B), every body sent once; ${ROUNDS} rounds of ${SECONDS} s per target, the targets alternating within each round, after a ${WARMUP_SECONDS} s warm-up each and a wait for the receivers and PostgreSQL to be idle. Two receivers: the events round-robin over both, as a load balancer would send them. The fifth column sends one receiver what each of the two gets (half the requests in flight), to tell the cost of smaller group commits from the cost of two writers on one database; the last sends the same round-robin load to two receivers that each write a database of their own in the same cluster, to tell the cost of two writers on one database from the cost of running two of everything on this machine. Medians of the rounds; CPU per event summed over all rounds.`,
     '',
     row('', (index) => targets[index]!.label).replace('|  |', '| |'),
     `| --- |${targets.map(() => ' ---: |').join('')}`,
@@ -438,7 +449,8 @@ function ingestReport(targets: IngestTarget[], rounds: IngestRun[][]): string[] 
     row('cores used by other processes meanwhile', (index) => fmt(sum(index, (cpu) => cpu.othersMs) / wall(index), 2)),
     '',
     `- Two receivers / one receiver: median of the rounds **${fmt(median(rounds.map((runs) => runs[two]!.rate / runs[one]!.rate)), 2)}** (${rounds.map((runs) => fmt(runs[two]!.rate / runs[one]!.rate, 2)).join(', ')}).`,
-    `- Where an event's CPU goes on PostgreSQL (one receiver / two / one at half the requests in flight): receivers ${fmt(hubPerEvent(one) * 1000)} / ${fmt(hubPerEvent(two) * 1000)} / ${fmt(hubPerEvent(half) * 1000)} µs, PostgreSQL ${fmt(pgPerEvent(one) * 1000)} / ${fmt(pgPerEvent(two) * 1000)} / ${fmt(pgPerEvent(half) * 1000)} µs. ` +
+    `- Two receivers on a database each / one receiver: **${fmt(median(rounds.map((runs) => runs[apart]!.rate / runs[one]!.rate)), 2)}** (${rounds.map((runs) => fmt(runs[apart]!.rate / runs[one]!.rate, 2)).join(', ')}).`,
+    `- Where an event's CPU goes on PostgreSQL (one receiver / two / one at half the requests in flight / two on a database each): receivers ${[one, two, half, apart].map((index) => fmt(hubPerEvent(index) * 1000)).join(' / ')} µs, PostgreSQL ${[one, two, half, apart].map((index) => fmt(pgPerEvent(index) * 1000)).join(' / ')} µs. ` +
       `One core's worth of receiver CPU takes ${fmt(1000 / hubPerEvent(one))} events/s and one core's worth of PostgreSQL ${fmt(1000 / pgPerEvent(one))} events/s: ` +
       `with receivers on machines of their own, the database's share is what bounds the sum.`,
     '',

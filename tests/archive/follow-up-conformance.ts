@@ -125,6 +125,29 @@ export function describeFollowUpConformance(name: string, target: StoreTarget): 
         expect(await store.getFollowUp('nobody')).toBeNull();
       });
 
+      it('flaggedCalls reads a batch of calls as getSession and getFollowUp show them, in the order asked, leaving out sessions it does not have', async () => {
+        const store = await open();
+        // Recent, so the caller's 7- and 30-day counts (taken at the time of reading) are not zero.
+        const recent = Date.now() - HOUR;
+        const failed = call({ transcript: FAILED_BOOKING, phone: PHONE, at: recent });
+        const again = call({ phone: PHONE, at: recent + MINUTE, mode: 'text' });
+        const unknown = call({ at: recent + 2 * MINUTE });
+        await ingestCalls(store, [failed, again, unknown]);
+        const asked = [unknown.id, 'nobody', failed.id, again.id];
+        const calls = await store.flaggedCalls(asked);
+        expect(calls.map((c) => c.sessionId)).toEqual([unknown.id, failed.id, again.id]);
+        for (const flagged of calls) {
+          const session = (await store.getSession(flagged.sessionId, STALE))!;
+          const followUp = (await store.getFollowUp(flagged.sessionId))!;
+          expect(flagged).toEqual({ sessionId: flagged.sessionId, mode: session.mode, firstUserLine: session.firstUserLine, caller: session.caller, reasons: followUp.reasons });
+        }
+        expect(calls[1]!.reasons[0]!.ruleId).toBe('tool-failed');
+        expect(calls[1]!.caller).toMatchObject({ calls7d: 2, calls30d: 2 });
+        expect(calls[2]!.mode).toBe('text');
+        expect(calls[0]!).toMatchObject({ caller: null, reasons: [] });
+        expect(await store.flaggedCalls([])).toEqual([]);
+      });
+
       it('done removes an item from the inbox; the done view lists it, newest first', async () => {
         const store = await open();
         const [a, b] = [call({ transcript: FAILED_BOOKING }), call({ transcript: FAILED_BOOKING, at: NOW - 2 * HOUR })];

@@ -15,13 +15,13 @@ import type { ProjectedEvent, StoreReads } from '../archive/store.js';
 import type { Logger } from '../log.js';
 import type { DeliveryNotice } from '../receiver.js';
 import { dayBefore, dueSummaryTime, localMidnight } from './daily-summary.js';
-import { followUpAlertContent } from './follow-up-alert.js';
+import { followUpAlertContents } from './follow-up-alert.js';
 import { findQuietPeriod, QUIET_PROFILE_DAYS, type QuietPeriod } from './quiet.js';
 import { RefusalWatch } from './refusals.js';
 import type { AlertFeed, AlertWarning } from './types.js';
 import { clockTime, quietWording, refusalsWording, summaryWording } from './wording.js';
 
-export type AlertStore = Pick<StoreReads, 'getSession' | 'getFollowUp' | 'periodSummary' | 'activityProfile'>;
+export type AlertStore = Pick<StoreReads, 'flaggedCalls' | 'periodSummary' | 'activityProfile'>;
 
 export interface AlertCenterOptions {
   store: AlertStore;
@@ -118,10 +118,8 @@ export class AlertCenter extends EventEmitter<{ alert: [Alert] }> implements Ale
   noteProjected(events: ProjectedEvent[]): void {
     if (!this.running || events.length === 0) return;
     this.quiet = null;
-    for (const event of events) {
-      if (event.event !== 'session.ended' || !(event.attention?.followUp || event.attention?.notify)) continue;
-      void this.raiseFollowUp(event.sessionId);
-    }
+    const flagged = events.filter((event) => event.event === 'session.ended' && (event.attention?.followUp || event.attention?.notify)).map((event) => event.sessionId);
+    if (flagged.length > 0) void this.raiseFollowUps(flagged);
   }
 
   recent(): Alert[] {
@@ -221,12 +219,14 @@ export class AlertCenter extends EventEmitter<{ alert: [Alert] }> implements Ale
     }
   }
 
-  private async raiseFollowUp(sessionId: string): Promise<void> {
+  private async raiseFollowUps(sessionIds: string[]): Promise<void> {
     try {
-      const content = await followUpAlertContent(this.store, sessionId);
-      if (content && this.running) this.raise('follow-up', content, sessionId);
+      for (const { sessionId, ...content } of await followUpAlertContents(this.store, sessionIds)) {
+        if (this.running) this.raise('follow-up', content, sessionId);
+      }
     } catch (error) {
-      this.log.error(`follow-up alert for session ${sessionId}: ${describe(error)}`);
+      const which = sessionIds.length === 1 ? `session ${sessionIds[0]}` : `${sessionIds.length} sessions (${sessionIds[0]} …)`;
+      this.log.error(`follow-up alerts for ${which}: ${describe(error)}`);
     }
   }
 

@@ -1,16 +1,16 @@
-/** The alert for a call the triage rules flagged: its reason, its caller, their first words. */
+/** The alerts for calls the triage rules flagged: each its reason, its caller, their first words. */
 import type { Alert } from '../../../shared/follow-up.js';
 import type { StoreReads } from '../archive/store.js';
 import { followUpWording } from './wording.js';
 
-export type FollowUpReads = Pick<StoreReads, 'getSession' | 'getFollowUp'>;
+export type FollowUpReads = Pick<StoreReads, 'flaggedCalls'>;
 
-/** Only whether the session is stale depends on it, and a session that just ended is not. */
-const STALE_AFTER_MS = 24 * 60 * 60_000;
-
-/** The alert's title and body for a session, or null when it is gone (deleted meanwhile). */
-export async function followUpAlertContent(store: FollowUpReads, sessionId: string): Promise<Pick<Alert, 'title' | 'body'> | null> {
-  const [session, followUp] = await Promise.all([store.getSession(sessionId, STALE_AFTER_MS), store.getFollowUp(sessionId)]);
-  if (!session) return null;
-  return followUpWording({ reasons: followUp?.reasons ?? [], mode: session.mode, caller: session.caller, firstUserLine: session.firstUserLine });
+/**
+ * Titles and bodies for a batch's flagged calls, read at once: every hub alerts for every call, and
+ * a read per call on each hub cost more than storing it. Sessions gone meanwhile are left out.
+ */
+export async function followUpAlertContents(store: FollowUpReads, sessionIds: string[]): Promise<Array<Pick<Alert, 'title' | 'body'> & { sessionId: string }>> {
+  if (sessionIds.length === 0) return [];
+  const calls = await store.flaggedCalls(sessionIds);
+  return calls.map((call) => ({ sessionId: call.sessionId, ...followUpWording(call) }));
 }

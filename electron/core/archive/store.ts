@@ -54,6 +54,7 @@ import type {
   DeliveryRecord,
   ExportOptions,
   ExportPage,
+  FlaggedCall,
   GroupCommitStats,
   IngestInput,
   IngestResult,
@@ -194,6 +195,8 @@ export interface StoreReads {
   exportSessions(options: ExportOptions): Promise<ExportPage>;
 
   getFollowUp(sessionId: string): Promise<FollowUpView | null>;
+  /** The alert facts of these sessions, in one read (those the archive does not have are left out). */
+  flaggedCalls(sessionIds: string[]): Promise<FlaggedCall[]>;
   /**
    * Sessions wait for a first pass of the rules (an archive upgraded from before them): the engine
    * runs one (retriage from the start), which clears this, with its progress shown like any re-run.
@@ -298,6 +301,7 @@ export const READ_OPERATIONS = [
   'storedEvents',
   'exportSessions',
   'getFollowUp',
+  'flaggedCalls',
   'triagePending',
   'inbox',
   'followUpCounts',

@@ -2,7 +2,7 @@
 import type { ErasureKind } from '../../../shared/retention.js';
 import type { z } from 'zod';
 import type { SessionFilters } from '../../../shared/api.js';
-import type { FollowUpState, Priority, ruleInputSchema } from '../../../shared/follow-up.js';
+import type { CallerRef, FollowUpReason, FollowUpState, Priority, ruleInputSchema } from '../../../shared/follow-up.js';
 import type { ExportFormat } from '../../../shared/export-format.js';
 import type { KnownPayload } from '../../../shared/payload.js';
 import type { ForwardKind, ForwardOrigin, ForwardOutcome } from '../../../shared/forwarding.js';
@@ -141,6 +141,20 @@ export interface ProjectedEvent {
   event: string;
   /** What the triage rules concluded when this event was projected (absent: nothing to do). */
   attention?: { followUp: boolean; notify: boolean };
+}
+
+/**
+ * What an alert about a call the rules flagged says (alerts/follow-up-alert.ts): read for all of a
+ * batch's flagged calls at once, since every hub alerts for every call and a read per call per hub
+ * cost more than the call's storing.
+ */
+export interface FlaggedCall {
+  sessionId: string;
+  mode: string | null;
+  firstUserLine: string | null;
+  caller: CallerRef | null;
+  /** Why it is to be followed up ([] for a call the rules only asked to be told about). */
+  reasons: FollowUpReason[];
 }
 
 // ---- follow-ups (the owner's edits; see shared/follow-up.ts) ----------------------------

@@ -6,6 +6,7 @@ import { getCaller } from './reads/callers.js';
 import { getDelivery, listDeliveries, listQuarantine } from './reads/deliveries.js';
 import { exportSessions } from './reads/export.js';
 import { callerSettings, followUpCounts, getFollowUp, listRules, listTags, triagePending } from './reads/follow-ups.js';
+import { flaggedCalls } from './reads/flagged-calls.js';
 import { forwardAttempts, forwardCounts, forwardTargets } from './reads/forwarding.js';
 import { inbox } from './reads/inbox.js';
 import { activityProfile, periodSummary } from './reads/insights.js';
@@ -29,6 +30,7 @@ export function postgresReads(db: pg.Pool, backupTo: StoreReads['backupTo']): St
     storedEvents: (sessionId) => storedEvents(db, sessionId),
     exportSessions: (options) => exportSessions(db, options),
     getFollowUp: (sessionId) => getFollowUp(db, sessionId),
+    flaggedCalls: (sessionIds) => flaggedCalls(db, sessionIds, Date.now()),
     triagePending: () => triagePending(db),
     inbox: (options) => inbox(db, options),
     followUpCounts: (now) => followUpCounts(db, now),

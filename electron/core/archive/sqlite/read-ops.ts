@@ -5,6 +5,7 @@ import { getDelivery, listDeliveries, listQuarantine } from './reads/deliveries.
 import { getCaller } from './reads/callers.js';
 import { exportSessions } from './reads/export.js';
 import { callerSettings, followUpCounts, getFollowUp, listRules, listTags, triagePending } from './reads/follow-ups.js';
+import { flaggedCalls } from './reads/flagged-calls.js';
 import { inbox } from './reads/inbox.js';
 import { overview } from './reads/overview.js';
 import { activityProfile, periodSummary } from './reads/insights.js';
@@ -33,6 +34,7 @@ export function sqliteReads(db: ReadableDB): SyncReads {
     storedEvents: (sessionId) => storedEvents(db, sessionId),
     exportSessions: (options) => exportSessions(db, options),
     getFollowUp: (sessionId) => getFollowUp(db, sessionId),
+    flaggedCalls: (sessionIds) => flaggedCalls(db, sessionIds, Date.now()),
     inbox: (options) => inbox(db, options),
     followUpCounts: (now) => followUpCounts(db, now),
     listTags: () => listTags(db),

@@ -216,6 +216,7 @@ export class SqliteStore extends EventEmitter<StoreEvents> implements ArchiveSto
   readonly storedEvents: StoreReads['storedEvents'] = (...args) => this.reads.storedEvents(...args);
   readonly exportSessions: StoreReads['exportSessions'] = (...args) => this.reads.exportSessions(...args);
   readonly getFollowUp: StoreReads['getFollowUp'] = (...args) => this.reads.getFollowUp(...args);
+  readonly flaggedCalls: StoreReads['flaggedCalls'] = (...args) => this.reads.flaggedCalls(...args);
   readonly triagePending: StoreReads['triagePending'] = () => this.reads.triagePending();
   readonly inbox: StoreReads['inbox'] = (...args) => this.reads.inbox(...args);
   readonly followUpCounts: StoreReads['followUpCounts'] = (...args) => this.reads.followUpCounts(...args);

@@ -47,18 +47,21 @@ export const STORE_EVENTS_WITH_FORWARDS = `
   SELECT session_id, event FROM stored`;
 
 /**
- * An ended session the rules just marked for follow-up: its session.ended goes to the targets
- * that take only those (a target that takes every ended session already has it).
+ * Ended sessions the rules just marked for follow-up (a batch's, in one statement): their
+ * session.ended goes to the targets that take only those (a target that takes every ended session
+ * already has it), in the order the events were stored.
  */
-export async function enqueueFollowUp(db: Db, sessionId: string, at: number): Promise<void> {
+export async function enqueueFollowUps(db: Db, sessionIds: readonly string[], at: number): Promise<void> {
+  if (sessionIds.length === 0) return;
   await run(
     db,
     `INSERT INTO forward_outbox (target_id, event_id, session_id, event, kind, state, enqueued_at, due_at)
      SELECT t.id, e.id, e.session_id, e.event, 'follow-up', 'pending', ?::bigint, ?::bigint
-     FROM forward_targets t JOIN events e ON e.session_id = ? AND e.event = 'session.ended'
+     FROM forward_targets t JOIN events e ON e.session_id = ANY (?::text[]) AND e.event = 'session.ended'
      WHERE 'follow-up' = ANY (t.events) AND NOT ('session.ended' = ANY (t.events))
+     ORDER BY e.id, t.id
      ON CONFLICT (target_id, event_id) DO NOTHING`,
-    [at, at, sessionId],
+    [at, at, sessionIds],
   );
 }
 

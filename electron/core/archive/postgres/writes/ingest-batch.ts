@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { KnownPayload } from '../../../../../shared/payload.js';
 import type { DeliveryRecord, IngestInput, ProjectedEvent } from '../../types.js';
 import { all, run, type Db } from '../db.js';
-import { enqueueFollowUp, STORE_EVENTS_WITH_FORWARDS } from './forwarding.js';
+import { enqueueFollowUps, STORE_EVENTS_WITH_FORWARDS } from './forwarding.js';
 import { projectEvents } from './projection.js';
 import { afterProjectionMany } from './triage.js';
 
@@ -49,9 +49,11 @@ export async function storeEvents(db: Db, inputs: readonly IngestInput[], now: n
   );
   const attention = await afterProjectionMany(db, [...new Set(stored.map((i) => i.payload.sessionId))], now);
   // "Needs follow-up" is known only now: its forward commits with the state that decided it.
-  for (const { payload } of stored) {
-    if (payload.event === 'session.ended' && attention.get(payload.sessionId)?.followUp) await enqueueFollowUp(db, payload.sessionId, now);
-  }
+  await enqueueFollowUps(
+    db,
+    stored.filter(({ payload }) => payload.event === 'session.ended' && attention.get(payload.sessionId)?.followUp).map(({ payload }) => payload.sessionId),
+    now,
+  );
   const projected = stored.map(({ payload }): ProjectedEvent => {
     const seen = payload.event === 'session.ended' ? attention.get(payload.sessionId) : undefined;
     return { sessionId: payload.sessionId, event: payload.event, ...(seen ? { attention: seen } : {}) };

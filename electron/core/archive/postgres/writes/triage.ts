@@ -90,6 +90,7 @@ export async function afterProjectionMany(db: Db, sessionIds: readonly string[],
       const result = await apply(db, setup, row, null, now, ahead);
       attention.set(row.session_id, { followUp: result.followUp, notify: result.notify });
     }
+    await writeCallers(db, ahead);
     await writeNewFollowUps(db, ahead, now);
     await db.query('RELEASE SAVEPOINT triage_batch');
     return attention;
@@ -185,13 +186,27 @@ interface ReadAhead {
   ruleTags: Map<string, number[]>;
   /** New follow-ups of the batch, written with one INSERT after its sessions are triaged (writeNewFollowUps). */
   newFollowUps: Array<{ sessionId: string; priority: number | null; reasons: string; sortAt: number }>;
+  /** Callers identified for the batch's sessions, written with one UPDATE after they are triaged (writeCallers). */
+  callers: Array<{ sessionId: string; key: string | null; label: string | null; kind: string | null }>;
 }
 
 async function readAhead(db: Db, sessionIds: readonly string[]): Promise<ReadAhead> {
   const ruleTags = new Map<string, number[]>();
   const tagRows = await all<{ session_id: string; tag_id: number }>(db, "SELECT session_id, tag_id FROM session_tags WHERE session_id = ANY(?::text[]) AND source = 'rule'", [sessionIds]);
   for (const { session_id, tag_id } of tagRows) ruleTags.set(session_id, [...(ruleTags.get(session_id) ?? []), tag_id]);
-  return { messages: await messagesOfSessions(db, sessionIds), followUps: await followUpRows(db, sessionIds), ruleTags, newFollowUps: [] };
+  return { messages: await messagesOfSessions(db, sessionIds), followUps: await followUpRows(db, sessionIds), ruleTags, newFollowUps: [], callers: [] };
+}
+
+async function writeCallers(db: Db, ahead: ReadAhead): Promise<void> {
+  const rows = ahead.callers.splice(0);
+  if (rows.length === 0) return;
+  await run(
+    db,
+    `UPDATE sessions s SET caller_key = c.caller_key, caller_label = c.caller_label, caller_kind = c.caller_kind
+     FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) AS c(session_id, caller_key, caller_label, caller_kind)
+     WHERE s.session_id = c.session_id`,
+    [rows.map((r) => r.sessionId), rows.map((r) => r.key), rows.map((r) => r.label), rows.map((r) => r.kind)],
+  );
 }
 
 async function writeNewFollowUps(db: Db, ahead: ReadAhead, now: number): Promise<void> {
@@ -214,12 +229,8 @@ async function apply(db: Db, setup: Setup, row: FactsRow, staleBefore: number | 
   const callerKey = storableText(caller?.key ?? null);
   const callerLabel = storableText(caller?.label ?? null);
   if (callerKey !== row.caller_key || callerLabel !== row.caller_label || (caller?.kind ?? null) !== row.caller_kind) {
-    await run(db, 'UPDATE sessions SET caller_key = ?, caller_label = ?, caller_kind = ? WHERE session_id = ?', [
-      callerKey,
-      callerLabel,
-      caller?.kind ?? null,
-      row.session_id,
-    ]);
+    if (ahead) ahead.callers.push({ sessionId: row.session_id, key: callerKey, label: callerLabel, kind: caller?.kind ?? null });
+    else await run(db, 'UPDATE sessions SET caller_key = ?, caller_label = ?, caller_kind = ? WHERE session_id = ?', [callerKey, callerLabel, caller?.kind ?? null, row.session_id]);
     changed = true;
   }
   const outcome = triageSession(facts, setup.rules);
