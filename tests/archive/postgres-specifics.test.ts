@@ -201,6 +201,45 @@ describePostgres('PostgresStore specifics', () => {
     expect((await store.listSessions({ limit: 10, query: pairs[3]!.started.sessionId, filters: {}, staleAfterMs: STALE })).items.map((s) => s.sessionId)).toEqual([pairs[3]!.started.sessionId]);
   });
 
+  it('pages a search the same whichever way it finds the page: walking a common word newest first, or sorting a rarer one taken from the index', async () => {
+    const store = await openStore(await cluster().createDatabase());
+    const ids: string[] = [];
+    // 700 sessions all saying "zebra" (walked: 700² × 3 > 100 × 700 × 10), every 7th also "quokka" (100: from the index).
+    for (let chunk = 0; chunk < 7; chunk += 1) {
+      const payloads = Array.from({ length: 100 }, (_, i): SessionStartedPayload => {
+        const n = chunk * 100 + i;
+        const sessionId = `walk-${String(n).padStart(3, '0')}`;
+        ids.push(sessionId);
+        return { event: 'session.started', timestamp: new Date(Date.UTC(2026, 4, 1) + n * 60_000).toISOString(), assistantId: 'a', sessionId, data: { metadata: { note: n % 7 === 0 ? 'zebra quokka' : 'zebra' } } };
+      });
+      await Promise.all(payloads.map((payload) => ingest(store, payload)));
+    }
+    const pages = async (query: string) => {
+      const found: string[] = [];
+      let cursor: string | undefined;
+      let first: number | null | undefined;
+      do {
+        const page = await store.listSessions({ limit: 60, query, cursor, filters: {}, staleAfterMs: STALE });
+        first ??= page.total;
+        found.push(...page.items.map((item) => item.sessionId));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return { found, total: first };
+    };
+    const common = await pages('zebra');
+    const rare = await pages('quokka');
+    expect(common.total).toBe(700);
+    expect(rare.total).toBe(100);
+    expect(new Set(common.found).size).toBe(700);
+    expect([...common.found].sort()).toEqual([...ids].sort());
+    expect([...rare.found].sort()).toEqual(ids.filter((_, n) => n % 7 === 0).sort());
+    // Both newest stored first: the rare word's pages are the common word's, less the others.
+    const isRare = new Set(rare.found);
+    expect(rare.found).toEqual(common.found.filter((id) => isRare.has(id)));
+    // Arrival order: each chunk of 100 arrived after the one before it.
+    expect(common.found.slice(0, 100).every((id) => Number(id.slice(5)) >= 600)).toBe(true);
+  });
+
   it("tells each hub of events the others committed; a hub's own events are emitted once", async () => {
     const url = await cluster().createDatabase();
     const [a, b] = [await openStore(url), await openStore(url)];

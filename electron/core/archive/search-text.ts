@@ -51,17 +51,30 @@ export function searchTerms(query: string): SearchTerm[] {
 const SNIPPET_BEFORE = 24;
 const SNIPPET_LENGTH = 180;
 
-/** Marks every searched word in `text` (a plain string is a prefix: it matches words that start with it). */
-export function highlight(text: string, searched: Array<string | SearchTerm>): string | null {
-  const terms = searched.map((term) => (typeof term === 'string' ? { text: term, prefix: true } : term));
-  // Fold character by character so positions in the folded text map back to the original.
+/** The folded text, and for each of its positions the position in `text` it came from. */
+function foldWithPositions(text: string): { folded: string; source: (at: number) => number } {
+  // Plain ASCII (the usual transcript) folds to its lower case, character for character.
+  if (ASCII.test(text)) return { folded: text.toLowerCase(), source: (at) => at };
+  // Otherwise fold character by character so positions in the folded text map back to the original.
   const map: number[] = [];
   let folded = '';
   for (let i = 0; i < text.length; i += 1) {
-    const f = fold(text[i]!);
+    const f = text.charCodeAt(i) < 0x80 ? text[i]!.toLowerCase() : fold(text[i]!);
     for (let k = 0; k < f.length; k += 1) map.push(i);
     folded += f;
   }
+  return { folded, source: (at) => map[at]! };
+}
+
+/** Only characters below U+0080 (written as what it excludes: lint refuses control characters in a regex). */
+const ASCII = /^[^\u0080-\uffff]*$/;
+
+/** Marks every searched word in `text` (a plain string is a prefix: it matches words that start with it). */
+export function highlight(text: string, searched: Array<string | SearchTerm>): string | null {
+  const terms = searched.map((term) => (typeof term === 'string' ? { text: term, prefix: true } : term));
+  const { folded, source } = foldWithPositions(text);
+  // Most texts a page of results looks through hold none of the words.
+  if (!terms.some((term) => folded.includes(term.text))) return null;
   const spans: Array<[number, number]> = [];
   const wordChar = /[\p{L}\p{N}_]/u;
   for (const { text: term, prefix } of terms) {
@@ -72,7 +85,7 @@ export function highlight(text: string, searched: Array<string | SearchTerm>): s
       const end = at + term.length;
       const startsWord = at === 0 || !wordChar.test(folded[at - 1]!);
       const endsWord = prefix || end >= folded.length || !wordChar.test(folded[end]!);
-      if (startsWord && endsWord) spans.push([map[at]!, map[end - 1]! + 1]);
+      if (startsWord && endsWord) spans.push([source(at), source(end - 1) + 1]);
       from = end;
     }
   }

@@ -45,3 +45,30 @@ export async function run(db: Db, sql: string, params: unknown[] = []): Promise<
 
 /** `?, ?, ?` for a list bound one value each. */
 export const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
+/**
+ * Runs `work` in one read-only transaction on one connection of the pool, with table scans
+ * discouraged: the planner does not count reading each row's TOASTed search vector when it filters
+ * on it, so for a common word it scans the table and reads every vector (10,001 matches of "the"
+ * in a 100k archive: 66 ms) where the full-text index answers without reading one (28 ms).
+ * On a connection rather than the pool (a caller's transaction), `work` runs there as it is.
+ */
+export async function withoutTableScans<T>(db: Db, work: (db: Db) => Promise<T>): Promise<T> {
+  if (!(db instanceof pg.Pool)) return work(db);
+  const client = await db.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN READ ONLY');
+    await client.query('SET LOCAL enable_seqscan = off');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
