@@ -81,6 +81,12 @@ export interface Restored {
   analyzeMs: number;
 }
 
+/** The cached dump of this size at this code's schema, if one was made (by bench:hub), without building one. */
+export function cachedDumpFile(sessions: number): string | null {
+  const file = join(cacheDir(), dumpName(sessions, POSTGRES_SCHEMA_VERSION));
+  return existsSync(file) ? file : null;
+}
+
 /** A new database in `cluster` with the dump's contents, and planner statistics. */
 export async function restoreDump(cluster: PostgresCluster, file: string, prefix = 'archive100k'): Promise<Restored> {
   const url = await cluster.createDatabase(prefix);
