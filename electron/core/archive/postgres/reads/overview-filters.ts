@@ -4,7 +4,6 @@
  */
 import type { SessionFilters } from '../../../../../shared/api.js';
 import { hourOf, localMs, weekdayOf } from './local-time.js';
-import { TOOL_CALL } from './overview.js';
 
 export function overviewFilterConditions(filters: SessionFilters): Array<{ sql: string; params: unknown[] }> {
   const conditions: Array<{ sql: string; params: unknown[] }> = [];
@@ -15,11 +14,12 @@ export function overviewFilterConditions(filters: SessionFilters): Array<{ sql: 
     if (filters.localTime.hour !== undefined) conditions.push({ sql: `${hourOf(local.sql)} = ?`, params: [...local.params, filters.localTime.hour] });
   }
   if (filters.toolName !== undefined) {
-    // The same calls the Overview's tool table counts: a message with any tool field, by name ('' for none).
-    const callsTo = `SELECT 1 FROM messages m WHERE m.session_id = s.session_id AND ${TOOL_CALL} AND coalesce(m.tool_name, '') = ?`;
-    if (filters.toolFailed === undefined) conditions.push({ sql: `EXISTS (${callsTo})`, params: [filters.toolName] });
-    else if (filters.toolFailed) conditions.push({ sql: `EXISTS (${callsTo} AND m.tool_error IS NOT NULL)`, params: [filters.toolName] });
-    else conditions.push({ sql: `EXISTS (${callsTo}) AND NOT EXISTS (${callsTo} AND m.tool_error IS NOT NULL)`, params: [filters.toolName, filters.toolName] });
+    // The calls the Overview's tool table counts, kept per session and tool by migration 6's
+    // triggers (session_tools: calls and failures by name, '' for none): one key probe per
+    // session instead of reading its messages.
+    const tool = 'SELECT 1 FROM session_tools t WHERE t.session_id = s.session_id AND t.tool_name = ?';
+    const failed = filters.toolFailed === undefined ? '' : filters.toolFailed ? ' AND t.failures > 0' : ' AND t.failures = 0';
+    conditions.push({ sql: `EXISTS (${tool}${failed})`, params: [filters.toolName] });
   }
   if (filters.callerHistory) {
     // A caller's first session: the smallest start in their part of the caller index.
