@@ -14,8 +14,9 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { EVENT_HEADER, SIGNATURE_HEADER, sign } from '../electron/core/signature.js';
+import { sign } from '../electron/core/signature.js';
 import { seededRandom, simulateSession } from '../electron/core/simulator.js';
+import { postSigned } from './support/signed-post.js';
 
 export const MESSAGES_PER_EVENT = 40;
 
@@ -175,46 +176,11 @@ async function runLoad(bodies: Prepared[], cursor: { next: number }, run: LoadRu
     const sentAt = performance.now();
     result.sent += 1;
     result.sendLagMs.push(sentAt - scheduledAt);
-    const done = new Promise<void>((resolve) => {
-      const request = http.request(
-        run.url,
-        {
-          method: 'POST',
-          agent: sendAgent,
-          headers: {
-            'content-type': 'application/json',
-            'content-length': item.body.length,
-            [EVENT_HEADER]: 'session.ended',
-            [SIGNATURE_HEADER]: item.signature,
-          },
-          timeout: 60_000,
-        },
-        (response) => {
-          response.resume();
-          response.on('end', () => {
-            const now = performance.now();
-            const status = response.statusCode ?? 0;
-            if (status >= 200 && status <= 299) {
-              result.twoXx += 1;
-              result.fromSendMs.push(now - sentAt);
-              result.fromScheduleMs.push(now - scheduledAt);
-            } else {
-              fail(`HTTP ${status}`);
-            }
-            resolve();
-          });
-          response.on('error', (error) => {
-            fail(`response error: ${error.message}`);
-            resolve();
-          });
-        },
-      );
-      request.on('timeout', () => request.destroy(new Error('no reply within 60 s')));
-      request.on('error', (error) => {
-        fail(`request error: ${error.message}`);
-        resolve();
-      });
-      request.end(item.body);
+    const done = postSigned(sendAgent, run.url, { event: 'session.ended', ...item }).then((outcome) => {
+      if (!outcome.ok) return fail(outcome.failure);
+      result.twoXx += 1;
+      result.fromSendMs.push(outcome.repliedAt - sentAt);
+      result.fromScheduleMs.push(outcome.repliedAt - scheduledAt);
     });
     pending.add(done);
     void done.then(() => pending.delete(done));

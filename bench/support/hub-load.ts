@@ -18,8 +18,9 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { EVENT_HEADER, SIGNATURE_HEADER, sign } from '../../electron/core/signature.js';
+import { sign } from '../../electron/core/signature.js';
 import { seededRandom, simulateSession } from '../../electron/core/simulator.js';
+import { postSigned } from './signed-post.js';
 
 export const MESSAGES_PER_CALL = 40;
 
@@ -119,38 +120,11 @@ function post(agent: http.Agent, url: string, item: Signed, result: LoadResult, 
   const fail = (kind: string) => {
     result.failures[kind] = (result.failures[kind] ?? 0) + 1;
   };
-  return new Promise((resolve) => {
-    const request = http.request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': item.body.length, [EVENT_HEADER]: item.event, [SIGNATURE_HEADER]: item.signature },
-        timeout: 60_000,
-      },
-      (response) => {
-        response.resume();
-        response.on('end', () => {
-          const status = response.statusCode ?? 0;
-          if (status >= 200 && status <= 299) {
-            result.acked += 1;
-            result.ackedByUrl[urlIndex]! += 1;
-            result.latencyMs.push(performance.now() - sentAt);
-          } else fail(`HTTP ${status}`);
-          resolve();
-        });
-        response.on('error', (error) => {
-          fail(`response error: ${error.message}`);
-          resolve();
-        });
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error('no reply within 60 s')));
-    request.on('error', (error) => {
-      fail(`request error: ${error.message}`);
-      resolve();
-    });
-    request.end(item.body);
+  return postSigned(agent, url, item).then((outcome) => {
+    if (!outcome.ok) return fail(outcome.failure);
+    result.acked += 1;
+    result.ackedByUrl[urlIndex]! += 1;
+    result.latencyMs.push(outcome.repliedAt - sentAt);
   });
 }
 
